@@ -1,0 +1,116 @@
+//! The behaviour catalogue: everyone reads, admins curate.
+
+use actix_web::http::header;
+use actix_web::web::{self, Json as JsonOut};
+use actix_web::HttpResponse;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::auth::Caller;
+use super::json::Json;
+use super::pagination::Page;
+use super::problem::Problem;
+use super::State;
+use crate::error::{AppError, AppResult};
+use crate::services::behaviours as service;
+use crate::store::behaviours::{self, BehaviourRow};
+use crate::store::db;
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BehaviourView {
+    #[schema(example = "customer-obsessed")]
+    pub slug: String,
+    pub title: String,
+    pub description: String,
+    pub active: bool,
+}
+
+impl From<BehaviourRow> for BehaviourView {
+    fn from(r: BehaviourRow) -> Self {
+        BehaviourView { slug: r.slug, title: r.title, description: r.description, active: r.active }
+    }
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct ListQuery {
+    /// Admins only: also list archived behaviours.
+    #[param(value_type = Option<bool>)]
+    include_archived: Option<String>,
+}
+
+/// The behaviours postcards can be given for. The catalogue is short, so it is one page.
+#[utoipa::path(get, path = "/api/v1/behaviours", tag = "behaviours", security(("bearer" = [])), params(ListQuery),
+    responses((status = 200, body = Page<BehaviourView>),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json")))]
+pub async fn list(state: State, caller: Caller, q: web::Query<ListQuery>) -> AppResult<JsonOut<Page<BehaviourView>>> {
+    let include_archived = match q.include_archived.as_deref().map(str::trim) {
+        None | Some("false") | Some("0") => false,
+        Some("true") | Some("1") => caller.is_admin,
+        Some(_) => return Err(AppError::bad_query("include_archived", "must be true or false")),
+    };
+    let rows = db::run(&state.pool, move |conn| Ok(behaviours::list(conn, include_archived)?)).await?;
+    Ok(JsonOut(Page { items: rows.into_iter().map(Into::into).collect(), next_cursor: None }))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateBehaviour {
+    #[schema(example = "first-call-resolution")]
+    pub slug: String,
+    #[schema(example = "First-call resolution")]
+    pub title: String,
+    pub description: Option<String>,
+}
+
+/// Adds a behaviour (admin).
+#[utoipa::path(post, path = "/api/v1/behaviours", tag = "behaviours", security(("bearer" = [])), request_body = CreateBehaviour,
+    responses((status = 201, body = BehaviourView, headers(("Location" = String))),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 409, body = Problem, content_type = "application/problem+json"),
+        (status = 413, body = Problem, content_type = "application/problem+json"),
+        (status = 415, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json")))]
+pub async fn create(state: State, caller: Caller, body: Json<CreateBehaviour>) -> AppResult<HttpResponse> {
+    caller.require_admin()?;
+    let b = body.into_inner();
+    let actor = caller.email.to_string();
+    let row = db::run(&state.pool, move |conn| service::create(conn, &actor, &b.slug, &b.title, b.description.as_deref())).await?;
+    Ok(HttpResponse::Created()
+        .insert_header((header::LOCATION, format!("/api/v1/behaviours/{}", row.slug)))
+        .json(BehaviourView::from(row)))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateBehaviour {
+    pub title: Option<String>,
+    pub description: Option<String>,
+    /// `false` archives the behaviour: no new postcards, old ones keep it.
+    pub active: Option<bool>,
+}
+
+/// Edits, archives or restores a behaviour (admin).
+#[utoipa::path(patch, path = "/api/v1/behaviours/{slug}", tag = "behaviours", security(("bearer" = [])),
+    params(("slug" = String, Path)), request_body = UpdateBehaviour,
+    responses((status = 200, body = BehaviourView),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 413, body = Problem, content_type = "application/problem+json"),
+        (status = 415, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json")))]
+pub async fn update(state: State, caller: Caller, slug: web::Path<String>, body: Json<UpdateBehaviour>) -> AppResult<JsonOut<BehaviourView>> {
+    caller.require_admin()?;
+    let b = body.into_inner();
+    let actor = caller.email.to_string();
+    let slug = slug.into_inner();
+    let row = db::run(&state.pool, move |conn| {
+        service::update(conn, &actor, &slug, b.title.as_deref(), b.description.as_deref(), b.active)
+    })
+    .await?;
+    Ok(JsonOut(row.into()))
+}

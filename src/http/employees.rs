@@ -1,0 +1,253 @@
+//! The directory: search, read, create, edit/deactivate, and CSV import.
+
+use actix_web::http::header;
+use actix_web::web::{self, Json as JsonOut};
+use actix_web::{HttpRequest, HttpResponse};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::auth::Caller;
+use super::json::{double_option, read_body, Json};
+use super::pagination::{decode_cursor, encode_cursor, page, parse_limit, Page};
+use super::problem::Problem;
+use super::State;
+use crate::domain::employee::Role;
+use crate::error::{AppError, AppResult};
+use crate::services::directory::{self, EmployeePatch, ImportReport, NewEmployeeInput};
+use crate::store::employees::{self, EmployeeRow, ListFilter};
+use crate::store::db;
+
+/// Directory files may hold tens of thousands of people.
+const CSV_LIMIT: usize = 16 * 1024 * 1024;
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EmployeeView {
+    pub id: String,
+    pub email: String,
+    pub name: String,
+    pub department: String,
+    pub manager_id: Option<String>,
+    /// IANA timezone; the organisation's when the employee has none of their own.
+    pub timezone: String,
+    pub active: bool,
+    pub role: Role,
+}
+
+impl EmployeeView {
+    pub fn from_row(row: EmployeeRow, org_timezone: &str) -> Self {
+        EmployeeView {
+            id: row.id,
+            email: row.email,
+            name: row.name,
+            department: row.department,
+            manager_id: row.manager_id,
+            timezone: row.timezone.unwrap_or_else(|| org_timezone.to_string()),
+            active: row.active,
+            role: Role::from_db(&row.role),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct ListQuery {
+    /// Matches names and emails, case-insensitively.
+    query: Option<String>,
+    department: Option<String>,
+    /// Admins only: also list deactivated employees.
+    #[param(value_type = Option<bool>)]
+    include_inactive: Option<String>,
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 100)]
+    limit: Option<String>,
+    cursor: Option<String>,
+}
+
+fn parse_bool(field: &str, raw: Option<&str>) -> AppResult<bool> {
+    match raw.map(|s| s.trim().to_ascii_lowercase()) {
+        None => Ok(false),
+        Some(s) if s == "true" || s == "1" => Ok(true),
+        Some(s) if s == "false" || s == "0" => Ok(false),
+        Some(_) => Err(AppError::bad_query(field, "must be true or false")),
+    }
+}
+
+/// Directory search, ordered by name.
+#[utoipa::path(get, path = "/api/v1/employees", tag = "directory", security(("bearer" = [])), params(ListQuery),
+    responses((status = 200, body = Page<EmployeeView>),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json")))]
+pub async fn list(state: State, caller: Caller, q: web::Query<ListQuery>) -> AppResult<JsonOut<Page<EmployeeView>>> {
+    let q = q.into_inner();
+    let limit = parse_limit(q.limit.as_deref())?;
+    let after = decode_cursor(q.cursor.as_deref(), 2)?.map(|mut p| {
+        let id = p.pop().unwrap_or_default();
+        (p.pop().unwrap_or_default(), id)
+    });
+    let include_inactive = parse_bool("include_inactive", q.include_inactive.as_deref())? && caller.is_admin;
+    let filter = ListFilter {
+        query: q.query.map(|s| s.trim().to_string()).filter(|s| !s.is_empty()),
+        department: q.department.map(|s| s.trim().to_string()).filter(|s| !s.is_empty()),
+        include_inactive,
+        after,
+        limit: limit + 1,
+    };
+    let rows = db::run(&state.pool, move |conn| Ok(employees::list(conn, &filter)?)).await?;
+    let tz = state.settings.org.timezone.clone();
+    Ok(JsonOut(page(rows, limit, |r| encode_cursor(&[&r.sort_name, &r.id]), |r| EmployeeView::from_row(r, &tz))))
+}
+
+fn not_found(id: &str) -> AppError {
+    AppError::not_found(format!("no employee has id {id}"))
+}
+
+/// One employee (deactivated ones are visible to admins only).
+#[utoipa::path(get, path = "/api/v1/employees/{id}", tag = "directory", security(("bearer" = [])),
+    params(("id" = String, Path, description = "employee id")),
+    responses((status = 200, body = EmployeeView),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json")))]
+pub async fn get(state: State, caller: Caller, id: web::Path<String>) -> AppResult<JsonOut<EmployeeView>> {
+    let id = id.into_inner();
+    let lookup = id.clone();
+    let row = db::run(&state.pool, move |conn| Ok(employees::find(conn, &lookup)?)).await?;
+    let row = row.filter(|r| r.active || caller.is_admin).ok_or_else(|| not_found(&id))?;
+    Ok(JsonOut(EmployeeView::from_row(row, &state.settings.org.timezone)))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateEmployee {
+    #[schema(example = "ann.lee@example.com")]
+    pub email: String,
+    #[schema(example = "Ann Lee")]
+    pub name: String,
+    #[schema(example = "Support")]
+    pub department: Option<String>,
+    pub manager_id: Option<String>,
+    #[schema(example = "Europe/London")]
+    pub timezone: Option<String>,
+    pub role: Option<Role>,
+    pub active: Option<bool>,
+}
+
+/// Adds an employee (admin).
+#[utoipa::path(post, path = "/api/v1/employees", tag = "directory", security(("bearer" = [])), request_body = CreateEmployee,
+    responses((status = 201, body = EmployeeView, headers(("Location" = String))),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 409, body = Problem, content_type = "application/problem+json"),
+        (status = 413, body = Problem, content_type = "application/problem+json"),
+        (status = 415, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json")))]
+pub async fn create(state: State, caller: Caller, body: Json<CreateEmployee>) -> AppResult<HttpResponse> {
+    caller.require_admin()?;
+    let b = body.into_inner();
+    let actor = caller.email.to_string();
+    let input = NewEmployeeInput {
+        email: b.email,
+        name: b.name,
+        department: b.department,
+        manager_id: b.manager_id,
+        timezone: b.timezone,
+        role: b.role,
+        active: b.active,
+    };
+    let row = db::run(&state.pool, move |conn| directory::create_employee(conn, &actor, input)).await?;
+    let location = format!("/api/v1/employees/{}", row.id);
+    Ok(HttpResponse::Created()
+        .insert_header((header::LOCATION, location))
+        .json(EmployeeView::from_row(row, &state.settings.org.timezone)))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateEmployee {
+    pub email: Option<String>,
+    pub name: Option<String>,
+    pub department: Option<String>,
+    /// `null` removes the manager.
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>, nullable)]
+    pub manager_id: Option<Option<String>>,
+    /// `null` falls back to the organisation's timezone.
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>, nullable)]
+    pub timezone: Option<Option<String>>,
+    pub role: Option<Role>,
+    /// `false` deactivates: the employee stays, with their postcards, but cannot sign in.
+    pub active: Option<bool>,
+}
+
+/// Edits or deactivates an employee (admin). Employees are never deleted.
+#[utoipa::path(patch, path = "/api/v1/employees/{id}", tag = "directory", security(("bearer" = [])),
+    params(("id" = String, Path, description = "employee id")), request_body = UpdateEmployee,
+    responses((status = 200, body = EmployeeView),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, body = Problem, content_type = "application/problem+json"),
+        (status = 413, body = Problem, content_type = "application/problem+json"),
+        (status = 415, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json")))]
+pub async fn update(state: State, caller: Caller, id: web::Path<String>, body: Json<UpdateEmployee>) -> AppResult<JsonOut<EmployeeView>> {
+    caller.require_admin()?;
+    let b = body.into_inner();
+    let patch = EmployeePatch {
+        email: b.email,
+        name: b.name,
+        department: b.department,
+        manager_id: b.manager_id,
+        timezone: b.timezone,
+        role: b.role,
+        active: b.active,
+    };
+    let actor = caller.email.to_string();
+    let id = id.into_inner();
+    let row = db::run(&state.pool, move |conn| directory::update_employee(conn, &actor, &id, patch)).await?;
+    Ok(JsonOut(EmployeeView::from_row(row, &state.settings.org.timezone)))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct ImportQuery {
+    /// Check the file and report what would change, changing nothing.
+    #[param(value_type = Option<bool>)]
+    dry_run: Option<String>,
+}
+
+/// Upserts the directory from a CSV file (admin): `email,name,department,manager_email,timezone,active`.
+/// Good lines are applied together; each bad line is reported with its 1-based line number
+/// (the header is line 1) and changes nothing.
+#[utoipa::path(post, path = "/api/v1/employees/import", tag = "directory", security(("bearer" = [])), params(ImportQuery),
+    request_body(content = String, content_type = "text/csv", example = "email,name,department,manager_email,timezone,active\nann@example.com,Ann Lee,Support,,Europe/London,true\n"),
+    responses((status = 200, body = ImportReport),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 413, body = Problem, content_type = "application/problem+json"),
+        (status = 415, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json")))]
+pub async fn import(
+    state: State,
+    caller: Caller,
+    q: web::Query<ImportQuery>,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> AppResult<JsonOut<ImportReport>> {
+    caller.require_admin()?;
+    let dry_run = parse_bool("dry_run", q.dry_run.as_deref())?;
+    let content_type = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let mime = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    if mime != "text/csv" && mime != "text/plain" {
+        return Err(AppError::UnsupportedMediaType { detail: "send the directory as text/csv".into() });
+    }
+    let body = read_body(&req, &mut payload.into_inner(), CSV_LIMIT).await?;
+    let text = String::from_utf8(body).map_err(|e| AppError::Rule {
+        code: "invalid_csv",
+        detail: format!("the file is not UTF-8 text (byte {})", e.utf8_error().valid_up_to()),
+        field: Some("body".into()),
+    })?;
+    let actor = caller.email.to_string();
+    let report = db::run(&state.pool, move |conn| directory::import_csv(conn, &actor, &text, dry_run, &|_, _| {})).await?;
+    Ok(JsonOut(report))
+}

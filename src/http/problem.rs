@@ -1,0 +1,156 @@
+//! Every error a client sees is `application/problem+json` (RFC 9457) with a stable `code`.
+
+use actix_web::body::{BoxBody, EitherBody, MessageBody};
+use actix_web::dev::ServiceResponse;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::StatusCode;
+use actix_web::middleware::ErrorHandlerResponse;
+use actix_web::{HttpResponse, ResponseError};
+use serde::Serialize;
+
+use crate::error::{AppError, FieldError};
+
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Problem {
+    #[serde(rename = "type")]
+    pub type_: String,
+    pub title: String,
+    pub status: u16,
+    pub detail: String,
+    /// Stable, snake_case machine-readable code.
+    pub code: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldError>,
+}
+
+impl Problem {
+    pub fn new(status: StatusCode, code: &str, detail: impl Into<String>, errors: Vec<FieldError>) -> Self {
+        Problem {
+            type_: format!("tag:customer-champion,2026:problem:{code}"),
+            title: status.canonical_reason().unwrap_or("Error").to_string(),
+            status: status.as_u16(),
+            detail: detail.into(),
+            code: code.to_string(),
+            errors,
+        }
+    }
+
+    pub fn response(&self) -> HttpResponse {
+        let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let mut builder = HttpResponse::build(status);
+        builder.content_type(PROBLEM_JSON);
+        if status == StatusCode::UNAUTHORIZED {
+            builder.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
+        }
+        builder.json(self)
+    }
+}
+
+impl AppError {
+    fn problem(&self) -> Problem {
+        use AppError::*;
+        let status = self.status_code();
+        match self {
+            BadRequest { code, detail, errors } => Problem::new(status, code, detail, errors.clone()),
+            Validation { errors } => {
+                let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+                let detail = format!("invalid value for: {}", fields.join(", "));
+                Problem::new(status, "validation_failed", detail, errors.clone())
+            }
+            Rule { code, detail, field } => {
+                let errors = field.iter().map(|f| FieldError::new(f.clone(), detail.clone())).collect();
+                Problem::new(status, code, detail, errors)
+            }
+            Unauthorized { code, detail } => Problem::new(status, code, detail, vec![]),
+            Forbidden { detail } => Problem::new(status, "forbidden", detail, vec![]),
+            NotFound { detail } => Problem::new(status, "not_found", detail, vec![]),
+            Conflict { code, detail } => Problem::new(status, code, detail, vec![]),
+            PayloadTooLarge { detail } => Problem::new(status, "payload_too_large", detail, vec![]),
+            UnsupportedMediaType { detail } => Problem::new(status, "unsupported_media_type", detail, vec![]),
+            Unavailable(_) => Problem::new(status, "unavailable", "the service is temporarily unavailable; retry shortly", vec![]),
+            Internal(_) => Problem::new(status, "internal_error", "an unexpected error occurred; it has been logged", vec![]),
+        }
+    }
+}
+
+impl ResponseError for AppError {
+    fn status_code(&self) -> StatusCode {
+        use AppError::*;
+        match self {
+            BadRequest { .. } => StatusCode::BAD_REQUEST,
+            Validation { .. } | Rule { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            Unauthorized { .. } => StatusCode::UNAUTHORIZED,
+            Forbidden { .. } => StatusCode::FORBIDDEN,
+            NotFound { .. } => StatusCode::NOT_FOUND,
+            Conflict { .. } => StatusCode::CONFLICT,
+            PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            UnsupportedMediaType { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        // The one place errors are logged: causes go to the log, never to the client.
+        match self {
+            AppError::Internal(cause) => tracing::error!(error = ?cause, "internal error"),
+            AppError::Unavailable(cause) => tracing::warn!(error = %cause, "service unavailable"),
+            _ => {}
+        }
+        self.problem().response()
+    }
+}
+
+fn code_for_status(status: StatusCode) -> &'static str {
+    match status.as_u16() {
+        400 => "bad_request",
+        401 => "unauthorized",
+        403 => "forbidden",
+        404 => "not_found",
+        405 => "method_not_allowed",
+        406 => "not_acceptable",
+        408 => "request_timeout",
+        413 => "payload_too_large",
+        414 => "uri_too_long",
+        415 => "unsupported_media_type",
+        431 => "headers_too_large",
+        503 => "unavailable",
+        s if s >= 500 => "internal_error",
+        _ => "error",
+    }
+}
+
+/// Turns any error response that is not already problem+json (actix's own 404/405, payload
+/// errors raised before a handler) into one, so clients see a single error format.
+pub fn ensure_problem<B: MessageBody + 'static>(
+    res: ServiceResponse<B>,
+) -> actix_web::Result<ErrorHandlerResponse<B>> {
+    let is_problem = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .map(|v| v.as_bytes().starts_with(PROBLEM_JSON.as_bytes()))
+        .unwrap_or(false);
+    if is_problem {
+        return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
+    }
+    let status = res.status();
+    let detail = match status {
+        StatusCode::NOT_FOUND => format!("no resource at {}", res.request().path()),
+        StatusCode::METHOD_NOT_ALLOWED => format!("{} is not allowed on {}", res.request().method(), res.request().path()),
+        _ => status.canonical_reason().unwrap_or("error").to_string(),
+    };
+    let problem = Problem::new(status, code_for_status(status), detail, vec![]);
+    let allow = res.headers().get(header::ALLOW).cloned();
+    let (req, _) = res.into_parts();
+    let mut response: HttpResponse<BoxBody> = problem.response();
+    if let Some(allow) = allow {
+        response.headers_mut().insert(header::ALLOW, allow);
+    }
+    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
+    let res = ServiceResponse::new(req, response).map_into_right_body();
+    Ok(ErrorHandlerResponse::Response(res))
+}
+
+pub type ProblemBody<B> = EitherBody<B, BoxBody>;

@@ -1,0 +1,15 @@
+//! Customer Champion: employees send each other postcards for customer-focused behaviour.
+//!
+//! Layers: `http` (actix handlers) -> `services` (use cases) -> `domain` (plain rules) and
+//! `store` (diesel on SQLite or Postgres). `cli` drives the same services.
+
+pub mod auth;
+pub mod cli;
+pub mod domain;
+pub mod error;
+pub mod http;
+pub mod services;
+pub mod settings;
+pub mod startup;
+pub mod store;
+pub mod telemetry;

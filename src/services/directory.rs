@@ -1,0 +1,184 @@
+//! Directory use cases: create and edit employees, import a CSV.
+
+use std::collections::HashMap;
+
+use crate::domain::email::Email;
+use crate::domain::employee::{parse_department, parse_name, parse_timezone, sort_key, Role};
+use crate::domain::import::{self, ChangeKind, ImportPlan, LineError};
+use crate::error::{AppError, AppResult, Checks};
+use crate::store::employees::{self, EmployeeChanges, EmployeeRow, NewEmployee};
+use crate::store::{audit, db::write_tx, DbConnection};
+
+pub struct NewEmployeeInput {
+    pub email: String,
+    pub name: String,
+    pub department: Option<String>,
+    pub manager_id: Option<String>,
+    pub timezone: Option<String>,
+    pub role: Option<Role>,
+    pub active: Option<bool>,
+}
+
+#[derive(Default)]
+pub struct EmployeePatch {
+    pub email: Option<String>,
+    pub name: Option<String>,
+    pub department: Option<String>,
+    pub manager_id: Option<Option<String>>,
+    pub timezone: Option<Option<String>>,
+    pub role: Option<Role>,
+    pub active: Option<bool>,
+}
+
+fn email_taken(email: &str) -> AppError {
+    AppError::Conflict { code: "email_taken", detail: format!("an employee with email {email} already exists") }
+}
+
+fn require_manager(conn: &mut DbConnection, checks: &mut Checks, manager_id: &str) -> AppResult<()> {
+    if employees::find(conn, manager_id)?.is_none() {
+        checks.fail("manager_id", format!("no employee has id {manager_id:?}"));
+    }
+    Ok(())
+}
+
+pub fn create_employee(conn: &mut DbConnection, actor: &str, input: NewEmployeeInput) -> AppResult<EmployeeRow> {
+    let mut checks = Checks::new();
+    let email = checks.check("email", Email::parse(&input.email));
+    let name = checks.check("name", parse_name(&input.name));
+    let department = checks.check("department", parse_department(input.department.as_deref().unwrap_or("")));
+    let timezone = checks.check("timezone", parse_timezone(input.timezone.as_deref().unwrap_or("")));
+    write_tx(conn, |conn| {
+        if let Some(m) = &input.manager_id {
+            require_manager(conn, &mut checks, m)?;
+        }
+        checks.finish()?;
+        let (Some(email), Some(name), Some(department), Some(timezone)) = (email, name, department, timezone) else {
+            return Err(AppError::internal(anyhow::anyhow!("checked fields missing")));
+        };
+        if employees::find_by_email(conn, email.as_str())?.is_some() {
+            return Err(email_taken(email.as_str()));
+        }
+        let now = employees::now();
+        let row = NewEmployee {
+            id: uuid::Uuid::now_v7().to_string(),
+            email: email.into_string(),
+            sort_name: sort_key(&name),
+            name,
+            department,
+            manager_id: input.manager_id.clone(),
+            timezone,
+            active: input.active.unwrap_or(true),
+            role: input.role.unwrap_or(Role::Employee).as_str().to_string(),
+            created_at: now,
+            updated_at: now,
+        };
+        employees::insert(conn, &row)?;
+        audit::record(conn, actor, "employee.create", ("employee", &row.id), None, serde_json::json!({"email": row.email}))?;
+        employees::find(conn, &row.id)?.ok_or_else(|| AppError::internal(anyhow::anyhow!("inserted row vanished")))
+    })
+}
+
+pub fn update_employee(conn: &mut DbConnection, actor: &str, id: &str, patch: EmployeePatch) -> AppResult<EmployeeRow> {
+    let mut checks = Checks::new();
+    let mut changes = EmployeeChanges::default();
+    if let Some(raw) = &patch.email {
+        changes.email = checks.check("email", Email::parse(raw)).map(Email::into_string);
+    }
+    if let Some(raw) = &patch.name {
+        changes.name = checks.check("name", parse_name(raw));
+        changes.sort_name = changes.name.as_deref().map(sort_key);
+    }
+    if let Some(raw) = &patch.department {
+        changes.department = checks.check("department", parse_department(raw));
+    }
+    if let Some(raw) = &patch.timezone {
+        changes.timezone = checks.check("timezone", parse_timezone(raw.as_deref().unwrap_or("")));
+    }
+    changes.manager_id = patch.manager_id.clone();
+    changes.active = patch.active;
+    changes.role = patch.role.map(|r| r.as_str().to_string());
+    write_tx(conn, |conn| {
+        let before = employees::find(conn, id)?.ok_or_else(|| AppError::not_found(format!("no employee has id {id}")))?;
+        if let Some(Some(manager_id)) = &patch.manager_id {
+            require_manager(conn, &mut checks, manager_id)?;
+        }
+        checks.finish()?;
+        if let Some(Some(manager_id)) = &patch.manager_id {
+            if let Some(path) = employees::cycle_if_managed_by(conn, id, manager_id)? {
+                return Err(AppError::Rule {
+                    code: "manager_cycle",
+                    detail: format!("the reporting line would form a cycle ({})", path.join(" -> ")),
+                    field: Some("manager_id".into()),
+                });
+            }
+        }
+        if let Some(email) = &changes.email {
+            if email != &before.email && employees::find_by_email(conn, email)?.is_some() {
+                return Err(email_taken(email));
+            }
+        }
+        changes.updated_at = Some(employees::now());
+        employees::update(conn, id, &changes)?;
+        let action = if before.active && patch.active == Some(false) { "employee.deactivate" } else { "employee.update" };
+        audit::record(conn, actor, action, ("employee", id), None, serde_json::json!({}))?;
+        employees::find(conn, id)?.ok_or_else(|| AppError::not_found(format!("no employee has id {id}")))
+    })
+}
+
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct ImportReport {
+    pub created: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+    pub deactivated: usize,
+    pub dry_run: bool,
+    pub errors: Vec<LineError>,
+}
+
+fn report(plan: &ImportPlan, dry_run: bool) -> ImportReport {
+    ImportReport {
+        created: plan.count(ChangeKind::Create),
+        updated: plan.count(ChangeKind::Update),
+        unchanged: plan.count(ChangeKind::Unchanged),
+        deactivated: plan.count(ChangeKind::Deactivate),
+        dry_run,
+        errors: plan.errors.clone(),
+    }
+}
+
+/// Plans and (unless `dry_run`) applies an import in one write transaction, so the plan is
+/// made against exactly the directory it is applied to.
+pub fn import_csv(
+    conn: &mut DbConnection,
+    actor: &str,
+    csv_text: &str,
+    dry_run: bool,
+    progress: &dyn Fn(u64, u64),
+) -> AppResult<ImportReport> {
+    write_tx(conn, |conn| {
+        let (existing, ids): (HashMap<_, _>, HashMap<_, _>) = employees::import_snapshot(conn)?;
+        let plan = import::plan(csv_text, &existing).map_err(|e| AppError::Rule {
+            code: "invalid_csv",
+            detail: e.0,
+            field: Some("body".into()),
+        })?;
+        let out = report(&plan, dry_run);
+        if !dry_run {
+            let total = plan.changes.iter().filter(|c| c.kind != ChangeKind::Unchanged).count() as u64;
+            let done = std::cell::Cell::new(0u64);
+            employees::apply_import(conn, &plan, ids, &|n| {
+                done.set(done.get() + n);
+                progress(done.get(), total);
+            })?;
+            audit::record(
+                conn,
+                actor,
+                "employees.import",
+                ("directory", "csv"),
+                None,
+                serde_json::json!({"created": out.created, "updated": out.updated, "deactivated": out.deactivated, "errors": out.errors.len()}),
+            )?;
+        }
+        Ok(out)
+    })
+}

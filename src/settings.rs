@@ -1,0 +1,310 @@
+//! Layered settings: defaults compiled into the binary, then `config/{CHAMPION_ENV}.toml`,
+//! then `CHAMPION__SECTION__KEY` environment variables. Values are validated once, here,
+//! so the rest of the program holds only settings that make sense.
+
+use std::path::PathBuf;
+
+use chrono::Weekday;
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+
+/// The secret shipped in `config/default.toml`; production refuses it.
+pub const DEVELOPMENT_SECRET: &str = "development-secret-change-me-in-production-0123456789";
+const DEFAULTS: &str = include_str!("../config/default.toml");
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    pub server: ServerSettings,
+    pub database: DatabaseSettings,
+    pub auth: AuthSettings,
+    pub org: OrgSettings,
+    pub rules: RulesSettings,
+    pub scoring: ScoringSettings,
+    pub digest: DigestSettings,
+    pub smtp: SmtpSettings,
+    pub log: LogSettings,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerSettings {
+    pub host: String,
+    pub port: u16,
+    pub public_url: String,
+    pub allowed_origins: Vec<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatabaseSettings {
+    /// May carry a password, so it is kept secret.
+    pub url: SecretString,
+    pub pool_size: u32,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuthSettings {
+    pub hs256_secret: SecretString,
+    pub jwks_file: Option<PathBuf>,
+    pub issuer: String,
+    pub audience: String,
+    pub token_ttl_minutes: i64,
+    pub leeway_seconds: u64,
+    pub admins: Vec<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OrgSettings {
+    pub timezone: String,
+    pub week_starts: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RulesSettings {
+    pub weekly_allowance: u32,
+    pub same_pair_per_week: u32,
+    pub max_recipients: u32,
+    pub message_max_chars: u32,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScoringSettings {
+    pub postcard: i64,
+    pub endorsement: i64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DigestSettings {
+    pub enabled: bool,
+    pub weekday: String,
+    pub hour: u32,
+    pub quiet_weeks: u32,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SmtpSettings {
+    pub url: SecretString,
+    pub from: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogSettings {
+    pub level: String,
+    pub json: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SettingsError {
+    #[error("configuration error: {0}")]
+    Load(#[from] config::ConfigError),
+    #[error("configuration error: `{key}` {message}")]
+    Invalid { key: &'static str, message: String },
+}
+
+fn invalid(key: &'static str, message: impl Into<String>) -> SettingsError {
+    SettingsError::Invalid {
+        key,
+        message: message.into(),
+    }
+}
+
+/// Where the settings come from; tests build this explicitly instead of touching the
+/// process environment.
+#[derive(Debug, Clone, Default)]
+pub struct Sources {
+    pub environment: Option<String>,
+    pub config_dir: Option<PathBuf>,
+    pub env_vars: Vec<(String, String)>,
+}
+
+impl Sources {
+    /// Reads `CHAMPION_ENV`, `CHAMPION_CONFIG_DIR` and every `CHAMPION__*` variable.
+    pub fn from_process_env() -> Self {
+        Sources {
+            environment: std::env::var("CHAMPION_ENV").ok(),
+            config_dir: std::env::var_os("CHAMPION_CONFIG_DIR").map(PathBuf::from),
+            env_vars: std::env::vars()
+                .filter(|(k, _)| k.starts_with("CHAMPION__"))
+                .collect(),
+        }
+    }
+}
+
+impl Settings {
+    pub fn load(sources: &Sources) -> Result<Settings, SettingsError> {
+        let environment = sources
+            .environment
+            .clone()
+            .unwrap_or_else(|| "development".into());
+        let dir = sources
+            .config_dir
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("config"));
+        let env_source = config::Environment::with_prefix("CHAMPION")
+            .prefix_separator("__")
+            .separator("__")
+            .list_separator(",")
+            .with_list_parse_key("server.allowed_origins")
+            .with_list_parse_key("auth.admins")
+            .try_parsing(true)
+            .source(Some(sources.env_vars.iter().cloned().collect()));
+        let settings: Settings = config::Config::builder()
+            .add_source(config::File::from_str(DEFAULTS, config::FileFormat::Toml))
+            .add_source(config::File::from(dir.join(&environment)).required(false))
+            .add_source(env_source)
+            .build()?
+            .try_deserialize()?;
+        settings.validate(&environment)?;
+        Ok(settings)
+    }
+
+    fn validate(&self, environment: &str) -> Result<(), SettingsError> {
+        let url = self.database.url.expose_secret();
+        if !(url.starts_with("sqlite://") || url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+            return Err(invalid(
+                "database.url",
+                "must start with sqlite:// or postgres://",
+            ));
+        }
+        if self.database.pool_size == 0 {
+            return Err(invalid("database.pool_size", "must be at least 1"));
+        }
+        let secret = self.auth.hs256_secret.expose_secret();
+        if secret.len() < 32 {
+            return Err(invalid("auth.hs256_secret", "must be at least 32 bytes"));
+        }
+        if environment == "production" && secret == DEVELOPMENT_SECRET {
+            return Err(invalid(
+                "auth.hs256_secret",
+                "is the development secret; set CHAMPION__AUTH__HS256_SECRET in production",
+            ));
+        }
+        if self.auth.token_ttl_minutes <= 0 {
+            return Err(invalid("auth.token_ttl_minutes", "must be positive"));
+        }
+        for admin in &self.auth.admins {
+            crate::domain::email::Email::parse(admin)
+                .map_err(|e| invalid("auth.admins", format!("{admin:?}: {e}")))?;
+        }
+        self.org
+            .timezone
+            .parse::<chrono_tz::Tz>()
+            .map_err(|_| invalid("org.timezone", "is not an IANA timezone name"))?;
+        parse_weekday(&self.org.week_starts)
+            .ok_or_else(|| invalid("org.week_starts", "must be a weekday name"))?;
+        parse_weekday(&self.digest.weekday)
+            .ok_or_else(|| invalid("digest.weekday", "must be a weekday name"))?;
+        if self.digest.hour > 23 {
+            return Err(invalid("digest.hour", "must be 0..=23"));
+        }
+        if self.rules.max_recipients == 0 {
+            return Err(invalid("rules.max_recipients", "must be at least 1"));
+        }
+        if self.rules.message_max_chars == 0 {
+            return Err(invalid("rules.message_max_chars", "must be at least 1"));
+        }
+        if !self.server.public_url.starts_with("http://")
+            && !self.server.public_url.starts_with("https://")
+        {
+            return Err(invalid("server.public_url", "must be an http(s) URL"));
+        }
+        tracing_subscriber::EnvFilter::try_new(&self.log.level)
+            .map_err(|e| invalid("log.level", e.to_string()))?;
+        Ok(())
+    }
+
+    pub fn org_timezone(&self) -> chrono_tz::Tz {
+        // Validated in `validate`, so the fallback is never taken.
+        self.org.timezone.parse().unwrap_or(chrono_tz::UTC)
+    }
+
+    pub fn week_starts(&self) -> Weekday {
+        parse_weekday(&self.org.week_starts).unwrap_or(Weekday::Mon)
+    }
+
+    pub fn is_sqlite(&self) -> bool {
+        self.database.url.expose_secret().starts_with("sqlite://")
+    }
+}
+
+pub fn parse_weekday(s: &str) -> Option<Weekday> {
+    s.trim().to_ascii_lowercase().parse::<Weekday>().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with_env(vars: &[(&str, &str)], environment: Option<&str>) -> Result<Settings, SettingsError> {
+        Settings::load(&Sources {
+            environment: environment.map(String::from),
+            config_dir: Some(PathBuf::from("/nonexistent")),
+            env_vars: vars
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        })
+    }
+
+    #[test]
+    fn defaults_load() {
+        let s = with_env(&[], None).unwrap();
+        assert_eq!(s.server.port, 8080);
+        assert_eq!(s.rules.weekly_allowance, 10);
+        assert_eq!(s.org_timezone(), chrono_tz::UTC);
+    }
+
+    #[test]
+    fn env_overrides_and_lists() {
+        let s = with_env(
+            &[
+                ("CHAMPION__SERVER__PORT", "0"),
+                ("CHAMPION__AUTH__ADMINS", "a@example.com,b@example.com"),
+            ],
+            None,
+        )
+        .unwrap();
+        assert_eq!(s.server.port, 0);
+        assert_eq!(s.auth.admins, vec!["a@example.com", "b@example.com"]);
+    }
+
+    #[test]
+    fn bad_values_name_the_key() {
+        let cases = [
+            ("CHAMPION__SERVER__PORT", "eighty", "server.port"),
+            ("CHAMPION__ORG__TIMEZONE", "Mars/Base", "org.timezone"),
+            ("CHAMPION__DATABASE__URL", "mysql://x", "database.url"),
+            ("CHAMPION__DIGEST__HOUR", "25", "digest.hour"),
+            ("CHAMPION__ORG__WEEK_STARTS", "someday", "org.week_starts"),
+        ];
+        for (key, value, named) in cases {
+            let err = with_env(&[(key, value)], None).unwrap_err().to_string();
+            assert!(err.contains(named), "{key}={value}: {err}");
+        }
+    }
+
+    #[test]
+    fn production_refuses_development_secret() {
+        let err = with_env(&[], Some("production")).unwrap_err().to_string();
+        assert!(err.contains("auth.hs256_secret"), "{err}");
+        let ok = with_env(
+            &[("CHAMPION__AUTH__HS256_SECRET", "a-real-production-secret-of-enough-length")],
+            Some("production"),
+        );
+        assert!(ok.is_ok());
+    }
+
+    #[test]
+    fn secrets_do_not_print() {
+        let s = with_env(&[], None).unwrap();
+        assert!(!format!("{s:?}").contains(DEVELOPMENT_SECRET));
+    }
+}

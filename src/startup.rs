@@ -1,0 +1,121 @@
+//! Builds the application from settings: pool, migrations, middleware, routes, listener.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::time::Instant;
+
+use actix_cors::Cors;
+use actix_web::dev::{Server, Service};
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::middleware::ErrorHandlers;
+use actix_web::{web, App, HttpMessage, HttpServer};
+use secrecy::ExposeSecret;
+use tracing_actix_web::{RequestId, TracingLogger};
+use utoipa::OpenApi;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::auth::TokenKeys;
+use crate::error::{AppError, FieldError};
+use crate::http::{self, health, metrics, openapi::ApiDoc, problem, AppState};
+use crate::settings::Settings;
+use crate::store::{self, db};
+
+pub struct Application {
+    port: u16,
+    server: Server,
+    pub pool: store::Pool,
+}
+
+/// Opens the pool and brings the schema up to date.
+pub fn prepare_database(settings: &Settings) -> anyhow::Result<store::Pool> {
+    let pool = db::connect(settings.database.url.expose_secret(), settings.database.pool_size)?;
+    let mut conn = pool.get()?;
+    let applied = db::run_migrations(&mut conn)?;
+    if applied > 0 {
+        tracing::info!(applied, "database migrations applied");
+    }
+    Ok(pool)
+}
+
+fn bad_query(e: impl std::fmt::Display) -> actix_web::Error {
+    let message = e.to_string();
+    AppError::BadRequest {
+        code: "invalid_parameter",
+        detail: format!("the query string is not valid: {message}"),
+        errors: vec![FieldError::new("query", message)],
+    }
+    .into()
+}
+
+fn cors(settings: &Settings) -> Cors {
+    let mut cors = Cors::default()
+        .allowed_methods(vec!["GET", "POST", "PATCH", "DELETE"])
+        .allowed_headers(vec![header::AUTHORIZATION, header::CONTENT_TYPE, header::IF_NONE_MATCH, header::HeaderName::from_static("idempotency-key")])
+        .expose_headers(vec![header::LOCATION, header::ETAG])
+        .max_age(3600);
+    for origin in &settings.server.allowed_origins {
+        cors = cors.allowed_origin(origin);
+    }
+    cors
+}
+
+impl Application {
+    pub async fn build(settings: Settings) -> anyhow::Result<Application> {
+        let settings = Arc::new(settings);
+        let startup_settings = settings.clone();
+        let pool = tokio::task::spawn_blocking(move || prepare_database(&startup_settings)).await??;
+        let keys = Arc::new(TokenKeys::from_settings(&settings.auth)?);
+        let listener = TcpListener::bind((settings.server.host.as_str(), settings.server.port))
+            .map_err(|e| anyhow::anyhow!("cannot listen on {}:{}: {e}", settings.server.host, settings.server.port))?;
+        let port = listener.local_addr()?.port();
+        tracing::info!(host = %settings.server.host, port, "listening");
+        let state = web::Data::new(AppState { pool: pool.clone(), settings: settings.clone(), keys, metrics: metrics::Metrics::new()? });
+        let openapi = ApiDoc::openapi();
+        let server = HttpServer::new(move || {
+            let state = state.clone();
+            let metrics_state = state.clone();
+            App::new()
+                .app_data(state.clone())
+                .app_data(web::QueryConfig::default().error_handler(|e, _| bad_query(e)))
+                .app_data(web::PathConfig::default().error_handler(|e, _| bad_query(e)))
+                .wrap(ErrorHandlers::new().default_handler(problem::ensure_problem))
+                .wrap(cors(&state.settings))
+                .wrap_fn(move |req, srv| {
+                    let started = Instant::now();
+                    let method = req.method().to_string();
+                    let request_id = req.extensions().get::<RequestId>().map(|id| id.to_string());
+                    let metrics = metrics_state.clone();
+                    let fut = srv.call(req);
+                    async move {
+                        let mut res = fut.await?;
+                        let route = res.request().match_pattern().unwrap_or_else(|| "unmatched".into());
+                        metrics.metrics.observe(&method, &route, res.status().as_u16(), started.elapsed().as_secs_f64());
+                        if let Some(id) = request_id.and_then(|id| HeaderValue::from_str(&id).ok()) {
+                            res.headers_mut().insert(header::HeaderName::from_static("x-request-id"), id);
+                        }
+                        Ok(res)
+                    }
+                })
+                .wrap(TracingLogger::default())
+                .service(web::resource("/healthz").route(web::get().to(health::healthz)))
+                .service(web::resource("/readyz").route(web::get().to(health::readyz)))
+                .service(web::resource("/metrics").route(web::get().to(metrics::metrics)))
+                .service(SwaggerUi::new("/docs/{_:.*}").url("/api-docs/openapi.json", openapi.clone()))
+                .service(web::redirect("/docs", "/docs/"))
+                .service(web::scope("/api/v1").configure(http::api_routes))
+        })
+        .listen(listener)?
+        .shutdown_timeout(10)
+        .run();
+        Ok(Application { port, server, pool })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Runs until SIGTERM/SIGINT, then drains in-flight requests (actix's graceful shutdown).
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}

@@ -1,0 +1,256 @@
+//! Employee rows: lookups, directory listing with keyset pagination, writes, and the
+//! transactional application of a planned CSV import.
+
+use std::collections::HashMap;
+
+use chrono::{NaiveDateTime, Utc};
+use diesel::prelude::*;
+
+use super::schema::employees;
+use super::DbConnection;
+use crate::domain::hierarchy::cycle_through;
+use crate::domain::import::{ChangeKind, ImportPlan, Person};
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = employees)]
+pub struct EmployeeRow {
+    pub id: String,
+    pub email: String,
+    pub name: String,
+    pub sort_name: String,
+    pub department: String,
+    pub manager_id: Option<String>,
+    pub timezone: Option<String>,
+    pub active: bool,
+    pub role: String,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = employees)]
+pub struct NewEmployee {
+    pub id: String,
+    pub email: String,
+    pub name: String,
+    pub sort_name: String,
+    pub department: String,
+    pub manager_id: Option<String>,
+    pub timezone: Option<String>,
+    pub active: bool,
+    pub role: String,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+/// Fields to change; `None` leaves a field alone, `Some(None)` clears a nullable one.
+#[derive(Debug, Clone, Default, AsChangeset)]
+#[diesel(table_name = employees)]
+pub struct EmployeeChanges {
+    pub email: Option<String>,
+    pub name: Option<String>,
+    pub sort_name: Option<String>,
+    pub department: Option<String>,
+    pub manager_id: Option<Option<String>>,
+    pub timezone: Option<Option<String>>,
+    pub active: Option<bool>,
+    pub role: Option<String>,
+    pub updated_at: Option<NaiveDateTime>,
+}
+
+pub fn now() -> NaiveDateTime {
+    Utc::now().naive_utc()
+}
+
+pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<EmployeeRow>> {
+    employees::table
+        .find(id)
+        .select(EmployeeRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn find_by_email(conn: &mut DbConnection, email: &str) -> QueryResult<Option<EmployeeRow>> {
+    employees::table
+        .filter(employees::email.eq(email))
+        .select(EmployeeRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn has_active_reports(conn: &mut DbConnection, id: &str) -> QueryResult<bool> {
+    let n: i64 = employees::table
+        .filter(employees::manager_id.eq(id))
+        .filter(employees::active.eq(true))
+        .count()
+        .get_result(conn)?;
+    Ok(n > 0)
+}
+
+pub struct ListFilter {
+    pub query: Option<String>,
+    pub department: Option<String>,
+    pub include_inactive: bool,
+    /// Keyset position: the `(sort_name, id)` of the last row already seen.
+    pub after: Option<(String, String)>,
+    pub limit: i64,
+}
+
+fn like_pattern(q: &str) -> String {
+    let escaped = q.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+    format!("%{escaped}%")
+}
+
+pub fn list(conn: &mut DbConnection, f: &ListFilter) -> QueryResult<Vec<EmployeeRow>> {
+    let mut query = employees::table.select(EmployeeRow::as_select()).into_boxed();
+    if !f.include_inactive {
+        query = query.filter(employees::active.eq(true));
+    }
+    if let Some(d) = &f.department {
+        query = query.filter(employees::department.eq(d.clone()));
+    }
+    if let Some(q) = &f.query {
+        let pattern = like_pattern(q);
+        query = query.filter(
+            employees::sort_name
+                .like(pattern.clone())
+                .escape('\\')
+                .or(employees::email.like(pattern).escape('\\')),
+        );
+    }
+    if let Some((name, id)) = &f.after {
+        query = query.filter(
+            employees::sort_name
+                .gt(name.clone())
+                .or(employees::sort_name.eq(name.clone()).and(employees::id.gt(id.clone()))),
+        );
+    }
+    query
+        .order((employees::sort_name.asc(), employees::id.asc()))
+        .limit(f.limit)
+        .load(conn)
+}
+
+pub fn insert(conn: &mut DbConnection, row: &NewEmployee) -> QueryResult<()> {
+    diesel::insert_into(employees::table).values(row).execute(conn).map(|_| ())
+}
+
+pub fn update(conn: &mut DbConnection, id: &str, changes: &EmployeeChanges) -> QueryResult<()> {
+    diesel::update(employees::table.find(id)).set(changes).execute(conn).map(|_| ())
+}
+
+/// The reporting-line cycle that making `manager_id` the manager of `id` would create.
+pub fn cycle_if_managed_by(
+    conn: &mut DbConnection,
+    id: &str,
+    manager_id: &str,
+) -> QueryResult<Option<Vec<String>>> {
+    let mut failure = None;
+    let path = cycle_through(id, |person| {
+        if person == id {
+            return Some(manager_id.to_string());
+        }
+        match employees::table
+            .find(person)
+            .select(employees::manager_id)
+            .first::<Option<String>>(conn)
+        {
+            Ok(m) => m,
+            Err(e) => {
+                failure = Some(e);
+                None
+            }
+        }
+    });
+    match failure {
+        Some(diesel::result::Error::NotFound) | None => Ok(path),
+        Some(e) => Err(e),
+    }
+}
+
+/// The directory as the import planner sees it, keyed by email, plus ids by email.
+pub fn import_snapshot(
+    conn: &mut DbConnection,
+) -> QueryResult<(HashMap<String, Person>, HashMap<String, String>)> {
+    let rows: Vec<EmployeeRow> = employees::table.select(EmployeeRow::as_select()).load(conn)?;
+    let email_of: HashMap<String, String> = rows.iter().map(|r| (r.id.clone(), r.email.clone())).collect();
+    let ids = rows.iter().map(|r| (r.email.clone(), r.id.clone())).collect();
+    let people = rows
+        .into_iter()
+        .map(|r| {
+            let person = Person {
+                manager_email: r.manager_id.as_ref().and_then(|m| email_of.get(m).cloned()),
+                email: r.email,
+                name: r.name,
+                department: r.department,
+                timezone: r.timezone,
+                active: r.active,
+            };
+            (person.email.clone(), person)
+        })
+        .collect();
+    Ok((people, ids))
+}
+
+/// Writes a plan's changes: new people first (so that managers exist), then every
+/// manager link. Call inside a write transaction; `progress` is told of each line done.
+pub fn apply_import(
+    conn: &mut DbConnection,
+    plan: &ImportPlan,
+    mut ids: HashMap<String, String>,
+    progress: &dyn Fn(u64),
+) -> QueryResult<()> {
+    let now = now();
+    let creates: Vec<NewEmployee> = plan
+        .changes
+        .iter()
+        .filter(|c| c.kind == ChangeKind::Create)
+        .map(|c| {
+            let id = uuid::Uuid::now_v7().to_string();
+            ids.insert(c.person.email.clone(), id.clone());
+            NewEmployee {
+                id,
+                email: c.person.email.clone(),
+                name: c.person.name.clone(),
+                sort_name: crate::domain::employee::sort_key(&c.person.name),
+                department: c.person.department.clone(),
+                manager_id: None,
+                timezone: c.person.timezone.clone(),
+                active: c.person.active,
+                role: "employee".into(),
+                created_at: now,
+                updated_at: now,
+            }
+        })
+        .collect();
+    // Chunked so a single statement stays under SQLite's bound-parameter limit.
+    for chunk in creates.chunks(500) {
+        // Multi-row inserts are not generic over both backends in diesel, so dispatch.
+        let insert = diesel::insert_into(employees::table).values(chunk);
+        match conn {
+            DbConnection::Sqlite(c) => insert.execute(c)?,
+            DbConnection::Postgres(c) => insert.execute(c)?,
+        };
+        progress(chunk.len() as u64);
+    }
+    for change in plan.changes.iter().filter(|c| c.kind != ChangeKind::Unchanged) {
+        let p = &change.person;
+        let changes = EmployeeChanges {
+            name: Some(p.name.clone()),
+            sort_name: Some(crate::domain::employee::sort_key(&p.name)),
+            department: Some(p.department.clone()),
+            manager_id: Some(p.manager_email.as_ref().and_then(|m| ids.get(m).cloned())),
+            timezone: Some(p.timezone.clone()),
+            active: Some(p.active),
+            updated_at: Some(now),
+            ..Default::default()
+        };
+        if let Some(id) = ids.get(&p.email) {
+            update(conn, id, &changes)?;
+        }
+        if change.kind != ChangeKind::Create {
+            progress(1);
+        }
+    }
+    Ok(())
+}
