@@ -11,7 +11,10 @@ pub struct FieldError {
 
 impl FieldError {
     pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
-        FieldError { field: field.into(), message: message.into() }
+        FieldError {
+            field: field.into(),
+            message: message.into(),
+        }
     }
 }
 
@@ -19,13 +22,21 @@ impl FieldError {
 pub enum AppError {
     /// The request is malformed (bad JSON, bad query parameter): 400.
     #[error("{detail}")]
-    BadRequest { code: &'static str, detail: String, errors: Vec<FieldError> },
+    BadRequest {
+        code: &'static str,
+        detail: String,
+        errors: Vec<FieldError>,
+    },
     /// Well-formed but invalid values: 422 with one entry per field.
     #[error("validation failed")]
     Validation { errors: Vec<FieldError> },
     /// A business rule refuses the request: 422 with its own code.
     #[error("{detail}")]
-    Rule { code: &'static str, detail: String, field: Option<String> },
+    Rule {
+        code: &'static str,
+        detail: String,
+        field: Option<String>,
+    },
     #[error("{detail}")]
     Unauthorized { code: &'static str, detail: String },
     #[error("{detail}")]
@@ -48,7 +59,9 @@ pub type AppResult<T> = Result<T, AppError>;
 
 impl AppError {
     pub fn validation(field: impl Into<String>, message: impl Into<String>) -> Self {
-        AppError::Validation { errors: vec![FieldError::new(field, message)] }
+        AppError::Validation {
+            errors: vec![FieldError::new(field, message)],
+        }
     }
 
     pub fn bad_query(field: impl Into<String>, message: impl Into<String>) -> Self {
@@ -70,7 +83,10 @@ impl AppError {
     }
 
     pub fn unauthorized(code: &'static str, detail: impl Into<String>) -> Self {
-        AppError::Unauthorized { code, detail: detail.into() }
+        AppError::Unauthorized {
+            code,
+            detail: detail.into(),
+        }
     }
 
     pub fn internal(e: impl Into<anyhow::Error>) -> Self {

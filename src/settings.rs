@@ -131,23 +131,15 @@ impl Sources {
         Sources {
             environment: std::env::var("CHAMPION_ENV").ok(),
             config_dir: std::env::var_os("CHAMPION_CONFIG_DIR").map(PathBuf::from),
-            env_vars: std::env::vars()
-                .filter(|(k, _)| k.starts_with("CHAMPION__"))
-                .collect(),
+            env_vars: std::env::vars().filter(|(k, _)| k.starts_with("CHAMPION__")).collect(),
         }
     }
 }
 
 impl Settings {
     pub fn load(sources: &Sources) -> Result<Settings, SettingsError> {
-        let environment = sources
-            .environment
-            .clone()
-            .unwrap_or_else(|| "development".into());
-        let dir = sources
-            .config_dir
-            .clone()
-            .unwrap_or_else(|| PathBuf::from("config"));
+        let environment = sources.environment.clone().unwrap_or_else(|| "development".into());
+        let dir = sources.config_dir.clone().unwrap_or_else(|| PathBuf::from("config"));
         let env_source = config::Environment::with_prefix("CHAMPION")
             .prefix_separator("__")
             .separator("__")
@@ -169,10 +161,7 @@ impl Settings {
     fn validate(&self, environment: &str) -> Result<(), SettingsError> {
         let url = self.database.url.expose_secret();
         if !(url.starts_with("sqlite://") || url.starts_with("postgres://") || url.starts_with("postgresql://")) {
-            return Err(invalid(
-                "database.url",
-                "must start with sqlite:// or postgres://",
-            ));
+            return Err(invalid("database.url", "must start with sqlite:// or postgres://"));
         }
         if self.database.pool_size == 0 {
             return Err(invalid("database.pool_size", "must be at least 1"));
@@ -191,17 +180,14 @@ impl Settings {
             return Err(invalid("auth.token_ttl_minutes", "must be positive"));
         }
         for admin in &self.auth.admins {
-            crate::domain::email::Email::parse(admin)
-                .map_err(|e| invalid("auth.admins", format!("{admin:?}: {e}")))?;
+            crate::domain::email::Email::parse(admin).map_err(|e| invalid("auth.admins", format!("{admin:?}: {e}")))?;
         }
         self.org
             .timezone
             .parse::<chrono_tz::Tz>()
             .map_err(|_| invalid("org.timezone", "is not an IANA timezone name"))?;
-        parse_weekday(&self.org.week_starts)
-            .ok_or_else(|| invalid("org.week_starts", "must be a weekday name"))?;
-        parse_weekday(&self.digest.weekday)
-            .ok_or_else(|| invalid("digest.weekday", "must be a weekday name"))?;
+        parse_weekday(&self.org.week_starts).ok_or_else(|| invalid("org.week_starts", "must be a weekday name"))?;
+        parse_weekday(&self.digest.weekday).ok_or_else(|| invalid("digest.weekday", "must be a weekday name"))?;
         if self.digest.hour > 23 {
             return Err(invalid("digest.hour", "must be 0..=23"));
         }
@@ -211,13 +197,10 @@ impl Settings {
         if self.rules.message_max_chars == 0 {
             return Err(invalid("rules.message_max_chars", "must be at least 1"));
         }
-        if !self.server.public_url.starts_with("http://")
-            && !self.server.public_url.starts_with("https://")
-        {
+        if !self.server.public_url.starts_with("http://") && !self.server.public_url.starts_with("https://") {
             return Err(invalid("server.public_url", "must be an http(s) URL"));
         }
-        tracing_subscriber::EnvFilter::try_new(&self.log.level)
-            .map_err(|e| invalid("log.level", e.to_string()))?;
+        tracing_subscriber::EnvFilter::try_new(&self.log.level).map_err(|e| invalid("log.level", e.to_string()))?;
         Ok(())
     }
 
@@ -247,10 +230,7 @@ mod tests {
         Settings::load(&Sources {
             environment: environment.map(String::from),
             config_dir: Some(PathBuf::from("/nonexistent")),
-            env_vars: vars
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect(),
+            env_vars: vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
         })
     }
 
@@ -296,7 +276,10 @@ mod tests {
         let err = with_env(&[], Some("production")).unwrap_err().to_string();
         assert!(err.contains("auth.hs256_secret"), "{err}");
         let ok = with_env(
-            &[("CHAMPION__AUTH__HS256_SECRET", "a-real-production-secret-of-enough-length")],
+            &[(
+                "CHAMPION__AUTH__HS256_SECRET",
+                "a-real-production-secret-of-enough-length",
+            )],
             Some("production"),
         );
         assert!(ok.is_ok());

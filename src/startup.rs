@@ -50,7 +50,12 @@ fn bad_query(e: impl std::fmt::Display) -> actix_web::Error {
 fn cors(settings: &Settings) -> Cors {
     let mut cors = Cors::default()
         .allowed_methods(vec!["GET", "POST", "PATCH", "DELETE"])
-        .allowed_headers(vec![header::AUTHORIZATION, header::CONTENT_TYPE, header::IF_NONE_MATCH, header::HeaderName::from_static("idempotency-key")])
+        .allowed_headers(vec![
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            header::IF_NONE_MATCH,
+            header::HeaderName::from_static("idempotency-key"),
+        ])
         .expose_headers(vec![header::LOCATION, header::ETAG])
         .max_age(3600);
     for origin in &settings.server.allowed_origins {
@@ -65,11 +70,21 @@ impl Application {
         let startup_settings = settings.clone();
         let pool = tokio::task::spawn_blocking(move || prepare_database(&startup_settings)).await??;
         let keys = Arc::new(TokenKeys::from_settings(&settings.auth)?);
-        let listener = TcpListener::bind((settings.server.host.as_str(), settings.server.port))
-            .map_err(|e| anyhow::anyhow!("cannot listen on {}:{}: {e}", settings.server.host, settings.server.port))?;
+        let listener = TcpListener::bind((settings.server.host.as_str(), settings.server.port)).map_err(|e| {
+            anyhow::anyhow!(
+                "cannot listen on {}:{}: {e}",
+                settings.server.host,
+                settings.server.port
+            )
+        })?;
         let port = listener.local_addr()?.port();
         tracing::info!(host = %settings.server.host, port, "listening");
-        let state = web::Data::new(AppState { pool: pool.clone(), settings: settings.clone(), keys, metrics: metrics::Metrics::new()? });
+        let state = web::Data::new(AppState {
+            pool: pool.clone(),
+            settings: settings.clone(),
+            keys,
+            metrics: metrics::Metrics::new()?,
+        });
         let openapi = ApiDoc::openapi();
         let server = HttpServer::new(move || {
             let state = state.clone();
@@ -89,9 +104,15 @@ impl Application {
                     async move {
                         let mut res = fut.await?;
                         let route = res.request().match_pattern().unwrap_or_else(|| "unmatched".into());
-                        metrics.metrics.observe(&method, &route, res.status().as_u16(), started.elapsed().as_secs_f64());
+                        metrics.metrics.observe(
+                            &method,
+                            &route,
+                            res.status().as_u16(),
+                            started.elapsed().as_secs_f64(),
+                        );
                         if let Some(id) = request_id.and_then(|id| HeaderValue::from_str(&id).ok()) {
-                            res.headers_mut().insert(header::HeaderName::from_static("x-request-id"), id);
+                            res.headers_mut()
+                                .insert(header::HeaderName::from_static("x-request-id"), id);
                         }
                         Ok(res)
                     }

@@ -42,7 +42,10 @@ pub struct TokenError {
 }
 
 fn refuse(code: &'static str, detail: impl Into<String>) -> TokenError {
-    TokenError { code, detail: detail.into() }
+    TokenError {
+        code,
+        detail: detail.into(),
+    }
 }
 
 pub struct TokenKeys {
@@ -90,7 +93,11 @@ impl TokenKeys {
             iss: self.issuer.clone(),
             aud: Audience::One(self.audience.clone()),
         };
-        Ok(jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.hs256_encoding)?)
+        Ok(jsonwebtoken::encode(
+            &Header::new(Algorithm::HS256),
+            &claims,
+            &self.hs256_encoding,
+        )?)
     }
 
     pub fn verify(&self, token: &str) -> Result<(Claims, Email), TokenError> {
@@ -125,7 +132,9 @@ impl TokenKeys {
                 ErrorKind::InvalidIssuer => refuse("invalid_token", "the token's issuer is not accepted"),
                 ErrorKind::InvalidAudience => refuse("invalid_token", "the token's audience is not accepted"),
                 ErrorKind::InvalidSignature => refuse("invalid_token", "the token's signature is not valid"),
-                ErrorKind::MissingRequiredClaim(c) => refuse("invalid_token", format!("the token lacks the `{c}` claim")),
+                ErrorKind::MissingRequiredClaim(c) => {
+                    refuse("invalid_token", format!("the token lacks the `{c}` claim"))
+                }
                 ErrorKind::Json(_) => refuse("invalid_token", "the token's claims are malformed"),
                 _ => refuse("invalid_token", "the token is not valid"),
             }
@@ -139,8 +148,7 @@ impl TokenKeys {
 fn load_jwks(path: &Path) -> anyhow::Result<HashMap<String, (Algorithm, DecodingKey)>> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| anyhow::anyhow!("auth.jwks_file: cannot read {}: {e}", path.display()))?;
-    let set: JwkSet = serde_json::from_str(&text)
-        .map_err(|e| anyhow::anyhow!("auth.jwks_file: not a JWK set: {e}"))?;
+    let set: JwkSet = serde_json::from_str(&text).map_err(|e| anyhow::anyhow!("auth.jwks_file: not a JWK set: {e}"))?;
     let mut keys = HashMap::new();
     for jwk in &set.keys {
         let kid = jwk
@@ -153,8 +161,7 @@ fn load_jwks(path: &Path) -> anyhow::Result<HashMap<String, (Algorithm, Decoding
             jsonwebtoken::jwk::AlgorithmParameters::EllipticCurve(_) => Algorithm::ES256,
             _ => anyhow::bail!("auth.jwks_file: key {kid:?} is neither RSA nor EC"),
         };
-        let key = DecodingKey::from_jwk(jwk)
-            .map_err(|e| anyhow::anyhow!("auth.jwks_file: key {kid:?}: {e}"))?;
+        let key = DecodingKey::from_jwk(jwk).map_err(|e| anyhow::anyhow!("auth.jwks_file: key {kid:?}: {e}"))?;
         keys.insert(kid, (algorithm, key));
     }
     Ok(keys)
@@ -164,7 +171,9 @@ fn load_jwks(path: &Path) -> anyhow::Result<HashMap<String, (Algorithm, Decoding
 pub fn parse_ttl(s: &str) -> Result<i64, String> {
     let s = s.trim();
     let (number, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len()));
-    let n: i64 = number.parse().map_err(|_| format!("{s:?} is not a duration like 30m or 1h"))?;
+    let n: i64 = number
+        .parse()
+        .map_err(|_| format!("{s:?} is not a duration like 30m or 1h"))?;
     let factor = match unit {
         "" | "s" => 1,
         "m" => 60,

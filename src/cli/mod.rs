@@ -16,7 +16,11 @@ use crate::settings::{Settings, Sources};
 use crate::startup::{prepare_database, Application};
 
 #[derive(Debug, Parser)]
-#[command(name = "champion", version, about = "Customer Champion: peer recognition for customer-focused behaviour")]
+#[command(
+    name = "champion",
+    version,
+    about = "Customer Champion: peer recognition for customer-focused behaviour"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -76,12 +80,17 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Token { email, ttl } => {
             let email = Email::parse(&email).map_err(|e| anyhow::anyhow!("--email: {e}"))?;
-            let ttl = ttl.map(|t| parse_ttl(&t)).transpose().map_err(|e| anyhow::anyhow!("--ttl: {e}"))?;
+            let ttl = ttl
+                .map(|t| parse_ttl(&t))
+                .transpose()
+                .map_err(|e| anyhow::anyhow!("--ttl: {e}"))?;
             let keys = TokenKeys::from_settings(&settings.auth)?;
             println!("{}", keys.issue(&email, ttl)?);
             Ok(())
         }
-        Command::Employees { command: EmployeesCommand::Import { file, dry_run } } => import(settings, &file, dry_run),
+        Command::Employees {
+            command: EmployeesCommand::Import { file, dry_run },
+        } => import(settings, &file, dry_run),
         Command::Seed { demo } => {
             if !demo {
                 anyhow::bail!("say what to seed: --demo");
@@ -107,7 +116,10 @@ fn import(settings: Settings, file: &PathBuf, dry_run: bool) -> anyhow::Result<(
     let pool = prepare_database(&settings)?;
     let mut conn = pool.get()?;
     let bar = ProgressBar::new(0);
-    bar.set_style(ProgressStyle::with_template("{bar:40} {pos}/{len} employees written").unwrap_or_else(|_| ProgressStyle::default_bar()));
+    bar.set_style(
+        ProgressStyle::with_template("{bar:40} {pos}/{len} employees written")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
     let report = directory::import_csv(&mut conn, "cli", &text, dry_run, &|done, total| {
         bar.set_length(total);
         bar.set_position(done);

@@ -19,17 +19,34 @@ const DEPARTMENTS: [(&str, &str); 5] = [
     ("Operations", "Asia/Singapore"),
 ];
 
-const FIRST: [&str; 10] = ["Ada", "Ben", "Chloe", "Dev", "Elena", "Farid", "Grete", "Hiro", "Ines", "Jonas"];
-const LAST: [&str; 9] = ["Okafor", "Lindqvist", "Moreau", "Patel", "Nakamura", "Silva", "Kowalski", "Haddad", "Byrne"];
+const FIRST: [&str; 10] = [
+    "Ada", "Ben", "Chloe", "Dev", "Elena", "Farid", "Grete", "Hiro", "Ines", "Jonas",
+];
+const LAST: [&str; 9] = [
+    "Okafor",
+    "Lindqvist",
+    "Moreau",
+    "Patel",
+    "Nakamura",
+    "Silva",
+    "Kowalski",
+    "Haddad",
+    "Byrne",
+];
 
 /// The demo directory as CSV: a CX leader, a head of each department, and their teams.
 pub fn demo_csv() -> String {
     let mut csv = String::from("email,name,department,manager_email,timezone,active\n");
-    csv.push_str(&format!("{DEMO_ADMIN},Grace Hopper,Customer Experience,,Europe/London,true\n"));
+    csv.push_str(&format!(
+        "{DEMO_ADMIN},Grace Hopper,Customer Experience,,Europe/London,true\n"
+    ));
     let mut n = 0;
     for (d, (department, tz)) in DEPARTMENTS.iter().enumerate() {
         let head = format!("{}.{}@demo.example", FIRST[d].to_lowercase(), LAST[d].to_lowercase());
-        csv.push_str(&format!("{head},{} {},{department},{DEMO_ADMIN},{tz},true\n", FIRST[d], LAST[d]));
+        csv.push_str(&format!(
+            "{head},{} {},{department},{DEMO_ADMIN},{tz},true\n",
+            FIRST[d], LAST[d]
+        ));
         for _ in 0..9 {
             n += 1;
             let (first, last) = (FIRST[(n * 3 + d) % FIRST.len()], LAST[(n * 7 + d + 1) % LAST.len()]);
@@ -43,16 +60,27 @@ pub fn demo_csv() -> String {
 pub fn demo(settings: &Settings) -> anyhow::Result<()> {
     let pool = prepare_database(settings)?;
     let mut conn = pool.get()?;
-    let report = directory::import_csv(&mut conn, "seed", &demo_csv(), false, &|_, _| {})
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let report =
+        directory::import_csv(&mut conn, "seed", &demo_csv(), false, &|_, _| {}).map_err(|e| anyhow::anyhow!("{e}"))?;
     let admin = employees::find_by_email(&mut conn, DEMO_ADMIN)?
         .ok_or_else(|| anyhow::anyhow!("the demo admin was not created"))?;
-    directory::update_employee(&mut conn, "seed", &admin.id, EmployeePatch { role: Some(Role::Admin), ..Default::default() })
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    directory::update_employee(
+        &mut conn,
+        "seed",
+        &admin.id,
+        EmployeePatch {
+            role: Some(Role::Admin),
+            ..Default::default()
+        },
+    )
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
     let keys = TokenKeys::from_settings(&settings.auth)?;
     let token = keys.issue(&Email::parse(DEMO_ADMIN).map_err(anyhow::Error::msg)?, None)?;
     let base = format!("http://{}:{}", settings.server.host, settings.server.port);
-    println!("Demo organisation ready: {} people created, {} updated.", report.created, report.updated);
+    println!(
+        "Demo organisation ready: {} people created, {} updated.",
+        report.created, report.updated
+    );
     println!();
     println!("Admin ({DEMO_ADMIN}) token:");
     println!("{token}");

@@ -17,15 +17,13 @@ impl Email {
         if s.chars().any(|c| c.is_whitespace() || c.is_control()) {
             return Err("must not contain spaces or control characters".into());
         }
-        let (local, domain) = s
-            .rsplit_once('@')
-            .ok_or_else(|| "must contain '@'".to_string())?;
+        let (local, domain) = s.rsplit_once('@').ok_or_else(|| "must contain '@'".to_string())?;
         if local.is_empty() || local.contains('@') {
             return Err("must have one '@' with a name before it".into());
         }
-        let labels_ok = domain.split('.').all(|l| {
-            !l.is_empty() && l.chars().all(|c| c.is_alphanumeric() || c == '-')
-        });
+        let labels_ok = domain
+            .split('.')
+            .all(|l| !l.is_empty() && l.chars().all(|c| c.is_alphanumeric() || c == '-'));
         if !labels_ok {
             return Err("has an invalid domain".into());
         }
@@ -56,12 +54,25 @@ mod tests {
 
     #[test]
     fn lowercases_and_trims() {
-        assert_eq!(Email::parse("  Ann.Lee@Example.COM ").unwrap().as_str(), "ann.lee@example.com");
+        assert_eq!(
+            Email::parse("  Ann.Lee@Example.COM ").unwrap().as_str(),
+            "ann.lee@example.com"
+        );
     }
 
     #[test]
     fn rejects_bad_addresses() {
-        for bad in ["", "no-at", "@example.com", "a@", "a@@b.com", "a b@c.com", "a@b..com", "a\r\n@b.com", "<a>@b.com"] {
+        for bad in [
+            "",
+            "no-at",
+            "@example.com",
+            "a@",
+            "a@@b.com",
+            "a b@c.com",
+            "a@b..com",
+            "a\r\n@b.com",
+            "<a>@b.com",
+        ] {
             assert!(Email::parse(bad).is_err(), "{bad:?} should be refused");
         }
     }

@@ -140,7 +140,14 @@ fn read_line(
         Some(raw) => parse_active(raw)?,
         None => before.map(|p| p.active).unwrap_or(true),
     };
-    Ok(Person { email, name, department, manager_email, timezone, active })
+    Ok(Person {
+        email,
+        name,
+        department,
+        manager_email,
+        timezone,
+        active,
+    })
 }
 
 /// Plans an import of `csv_text` against the current directory (`existing`, by email).
@@ -163,7 +170,10 @@ pub fn plan(csv_text: &str, existing: &HashMap<String, Person>) -> Result<Import
             Ok(r) => r,
             Err(e) => {
                 let line = e.position().map(|p| p.line()).unwrap_or(0);
-                errors.push(LineError { line, message: format!("unreadable CSV: {e}") });
+                errors.push(LineError {
+                    line,
+                    message: format!("unreadable CSV: {e}"),
+                });
                 continue;
             }
         };
@@ -172,13 +182,19 @@ pub fn plan(csv_text: &str, existing: &HashMap<String, Person>) -> Result<Import
             continue; // blank lines are harmless
         }
         if record.len() > header.len() {
-            errors.push(LineError { line, message: format!("has {} fields, the header has {}", record.len(), header.len()) });
+            errors.push(LineError {
+                line,
+                message: format!("has {} fields, the header has {}", record.len(), header.len()),
+            });
             continue;
         }
         match read_line(&columns, &record, existing) {
             Ok(person) => {
                 if let Some(first) = first_line_of.get(&person.email) {
-                    errors.push(LineError { line, message: format!("email: {} already appears on line {first}", person.email) });
+                    errors.push(LineError {
+                        line,
+                        message: format!("email: {} already appears on line {first}", person.email),
+                    });
                 } else {
                     first_line_of.insert(person.email.clone(), line);
                     rows.insert(line, person);
@@ -239,7 +255,10 @@ fn drop_unresolvable(
                 if let Some(path) = cycle_through(&person.email, manager_of) {
                     bad.push(LineError {
                         line: *line,
-                        message: format!("manager_email: the reporting line would form a cycle ({})", path.join(" -> ")),
+                        message: format!(
+                            "manager_email: the reporting line would form a cycle ({})",
+                            path.join(" -> ")
+                        ),
                     });
                 }
             }

@@ -4,7 +4,8 @@
 use unicode_normalization::UnicodeNormalization;
 
 fn is_unwanted(c: char) -> bool {
-    let bidi_control = matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}');
+    let bidi_control =
+        matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}');
     (c.is_control() && c != '\n' && c != '\t') || bidi_control
 }
 

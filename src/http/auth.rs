@@ -50,7 +50,10 @@ fn bearer_token(req: &HttpRequest) -> AppResult<String> {
         .split_once(' ')
         .ok_or_else(|| AppError::unauthorized("invalid_token", "the Authorization header must be `Bearer <token>`"))?;
     if !scheme.eq_ignore_ascii_case("bearer") || token.trim().is_empty() {
-        return Err(AppError::unauthorized("invalid_token", "the Authorization header must be `Bearer <token>`"));
+        return Err(AppError::unauthorized(
+            "invalid_token",
+            "the Authorization header must be `Bearer <token>`",
+        ));
     }
     Ok(token.trim().to_string())
 }
@@ -70,15 +73,25 @@ async fn authenticate(req: HttpRequest) -> AppResult<Caller> {
     let configured_admin = state.is_configured_admin(&email);
     match &employee {
         None if !configured_admin => {
-            return Err(AppError::unauthorized("unknown_employee", "the token's email is not in the directory"));
+            return Err(AppError::unauthorized(
+                "unknown_employee",
+                "the token's email is not in the directory",
+            ));
         }
         Some(e) if !e.active && !configured_admin => {
-            return Err(AppError::unauthorized("inactive_employee", "this employee has been deactivated"));
+            return Err(AppError::unauthorized(
+                "inactive_employee",
+                "this employee has been deactivated",
+            ));
         }
         _ => {}
     }
     let is_admin = configured_admin || employee.as_ref().is_some_and(|e| e.role == "admin");
-    Ok(Caller { email, employee, is_admin })
+    Ok(Caller {
+        email,
+        employee,
+        is_admin,
+    })
 }
 
 impl FromRequest for Caller {

@@ -27,7 +27,12 @@ pub struct BehaviourView {
 
 impl From<BehaviourRow> for BehaviourView {
     fn from(r: BehaviourRow) -> Self {
-        BehaviourView { slug: r.slug, title: r.title, description: r.description, active: r.active }
+        BehaviourView {
+            slug: r.slug,
+            title: r.title,
+            description: r.description,
+            active: r.active,
+        }
     }
 }
 
@@ -50,13 +55,16 @@ pub async fn list(state: State, caller: Caller, q: web::Query<ListQuery>) -> App
         Some(_) => return Err(AppError::bad_query("include_archived", "must be true or false")),
     };
     let rows = db::run(&state.pool, move |conn| Ok(behaviours::list(conn, include_archived)?)).await?;
-    Ok(JsonOut(Page { items: rows.into_iter().map(Into::into).collect(), next_cursor: None }))
+    Ok(JsonOut(Page {
+        items: rows.into_iter().map(Into::into).collect(),
+        next_cursor: None,
+    }))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateBehaviour {
-    #[schema(example = "first-call-resolution")]
+    #[schema(example = "first-call-resolution", pattern = "^[a-z0-9]+(-[a-z0-9]+)*$", max_length = 64)]
     pub slug: String,
     #[schema(example = "First-call resolution")]
     pub title: String,
@@ -77,7 +85,10 @@ pub async fn create(state: State, caller: Caller, body: Json<CreateBehaviour>) -
     caller.require_admin()?;
     let b = body.into_inner();
     let actor = caller.email.to_string();
-    let row = db::run(&state.pool, move |conn| service::create(conn, &actor, &b.slug, &b.title, b.description.as_deref())).await?;
+    let row = db::run(&state.pool, move |conn| {
+        service::create(conn, &actor, &b.slug, &b.title, b.description.as_deref())
+    })
+    .await?;
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/api/v1/behaviours/{}", row.slug)))
         .json(BehaviourView::from(row)))
@@ -103,13 +114,25 @@ pub struct UpdateBehaviour {
         (status = 413, body = Problem, content_type = "application/problem+json"),
         (status = 415, body = Problem, content_type = "application/problem+json"),
         (status = 422, body = Problem, content_type = "application/problem+json")))]
-pub async fn update(state: State, caller: Caller, slug: web::Path<String>, body: Json<UpdateBehaviour>) -> AppResult<JsonOut<BehaviourView>> {
+pub async fn update(
+    state: State,
+    caller: Caller,
+    slug: web::Path<String>,
+    body: Json<UpdateBehaviour>,
+) -> AppResult<JsonOut<BehaviourView>> {
     caller.require_admin()?;
     let b = body.into_inner();
     let actor = caller.email.to_string();
     let slug = slug.into_inner();
     let row = db::run(&state.pool, move |conn| {
-        service::update(conn, &actor, &slug, b.title.as_deref(), b.description.as_deref(), b.active)
+        service::update(
+            conn,
+            &actor,
+            &slug,
+            b.title.as_deref(),
+            b.description.as_deref(),
+            b.active,
+        )
     })
     .await?;
     Ok(JsonOut(row.into()))

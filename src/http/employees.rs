@@ -14,8 +14,8 @@ use super::State;
 use crate::domain::employee::Role;
 use crate::error::{AppError, AppResult};
 use crate::services::directory::{self, EmployeePatch, ImportReport, NewEmployeeInput};
-use crate::store::employees::{self, EmployeeRow, ListFilter};
 use crate::store::db;
+use crate::store::employees::{self, EmployeeRow, ListFilter};
 
 /// Directory files may hold tens of thousands of people.
 const CSV_LIMIT: usize = 16 * 1024 * 1024;
@@ -92,7 +92,12 @@ pub async fn list(state: State, caller: Caller, q: web::Query<ListQuery>) -> App
     };
     let rows = db::run(&state.pool, move |conn| Ok(employees::list(conn, &filter)?)).await?;
     let tz = state.settings.org.timezone.clone();
-    Ok(JsonOut(page(rows, limit, |r| encode_cursor(&[&r.sort_name, &r.id]), |r| EmployeeView::from_row(r, &tz))))
+    Ok(JsonOut(page(
+        rows,
+        limit,
+        |r| encode_cursor(&[&r.sort_name, &r.id]),
+        |r| EmployeeView::from_row(r, &tz),
+    )))
 }
 
 fn not_found(id: &str) -> AppError {
@@ -109,7 +114,9 @@ pub async fn get(state: State, caller: Caller, id: web::Path<String>) -> AppResu
     let id = id.into_inner();
     let lookup = id.clone();
     let row = db::run(&state.pool, move |conn| Ok(employees::find(conn, &lookup)?)).await?;
-    let row = row.filter(|r| r.active || caller.is_admin).ok_or_else(|| not_found(&id))?;
+    let row = row
+        .filter(|r| r.active || caller.is_admin)
+        .ok_or_else(|| not_found(&id))?;
     Ok(JsonOut(EmployeeView::from_row(row, &state.settings.org.timezone)))
 }
 
@@ -190,7 +197,12 @@ pub struct UpdateEmployee {
         (status = 413, body = Problem, content_type = "application/problem+json"),
         (status = 415, body = Problem, content_type = "application/problem+json"),
         (status = 422, body = Problem, content_type = "application/problem+json")))]
-pub async fn update(state: State, caller: Caller, id: web::Path<String>, body: Json<UpdateEmployee>) -> AppResult<JsonOut<EmployeeView>> {
+pub async fn update(
+    state: State,
+    caller: Caller,
+    id: web::Path<String>,
+    body: Json<UpdateEmployee>,
+) -> AppResult<JsonOut<EmployeeView>> {
     caller.require_admin()?;
     let b = body.into_inner();
     let patch = EmployeePatch {
@@ -204,7 +216,10 @@ pub async fn update(state: State, caller: Caller, id: web::Path<String>, body: J
     };
     let actor = caller.email.to_string();
     let id = id.into_inner();
-    let row = db::run(&state.pool, move |conn| directory::update_employee(conn, &actor, &id, patch)).await?;
+    let row = db::run(&state.pool, move |conn| {
+        directory::update_employee(conn, &actor, &id, patch)
+    })
+    .await?;
     Ok(JsonOut(EmployeeView::from_row(row, &state.settings.org.timezone)))
 }
 
@@ -236,10 +251,16 @@ pub async fn import(
 ) -> AppResult<JsonOut<ImportReport>> {
     caller.require_admin()?;
     let dry_run = parse_bool("dry_run", q.dry_run.as_deref())?;
-    let content_type = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let content_type = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
     let mime = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
     if mime != "text/csv" && mime != "text/plain" {
-        return Err(AppError::UnsupportedMediaType { detail: "send the directory as text/csv".into() });
+        return Err(AppError::UnsupportedMediaType {
+            detail: "send the directory as text/csv".into(),
+        });
     }
     let body = read_body(&req, &mut payload.into_inner(), CSV_LIMIT).await?;
     let text = String::from_utf8(body).map_err(|e| AppError::Rule {
@@ -248,6 +269,9 @@ pub async fn import(
         field: Some("body".into()),
     })?;
     let actor = caller.email.to_string();
-    let report = db::run(&state.pool, move |conn| directory::import_csv(conn, &actor, &text, dry_run, &|_, _| {})).await?;
+    let report = db::run(&state.pool, move |conn| {
+        directory::import_csv(conn, &actor, &text, dry_run, &|_, _| {})
+    })
+    .await?;
     Ok(JsonOut(report))
 }

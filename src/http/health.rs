@@ -20,7 +20,8 @@ pub async fn healthz() -> HttpResponse {
 pub async fn readyz(state: State) -> AppResult<HttpResponse> {
     db::run(&state.pool, |conn| {
         use diesel::connection::SimpleConnection;
-        conn.batch_execute("SELECT 1").map_err(|e| crate::error::AppError::Unavailable(e.into()))
+        conn.batch_execute("SELECT 1")
+            .map_err(|e| crate::error::AppError::Unavailable(e.into()))
     })
     .await?;
     Ok(HttpResponse::Ok().json(json!({"status": "ready"})))

@@ -35,7 +35,9 @@ fn is_json(req: &HttpRequest) -> bool {
 
 /// Reads a request body of at most `limit` bytes, refusing more with 413.
 pub async fn read_body(req: &HttpRequest, payload: &mut Payload, limit: usize) -> Result<Vec<u8>, AppError> {
-    let too_large = || AppError::PayloadTooLarge { detail: format!("the request body is larger than {limit} bytes") };
+    let too_large = || AppError::PayloadTooLarge {
+        detail: format!("the request body is larger than {limit} bytes"),
+    };
     let declared = req
         .headers()
         .get(header::CONTENT_LENGTH)
@@ -90,7 +92,9 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, AppError> {
         let message = message.split(" at line ").next().unwrap_or(&message).to_string();
         if inner.is_data() {
             let field = field_of(e.path(), &message);
-            AppError::Validation { errors: vec![FieldError::new(field, message)] }
+            AppError::Validation {
+                errors: vec![FieldError::new(field, message)],
+            }
         } else {
             AppError::BadRequest {
                 code: "invalid_json",

@@ -27,11 +27,17 @@ impl Metrics {
         )?;
         registry.register(Box::new(requests.clone()))?;
         registry.register(Box::new(latency.clone()))?;
-        Ok(Metrics { registry, requests, latency })
+        Ok(Metrics {
+            registry,
+            requests,
+            latency,
+        })
     }
 
     pub fn observe(&self, method: &str, route: &str, status: u16, seconds: f64) {
-        self.requests.with_label_values(&[method, route, &status.to_string()]).inc();
+        self.requests
+            .with_label_values(&[method, route, &status.to_string()])
+            .inc();
         self.latency.with_label_values(&[method, route]).observe(seconds);
     }
 

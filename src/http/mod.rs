@@ -30,7 +30,11 @@ pub struct AppState {
 
 impl AppState {
     pub fn is_configured_admin(&self, email: &Email) -> bool {
-        self.settings.auth.admins.iter().any(|a| a.trim().eq_ignore_ascii_case(email.as_str()))
+        self.settings
+            .auth
+            .admins
+            .iter()
+            .any(|a| a.trim().eq_ignore_ascii_case(email.as_str()))
     }
 }
 

@@ -21,7 +21,10 @@ pub fn parse_limit(raw: Option<&str>) -> AppResult<i64> {
         None => Ok(DEFAULT_LIMIT),
         Some(s) => match s.trim().parse::<i64>() {
             Ok(n) if (1..=MAX_LIMIT).contains(&n) => Ok(n),
-            _ => Err(AppError::bad_query("limit", format!("must be an integer from 1 to {MAX_LIMIT}"))),
+            _ => Err(AppError::bad_query(
+                "limit",
+                format!("must be an integer from 1 to {MAX_LIMIT}"),
+            )),
         },
     }
 }
@@ -32,7 +35,9 @@ pub fn encode_cursor(parts: &[&str]) -> String {
 }
 
 pub fn decode_cursor(raw: Option<&str>, arity: usize) -> AppResult<Option<Vec<String>>> {
-    let Some(raw) = raw else { return Ok(None) };
+    let Some(raw) = raw.filter(|r| !r.trim().is_empty()) else {
+        return Ok(None);
+    };
     let bad = || AppError::bad_query("cursor", "is not a cursor this API handed out");
     let bytes = URL_SAFE_NO_PAD.decode(raw.trim()).map_err(|_| bad())?;
     let parts: Vec<String> = serde_json::from_slice(&bytes).map_err(|_| bad())?;
@@ -47,7 +52,10 @@ pub fn page<R, T>(mut rows: Vec<R>, limit: i64, key: impl Fn(&R) -> String, view
     let has_more = rows.len() as i64 > limit;
     rows.truncate(limit as usize);
     let next_cursor = if has_more { rows.last().map(&key) } else { None };
-    Page { items: rows.into_iter().map(view).collect(), next_cursor }
+    Page {
+        items: rows.into_iter().map(view).collect(),
+        next_cursor,
+    }
 }
 
 #[cfg(test)]

@@ -60,7 +60,10 @@ impl AppError {
                 Problem::new(status, "validation_failed", detail, errors.clone())
             }
             Rule { code, detail, field } => {
-                let errors = field.iter().map(|f| FieldError::new(f.clone(), detail.clone())).collect();
+                let errors = field
+                    .iter()
+                    .map(|f| FieldError::new(f.clone(), detail.clone()))
+                    .collect();
                 Problem::new(status, code, detail, errors)
             }
             Unauthorized { code, detail } => Problem::new(status, code, detail, vec![]),
@@ -69,8 +72,18 @@ impl AppError {
             Conflict { code, detail } => Problem::new(status, code, detail, vec![]),
             PayloadTooLarge { detail } => Problem::new(status, "payload_too_large", detail, vec![]),
             UnsupportedMediaType { detail } => Problem::new(status, "unsupported_media_type", detail, vec![]),
-            Unavailable(_) => Problem::new(status, "unavailable", "the service is temporarily unavailable; retry shortly", vec![]),
-            Internal(_) => Problem::new(status, "internal_error", "an unexpected error occurred; it has been logged", vec![]),
+            Unavailable(_) => Problem::new(
+                status,
+                "unavailable",
+                "the service is temporarily unavailable; retry shortly",
+                vec![],
+            ),
+            Internal(_) => Problem::new(
+                status,
+                "internal_error",
+                "an unexpected error occurred; it has been logged",
+                vec![],
+            ),
         }
     }
 }
@@ -124,9 +137,7 @@ fn code_for_status(status: StatusCode) -> &'static str {
 
 /// Turns any error response that is not already problem+json (actix's own 404/405, payload
 /// errors raised before a handler) into one, so clients see a single error format.
-pub fn ensure_problem<B: MessageBody + 'static>(
-    res: ServiceResponse<B>,
-) -> actix_web::Result<ErrorHandlerResponse<B>> {
+pub fn ensure_problem<B: MessageBody + 'static>(res: ServiceResponse<B>) -> actix_web::Result<ErrorHandlerResponse<B>> {
     let is_problem = res
         .headers()
         .get(header::CONTENT_TYPE)
@@ -138,7 +149,9 @@ pub fn ensure_problem<B: MessageBody + 'static>(
     let status = res.status();
     let detail = match status {
         StatusCode::NOT_FOUND => format!("no resource at {}", res.request().path()),
-        StatusCode::METHOD_NOT_ALLOWED => format!("{} is not allowed on {}", res.request().method(), res.request().path()),
+        StatusCode::METHOD_NOT_ALLOWED => {
+            format!("{} is not allowed on {}", res.request().method(), res.request().path())
+        }
         _ => status.canonical_reason().unwrap_or("error").to_string(),
     };
     let problem = Problem::new(status, code_for_status(status), detail, vec![]);
@@ -148,7 +161,9 @@ pub fn ensure_problem<B: MessageBody + 'static>(
     if let Some(allow) = allow {
         response.headers_mut().insert(header::ALLOW, allow);
     }
-    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
     let res = ServiceResponse::new(req, response).map_into_right_body();
     Ok(ErrorHandlerResponse::Response(res))
 }

@@ -17,7 +17,13 @@ fn parse_description(raw: &str) -> Result<String, String> {
     Ok(s)
 }
 
-pub fn create(conn: &mut DbConnection, actor: &str, slug: &str, title: &str, description: Option<&str>) -> AppResult<BehaviourRow> {
+pub fn create(
+    conn: &mut DbConnection,
+    actor: &str,
+    slug: &str,
+    title: &str,
+    description: Option<&str>,
+) -> AppResult<BehaviourRow> {
     let mut checks = Checks::new();
     let slug = checks.check("slug", Slug::parse(slug));
     let title = checks.check("title", required_line(title, TITLE_MAX));
@@ -28,7 +34,10 @@ pub fn create(conn: &mut DbConnection, actor: &str, slug: &str, title: &str, des
     };
     write_tx(conn, |conn| {
         if behaviours::find(conn, slug.as_str())?.is_some() {
-            return Err(AppError::Conflict { code: "slug_taken", detail: format!("behaviour {:?} already exists", slug.as_str()) });
+            return Err(AppError::Conflict {
+                code: "slug_taken",
+                detail: format!("behaviour {:?} already exists", slug.as_str()),
+            });
         }
         let row = BehaviourRow {
             slug: slug.into_string(),
@@ -40,7 +49,14 @@ pub fn create(conn: &mut DbConnection, actor: &str, slug: &str, title: &str, des
             updated_at: now(),
         };
         behaviours::insert(conn, &row)?;
-        audit::record(conn, actor, "behaviour.create", ("behaviour", &row.slug), None, serde_json::json!({}))?;
+        audit::record(
+            conn,
+            actor,
+            "behaviour.create",
+            ("behaviour", &row.slug),
+            None,
+            serde_json::json!({}),
+        )?;
         Ok(row)
     })
 }

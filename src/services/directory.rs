@@ -31,7 +31,10 @@ pub struct EmployeePatch {
 }
 
 fn email_taken(email: &str) -> AppError {
-    AppError::Conflict { code: "email_taken", detail: format!("an employee with email {email} already exists") }
+    AppError::Conflict {
+        code: "email_taken",
+        detail: format!("an employee with email {email} already exists"),
+    }
 }
 
 fn require_manager(conn: &mut DbConnection, checks: &mut Checks, manager_id: &str) -> AppResult<()> {
@@ -45,7 +48,10 @@ pub fn create_employee(conn: &mut DbConnection, actor: &str, input: NewEmployeeI
     let mut checks = Checks::new();
     let email = checks.check("email", Email::parse(&input.email));
     let name = checks.check("name", parse_name(&input.name));
-    let department = checks.check("department", parse_department(input.department.as_deref().unwrap_or("")));
+    let department = checks.check(
+        "department",
+        parse_department(input.department.as_deref().unwrap_or("")),
+    );
     let timezone = checks.check("timezone", parse_timezone(input.timezone.as_deref().unwrap_or("")));
     write_tx(conn, |conn| {
         if let Some(m) = &input.manager_id {
@@ -73,7 +79,14 @@ pub fn create_employee(conn: &mut DbConnection, actor: &str, input: NewEmployeeI
             updated_at: now,
         };
         employees::insert(conn, &row)?;
-        audit::record(conn, actor, "employee.create", ("employee", &row.id), None, serde_json::json!({"email": row.email}))?;
+        audit::record(
+            conn,
+            actor,
+            "employee.create",
+            ("employee", &row.id),
+            None,
+            serde_json::json!({"email": row.email}),
+        )?;
         employees::find(conn, &row.id)?.ok_or_else(|| AppError::internal(anyhow::anyhow!("inserted row vanished")))
     })
 }
@@ -98,7 +111,8 @@ pub fn update_employee(conn: &mut DbConnection, actor: &str, id: &str, patch: Em
     changes.active = patch.active;
     changes.role = patch.role.map(|r| r.as_str().to_string());
     write_tx(conn, |conn| {
-        let before = employees::find(conn, id)?.ok_or_else(|| AppError::not_found(format!("no employee has id {id}")))?;
+        let before =
+            employees::find(conn, id)?.ok_or_else(|| AppError::not_found(format!("no employee has id {id}")))?;
         if let Some(Some(manager_id)) = &patch.manager_id {
             require_manager(conn, &mut checks, manager_id)?;
         }
@@ -119,7 +133,11 @@ pub fn update_employee(conn: &mut DbConnection, actor: &str, id: &str, patch: Em
         }
         changes.updated_at = Some(employees::now());
         employees::update(conn, id, &changes)?;
-        let action = if before.active && patch.active == Some(false) { "employee.deactivate" } else { "employee.update" };
+        let action = if before.active && patch.active == Some(false) {
+            "employee.deactivate"
+        } else {
+            "employee.update"
+        };
         audit::record(conn, actor, action, ("employee", id), None, serde_json::json!({}))?;
         employees::find(conn, id)?.ok_or_else(|| AppError::not_found(format!("no employee has id {id}")))
     })

@@ -37,5 +37,8 @@ pub fn record(
         details: details.to_string(),
         created_at: super::employees::now(),
     };
-    diesel::insert_into(audit_log::table).values(&row).execute(conn).map(|_| ())
+    diesel::insert_into(audit_log::table)
+        .values(&row)
+        .execute(conn)
+        .map(|_| ())
 }

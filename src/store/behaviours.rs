@@ -44,14 +44,22 @@ pub fn find(conn: &mut DbConnection, slug: &str) -> QueryResult<Option<Behaviour
 }
 
 pub fn next_position(conn: &mut DbConnection) -> QueryResult<i32> {
-    let max: Option<i32> = behaviours::table.select(diesel::dsl::max(behaviours::position)).first(conn)?;
+    let max: Option<i32> = behaviours::table
+        .select(diesel::dsl::max(behaviours::position))
+        .first(conn)?;
     Ok(max.unwrap_or(0) + 1)
 }
 
 pub fn insert(conn: &mut DbConnection, row: &BehaviourRow) -> QueryResult<()> {
-    diesel::insert_into(behaviours::table).values(row).execute(conn).map(|_| ())
+    diesel::insert_into(behaviours::table)
+        .values(row)
+        .execute(conn)
+        .map(|_| ())
 }
 
 pub fn update(conn: &mut DbConnection, slug: &str, changes: &BehaviourChanges) -> QueryResult<()> {
-    diesel::update(behaviours::table.find(slug)).set(changes).execute(conn).map(|_| ())
+    diesel::update(behaviours::table.find(slug))
+        .set(changes)
+        .execute(conn)
+        .map(|_| ())
 }

@@ -87,9 +87,12 @@ impl ManageConnection for Manager {
 
 /// Builds the pool and checks that one connection can be opened.
 pub fn connect(url: &str, pool_size: u32) -> anyhow::Result<Pool> {
-    let backend = Backend::of_url(url)
-        .ok_or_else(|| anyhow::anyhow!("database.url must start with sqlite:// or postgres://"))?;
-    let manager = Manager { url: url.to_string(), backend };
+    let backend =
+        Backend::of_url(url).ok_or_else(|| anyhow::anyhow!("database.url must start with sqlite:// or postgres://"))?;
+    let manager = Manager {
+        url: url.to_string(),
+        backend,
+    };
     let pool = r2d2::Pool::builder()
         .max_size(pool_size)
         .connection_timeout(Duration::from_secs(10))

@@ -97,7 +97,11 @@ pub struct ListFilter {
 }
 
 fn like_pattern(q: &str) -> String {
-    let escaped = q.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+    let escaped = q
+        .to_lowercase()
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
     format!("%{escaped}%")
 }
 
@@ -132,19 +136,21 @@ pub fn list(conn: &mut DbConnection, f: &ListFilter) -> QueryResult<Vec<Employee
 }
 
 pub fn insert(conn: &mut DbConnection, row: &NewEmployee) -> QueryResult<()> {
-    diesel::insert_into(employees::table).values(row).execute(conn).map(|_| ())
+    diesel::insert_into(employees::table)
+        .values(row)
+        .execute(conn)
+        .map(|_| ())
 }
 
 pub fn update(conn: &mut DbConnection, id: &str, changes: &EmployeeChanges) -> QueryResult<()> {
-    diesel::update(employees::table.find(id)).set(changes).execute(conn).map(|_| ())
+    diesel::update(employees::table.find(id))
+        .set(changes)
+        .execute(conn)
+        .map(|_| ())
 }
 
 /// The reporting-line cycle that making `manager_id` the manager of `id` would create.
-pub fn cycle_if_managed_by(
-    conn: &mut DbConnection,
-    id: &str,
-    manager_id: &str,
-) -> QueryResult<Option<Vec<String>>> {
+pub fn cycle_if_managed_by(conn: &mut DbConnection, id: &str, manager_id: &str) -> QueryResult<Option<Vec<String>>> {
     let mut failure = None;
     let path = cycle_through(id, |person| {
         if person == id {
@@ -169,9 +175,7 @@ pub fn cycle_if_managed_by(
 }
 
 /// The directory as the import planner sees it, keyed by email, plus ids by email.
-pub fn import_snapshot(
-    conn: &mut DbConnection,
-) -> QueryResult<(HashMap<String, Person>, HashMap<String, String>)> {
+pub fn import_snapshot(conn: &mut DbConnection) -> QueryResult<(HashMap<String, Person>, HashMap<String, String>)> {
     let rows: Vec<EmployeeRow> = employees::table.select(EmployeeRow::as_select()).load(conn)?;
     let email_of: HashMap<String, String> = rows.iter().map(|r| (r.id.clone(), r.email.clone())).collect();
     let ids = rows.iter().map(|r| (r.email.clone(), r.id.clone())).collect();

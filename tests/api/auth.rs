@@ -16,7 +16,12 @@ fn claims(email: &str) -> Value {
 }
 
 fn hs256(claims: &Value, secret: &[u8]) -> String {
-    encode(&Header::new(Algorithm::HS256), claims, &EncodingKey::from_secret(secret)).expect("sign")
+    encode(
+        &Header::new(Algorithm::HS256),
+        claims,
+        &EncodingKey::from_secret(secret),
+    )
+    .expect("sign")
 }
 
 fn unsigned(claims: &Value) -> String {
@@ -43,21 +48,94 @@ async fn bad_tokens_are_refused(app: TestApp) {
     let cases: Vec<(&str, Option<String>, &str)> = vec![
         ("no header", None, "missing_token"),
         ("not a JWT", Some("Bearer not.a.jwt".into()), "invalid_token"),
-        ("wrong scheme", Some(format!("Basic {}", hs256(&good, secret))), "invalid_token"),
+        (
+            "wrong scheme",
+            Some(format!("Basic {}", hs256(&good, secret))),
+            "invalid_token",
+        ),
         ("empty bearer", Some("Bearer ".into()), "invalid_token"),
         ("alg none", Some(format!("Bearer {}", unsigned(&good))), "invalid_token"),
-        ("wrong secret", Some(format!("Bearer {}", hs256(&good, b"another-secret-of-at-least-32-bytes!!"))), "invalid_token"),
-        ("expired", Some(format!("Bearer {}", hs256(&with(good.clone(), "exp", json!(now() - 3600)), secret))), "token_expired"),
-        ("exp never", Some(format!("Bearer {}", hs256(&with(good.clone(), "exp", json!("never")), secret))), "invalid_token"),
-        ("no exp", Some(format!("Bearer {}", hs256(&without(good.clone(), "exp"), secret))), "invalid_token"),
-        ("wrong issuer", Some(format!("Bearer {}", hs256(&with(good.clone(), "iss", json!("evil")), secret))), "invalid_token"),
-        ("no issuer", Some(format!("Bearer {}", hs256(&without(good.clone(), "iss"), secret))), "invalid_token"),
-        ("wrong audience", Some(format!("Bearer {}", hs256(&with(good.clone(), "aud", json!("other-app")), secret))), "invalid_token"),
-        ("no audience", Some(format!("Bearer {}", hs256(&without(good.clone(), "aud"), secret))), "invalid_token"),
-        ("not yet valid", Some(format!("Bearer {}", hs256(&with(good.clone(), "nbf", json!(now() + 3600)), secret))), "invalid_token"),
-        ("email not an email", Some(format!("Bearer {}", hs256(&with(good.clone(), "email", json!("nobody")), secret))), "invalid_token"),
-        ("no email", Some(format!("Bearer {}", hs256(&without(good.clone(), "email"), secret))), "invalid_token"),
-        ("unknown person", Some(format!("Bearer {}", app.token("stranger@example.com"))), "unknown_employee"),
+        (
+            "wrong secret",
+            Some(format!(
+                "Bearer {}",
+                hs256(&good, b"another-secret-of-at-least-32-bytes!!")
+            )),
+            "invalid_token",
+        ),
+        (
+            "expired",
+            Some(format!(
+                "Bearer {}",
+                hs256(&with(good.clone(), "exp", json!(now() - 3600)), secret)
+            )),
+            "token_expired",
+        ),
+        (
+            "exp never",
+            Some(format!(
+                "Bearer {}",
+                hs256(&with(good.clone(), "exp", json!("never")), secret)
+            )),
+            "invalid_token",
+        ),
+        (
+            "no exp",
+            Some(format!("Bearer {}", hs256(&without(good.clone(), "exp"), secret))),
+            "invalid_token",
+        ),
+        (
+            "wrong issuer",
+            Some(format!(
+                "Bearer {}",
+                hs256(&with(good.clone(), "iss", json!("evil")), secret)
+            )),
+            "invalid_token",
+        ),
+        (
+            "no issuer",
+            Some(format!("Bearer {}", hs256(&without(good.clone(), "iss"), secret))),
+            "invalid_token",
+        ),
+        (
+            "wrong audience",
+            Some(format!(
+                "Bearer {}",
+                hs256(&with(good.clone(), "aud", json!("other-app")), secret)
+            )),
+            "invalid_token",
+        ),
+        (
+            "no audience",
+            Some(format!("Bearer {}", hs256(&without(good.clone(), "aud"), secret))),
+            "invalid_token",
+        ),
+        (
+            "not yet valid",
+            Some(format!(
+                "Bearer {}",
+                hs256(&with(good.clone(), "nbf", json!(now() + 3600)), secret)
+            )),
+            "invalid_token",
+        ),
+        (
+            "email not an email",
+            Some(format!(
+                "Bearer {}",
+                hs256(&with(good.clone(), "email", json!("nobody")), secret)
+            )),
+            "invalid_token",
+        ),
+        (
+            "no email",
+            Some(format!("Bearer {}", hs256(&without(good.clone(), "email"), secret))),
+            "invalid_token",
+        ),
+        (
+            "unknown person",
+            Some(format!("Bearer {}", app.token("stranger@example.com"))),
+            "unknown_employee",
+        ),
     ];
     for (why, header, code) in cases {
         let mut req = app.client.get(app.url("/api/v1/me"));
@@ -66,7 +144,11 @@ async fn bad_tokens_are_refused(app: TestApp) {
         }
         let reply = crate::helpers::Reply::from(req.send().await.expect("request")).await;
         reply.assert_problem(401, code, why);
-        assert_eq!(reply.headers.get("www-authenticate").and_then(|v| v.to_str().ok()), Some("Bearer"), "{why}");
+        assert_eq!(
+            reply.headers.get("www-authenticate").and_then(|v| v.to_str().ok()),
+            Some("Bearer"),
+            "{why}"
+        );
     }
     // A small leeway absorbs clock skew.
     let skewed = hs256(&with(good, "exp", json!(now() - 5)), secret);
@@ -88,16 +170,25 @@ async fn employees_are_not_admins_and_deactivated_ones_are_locked_out(app: TestA
     assert_eq!(me.body["role"], "employee", "{}", me.text);
     assert_eq!(me.body["email"], "ann@example.com");
     assert_eq!(me.body["remaining_allowance"], 10);
-    let refused = app.post("/api/v1/employees", &token, &json!({"email": "b@example.com", "name": "B"})).await;
+    let refused = app
+        .post(
+            "/api/v1/employees",
+            &token,
+            &json!({"email": "b@example.com", "name": "B"}),
+        )
+        .await;
     refused.assert_problem(403, "forbidden", "employee creating employees");
 
     let path = format!("/api/v1/employees/{}", ann["id"].as_str().unwrap_or_default());
     let off = app.patch(&path, &app.admin_token(), &json!({"active": false})).await;
     assert_eq!(off.status, 200, "{}", off.text);
-    app.get("/api/v1/me", Some(&token)).await.assert_problem(401, "inactive_employee", "deactivated");
+    app.get("/api/v1/me", Some(&token))
+        .await
+        .assert_problem(401, "inactive_employee", "deactivated");
 
     // A stored admin role counts too.
-    app.patch(&path, &app.admin_token(), &json!({"active": true, "role": "admin"})).await;
+    app.patch(&path, &app.admin_token(), &json!({"active": true, "role": "admin"}))
+        .await;
     assert_eq!(app.get("/api/v1/me", Some(&token)).await.body["role"], "admin");
 }
 
@@ -109,7 +200,10 @@ async fn provider_tokens_by_kid(backend: Backend) {
     let ec_pem = std::fs::read(format!("{FIXTURES}/idp-ec.pem")).expect("ec fixture");
     let rsa = EncodingKey::from_rsa_pem(&rsa_pem).expect("rsa key");
     let ec = EncodingKey::from_ec_pem(&ec_pem).expect("ec key");
-    let header = |alg, kid: &str| Header { kid: Some(kid.to_string()), ..Header::new(alg) };
+    let header = |alg, kid: &str| Header {
+        kid: Some(kid.to_string()),
+        ..Header::new(alg)
+    };
 
     let ok_rsa = encode(&header(Algorithm::RS256, "idp-rsa-1"), &claims, &rsa).expect("sign");
     assert_eq!(app.get("/api/v1/me", Some(&ok_rsa)).await.status, 200);
@@ -117,13 +211,27 @@ async fn provider_tokens_by_kid(backend: Backend) {
     assert_eq!(app.get("/api/v1/me", Some(&ok_ec)).await.status, 200);
 
     let refused = [
-        ("unknown kid", encode(&header(Algorithm::RS256, "other"), &claims, &rsa).expect("sign")),
-        ("no kid", encode(&Header::new(Algorithm::RS256), &claims, &rsa).expect("sign")),
-        ("kid of another algorithm", encode(&header(Algorithm::ES256, "idp-rsa-1"), &claims, &ec).expect("sign")),
-        ("RS384 not allowed", encode(&header(Algorithm::RS384, "idp-rsa-1"), &claims, &rsa).expect("sign")),
+        (
+            "unknown kid",
+            encode(&header(Algorithm::RS256, "other"), &claims, &rsa).expect("sign"),
+        ),
+        (
+            "no kid",
+            encode(&Header::new(Algorithm::RS256), &claims, &rsa).expect("sign"),
+        ),
+        (
+            "kid of another algorithm",
+            encode(&header(Algorithm::ES256, "idp-rsa-1"), &claims, &ec).expect("sign"),
+        ),
+        (
+            "RS384 not allowed",
+            encode(&header(Algorithm::RS384, "idp-rsa-1"), &claims, &rsa).expect("sign"),
+        ),
     ];
     for (why, token) in refused {
-        app.get("/api/v1/me", Some(&token)).await.assert_problem(401, "invalid_token", why);
+        app.get("/api/v1/me", Some(&token))
+            .await
+            .assert_problem(401, "invalid_token", why);
     }
 }
 

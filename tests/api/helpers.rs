@@ -35,15 +35,25 @@ impl TestDb {
             Backend::Sqlite => {
                 let dir = tempfile::tempdir().expect("temp dir");
                 let url = format!("sqlite://{}", dir.path().join("champion.db").display());
-                TestDb { url, postgres_name: None, _dir: Some(dir) }
+                TestDb {
+                    url,
+                    postgres_name: None,
+                    _dir: Some(dir),
+                }
             }
             Backend::Postgres => {
                 let name = format!("champion_test_{}", uuid::Uuid::new_v4().simple());
                 // Fails (never skips) when Postgres is missing: CI must prove both backends.
                 let mut admin = diesel::PgConnection::establish(&format!("{}/postgres", postgres_base()))
                     .expect("Postgres must be reachable on 127.0.0.1:5432 (or set TEST_POSTGRES_URL)");
-                diesel::sql_query(format!("CREATE DATABASE {name}")).execute(&mut admin).expect("create test database");
-                TestDb { url: format!("{}/{name}", postgres_base()), postgres_name: Some(name), _dir: None }
+                diesel::sql_query(format!("CREATE DATABASE {name}"))
+                    .execute(&mut admin)
+                    .expect("create test database");
+                TestDb {
+                    url: format!("{}/{name}", postgres_base()),
+                    postgres_name: Some(name),
+                    _dir: None,
+                }
             }
         }
     }
@@ -56,7 +66,8 @@ impl Drop for TestDb {
             // On its own thread: Drop may run inside the async runtime.
             let _ = std::thread::spawn(move || {
                 if let Ok(mut admin) = diesel::PgConnection::establish(&format!("{base}/postgres")) {
-                    let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut admin);
+                    let _ =
+                        diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut admin);
                 }
             })
             .join();
@@ -82,8 +93,12 @@ pub fn test_settings(db_url: &str, extra: &[(&str, &str)]) -> Settings {
         ("CHAMPION__DATABASE__POOL_SIZE".to_string(), "4".to_string()),
     ];
     env_vars.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
-    Settings::load(&Sources { environment: Some("test".into()), config_dir: Some(PathBuf::from("/nonexistent")), env_vars })
-        .expect("test settings")
+    Settings::load(&Sources {
+        environment: Some("test".into()),
+        config_dir: Some(PathBuf::from("/nonexistent")),
+        env_vars,
+    })
+    .expect("test settings")
 }
 
 pub async fn spawn_app(backend: Backend) -> TestApp {
@@ -92,7 +107,10 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
 
 pub async fn spawn_app_with(backend: Backend, extra: &[(&str, &str)]) -> TestApp {
     if std::env::var("TEST_LOG").is_ok() {
-        champion::telemetry::init(&champion::settings::LogSettings { level: "debug".into(), json: false });
+        champion::telemetry::init(&champion::settings::LogSettings {
+            level: "debug".into(),
+            json: false,
+        });
     }
     let db = TestDb::create(backend);
     let settings = test_settings(&db.url, extra);
@@ -100,7 +118,14 @@ pub async fn spawn_app_with(backend: Backend, extra: &[(&str, &str)]) -> TestApp
     let address = format!("http://127.0.0.1:{}", app.port());
     tokio::spawn(app.run_until_stopped());
     let keys = TokenKeys::from_settings(&settings.auth).expect("keys");
-    TestApp { address, client: reqwest::Client::new(), settings, backend, db, keys }
+    TestApp {
+        address,
+        client: reqwest::Client::new(),
+        settings,
+        backend,
+        db,
+        keys,
+    }
 }
 
 /// A response reduced to what tests look at.
@@ -118,17 +143,32 @@ impl Reply {
         let headers = res.headers().clone();
         let text = res.text().await.unwrap_or_default();
         let body = serde_json::from_str(&text).unwrap_or(Value::Null);
-        Reply { status, headers, body, text }
+        Reply {
+            status,
+            headers,
+            body,
+            text,
+        }
     }
 
     /// Asserts a problem+json error with this status and code.
     pub fn assert_problem(&self, status: u16, code: &str, context: &str) {
         assert_eq!(self.status, status, "{context}: {}", self.text);
-        let ct = self.headers.get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("");
-        assert!(ct.starts_with("application/problem+json"), "{context}: content-type {ct}");
+        let ct = self
+            .headers
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        assert!(
+            ct.starts_with("application/problem+json"),
+            "{context}: content-type {ct}"
+        );
         assert_eq!(self.body["code"], code, "{context}: {}", self.text);
         assert_eq!(self.body["status"], status, "{context}");
-        assert!(self.body["detail"].as_str().is_some_and(|d| !d.is_empty()), "{context}: detail");
+        assert!(
+            self.body["detail"].as_str().is_some_and(|d| !d.is_empty()),
+            "{context}: detail"
+        );
     }
 
     pub fn field_errors(&self) -> Vec<String> {
@@ -141,7 +181,9 @@ impl Reply {
 
 impl TestApp {
     pub fn token(&self, email: &str) -> String {
-        self.keys.issue(&Email::parse(email).expect("email"), None).expect("token")
+        self.keys
+            .issue(&Email::parse(email).expect("email"), None)
+            .expect("token")
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -157,7 +199,11 @@ impl TestApp {
     }
 
     pub async fn send_json(&self, method: reqwest::Method, path: &str, token: &str, body: &Value) -> Reply {
-        let req = self.client.request(method, self.url(path)).bearer_auth(token).json(body);
+        let req = self
+            .client
+            .request(method, self.url(path))
+            .bearer_auth(token)
+            .json(body);
         Reply::from(req.send().await.expect("request")).await
     }
 
@@ -170,7 +216,12 @@ impl TestApp {
     }
 
     pub async fn post_raw(&self, path: &str, token: &str, content_type: &str, body: impl Into<reqwest::Body>) -> Reply {
-        let req = self.client.post(self.url(path)).bearer_auth(token).header("content-type", content_type).body(body);
+        let req = self
+            .client
+            .post(self.url(path))
+            .bearer_auth(token)
+            .header("content-type", content_type)
+            .body(body);
         Reply::from(req.send().await.expect("request")).await
     }
 
@@ -180,7 +231,8 @@ impl TestApp {
 
     /// Creates an employee through the API and returns its JSON.
     pub async fn create_employee(&self, email: &str, name: &str, department: &str, manager_id: Option<&str>) -> Value {
-        let body = serde_json::json!({"email": email, "name": name, "department": department, "manager_id": manager_id});
+        let body =
+            serde_json::json!({"email": email, "name": name, "department": department, "manager_id": manager_id});
         let reply = self.post("/api/v1/employees", &self.admin_token(), &body).await;
         assert_eq!(reply.status, 201, "create {email}: {}", reply.text);
         reply.body
@@ -188,7 +240,8 @@ impl TestApp {
 
     pub async fn import_csv(&self, csv: &str, dry_run: bool) -> Reply {
         let path = format!("/api/v1/employees/import?dry_run={dry_run}");
-        self.post_raw(&path, &self.admin_token(), "text/csv", csv.to_string()).await
+        self.post_raw(&path, &self.admin_token(), "text/csv", csv.to_string())
+            .await
     }
 }
 

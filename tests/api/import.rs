@@ -11,22 +11,46 @@ bea@example.com,Bea Boss,Support,,Europe/London,true\n\
 cal@example.com,Cal Diaz,Sales,bea@example.com,,true\n";
 
 fn lines(reply: &Value) -> Vec<u64> {
-    reply["errors"].as_array().into_iter().flatten().filter_map(|e| e["line"].as_u64()).collect()
+    reply["errors"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e["line"].as_u64())
+        .collect()
 }
 
 async fn employees(app: &TestApp) -> Vec<Value> {
-    let reply = app.get("/api/v1/employees?include_inactive=true&limit=100", Some(&app.admin_token())).await;
+    let reply = app
+        .get(
+            "/api/v1/employees?include_inactive=true&limit=100",
+            Some(&app.admin_token()),
+        )
+        .await;
     reply.body["items"].as_array().cloned().unwrap_or_default()
 }
 
 async fn imports_then_reimports_idempotently(app: TestApp) {
     let first = app.import_csv(FILE, false).await;
     assert_eq!(first.status, 200, "{}", first.text);
-    assert_eq!((first.body["created"].as_u64(), first.body["updated"].as_u64()), (Some(3), Some(0)));
+    assert_eq!(
+        (first.body["created"].as_u64(), first.body["updated"].as_u64()),
+        (Some(3), Some(0))
+    );
     let people = employees(&app).await;
-    let bea = people.iter().find(|p| p["email"] == "bea@example.com").cloned().unwrap_or_default();
-    let ann = people.iter().find(|p| p["email"] == "ann@example.com").cloned().unwrap_or_default();
-    assert_eq!(ann["manager_id"], bea["id"], "manager named before it appears in the file");
+    let bea = people
+        .iter()
+        .find(|p| p["email"] == "bea@example.com")
+        .cloned()
+        .unwrap_or_default();
+    let ann = people
+        .iter()
+        .find(|p| p["email"] == "ann@example.com")
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(
+        ann["manager_id"], bea["id"],
+        "manager named before it appears in the file"
+    );
     assert_eq!(ann["timezone"], "Europe/London");
 
     let again = app.import_csv(FILE, false).await;
@@ -35,9 +59,18 @@ async fn imports_then_reimports_idempotently(app: TestApp) {
 
     let changed = "email,name,active\nANN@example.com,Ann Lee-Smith,true\ncal@example.com,Cal Diaz,false\n";
     let third = app.import_csv(changed, false).await;
-    assert_eq!((third.body["updated"].as_u64(), third.body["deactivated"].as_u64()), (Some(1), Some(1)), "{}", third.text);
+    assert_eq!(
+        (third.body["updated"].as_u64(), third.body["deactivated"].as_u64()),
+        (Some(1), Some(1)),
+        "{}",
+        third.text
+    );
     let people = employees(&app).await;
-    let ann = people.iter().find(|p| p["email"] == "ann@example.com").cloned().unwrap_or_default();
+    let ann = people
+        .iter()
+        .find(|p| p["email"] == "ann@example.com")
+        .cloned()
+        .unwrap_or_default();
     assert_eq!(ann["name"], "Ann Lee-Smith");
     assert_eq!(ann["manager_id"], bea["id"], "columns left out keep their values");
     assert_eq!(ann["department"], "Support");
@@ -59,7 +92,11 @@ loop2@example.com,Loop 2,Support,loop1@example.com,,\n\
     assert_eq!(reply.status, 200, "{}", reply.text);
     assert_eq!(lines(&reply.body), vec![3, 4, 5, 6, 7, 8, 9, 10], "{}", reply.text);
     assert_eq!(reply.body["created"], 2);
-    let emails: Vec<String> = employees(&app).await.iter().filter_map(|p| p["email"].as_str().map(String::from)).collect();
+    let emails: Vec<String> = employees(&app)
+        .await
+        .iter()
+        .filter_map(|p| p["email"].as_str().map(String::from))
+        .collect();
     assert_eq!(emails, vec!["good@example.com", "quoted@example.com"]);
     let messages = reply.body["errors"].to_string();
     for fragment in ["email", "timezone", "ghost@example.com", "line 2", "active", "cycle"] {
@@ -78,10 +115,19 @@ async fn dry_run_changes_nothing(app: TestApp) {
 async fn cycles_against_the_stored_directory(app: TestApp) {
     app.import_csv(FILE, false).await;
     // bea would report to ann, who reports to bea.
-    let reply = app.import_csv("email,name,manager_email\nbea@example.com,Bea Boss,ann@example.com\n", false).await;
+    let reply = app
+        .import_csv(
+            "email,name,manager_email\nbea@example.com,Bea Boss,ann@example.com\n",
+            false,
+        )
+        .await;
     assert_eq!(lines(&reply.body), vec![2], "{}", reply.text);
     let people = employees(&app).await;
-    let bea = people.iter().find(|p| p["email"] == "bea@example.com").cloned().unwrap_or_default();
+    let bea = people
+        .iter()
+        .find(|p| p["email"] == "bea@example.com")
+        .cloned()
+        .unwrap_or_default();
     assert!(bea["manager_id"].is_null(), "the bad line changed nothing");
 }
 
@@ -95,12 +141,20 @@ async fn bad_files(app: TestApp) {
         app.import_csv(body, false).await.assert_problem(status, code, why);
     }
     let token = app.admin_token();
-    app.post_raw("/api/v1/employees/import", &token, "application/json", "{}").await.assert_problem(415, "unsupported_media_type", "json body");
-    app.post_raw("/api/v1/employees/import", &token, "text/csv", vec![0xff, 0xfe, 0x00]).await.assert_problem(422, "invalid_csv", "not utf-8");
-    app.post_raw("/api/v1/employees/import?dry_run=perhaps", &token, "text/csv", FILE).await.assert_problem(400, "invalid_parameter", "bad dry_run");
+    app.post_raw("/api/v1/employees/import", &token, "application/json", "{}")
+        .await
+        .assert_problem(415, "unsupported_media_type", "json body");
+    app.post_raw("/api/v1/employees/import", &token, "text/csv", vec![0xff, 0xfe, 0x00])
+        .await
+        .assert_problem(422, "invalid_csv", "not utf-8");
+    app.post_raw("/api/v1/employees/import?dry_run=perhaps", &token, "text/csv", FILE)
+        .await
+        .assert_problem(400, "invalid_parameter", "bad dry_run");
     app.create_employee("emp@example.com", "Emp", "X", None).await;
     let employee = app.token("emp@example.com");
-    app.post_raw("/api/v1/employees/import", &employee, "text/csv", FILE).await.assert_problem(403, "forbidden", "not admin");
+    app.post_raw("/api/v1/employees/import", &employee, "text/csv", FILE)
+        .await
+        .assert_problem(403, "forbidden", "not admin");
 }
 
 crate::on_both_backends!(

@@ -8,20 +8,37 @@ async fn probes_metrics_and_docs(app: TestApp) {
 
     let spec = app.get("/api-docs/openapi.json", None).await;
     assert_eq!(spec.status, 200);
-    for path in ["/api/v1/me", "/api/v1/employees", "/api/v1/employees/import", "/api/v1/behaviours"] {
+    for path in [
+        "/api/v1/me",
+        "/api/v1/employees",
+        "/api/v1/employees/import",
+        "/api/v1/behaviours",
+    ] {
         assert!(spec.body["paths"][path].is_object(), "{path} documented");
     }
     let docs = app.client.get(app.url("/docs/")).send().await.expect("docs");
     assert_eq!(docs.status(), 200);
-    assert!(docs.text().await.unwrap_or_default().contains("swagger"), "Swagger UI is served");
+    assert!(
+        docs.text().await.unwrap_or_default().contains("swagger"),
+        "Swagger UI is served"
+    );
 
     let metrics = app.get("/metrics", None).await;
-    assert!(metrics.text.contains("champion_http_requests_total"), "{}", metrics.text);
-    assert!(metrics.text.contains("route=\"/readyz\""), "requests are labelled by route");
+    assert!(
+        metrics.text.contains("champion_http_requests_total"),
+        "{}",
+        metrics.text
+    );
+    assert!(
+        metrics.text.contains("route=\"/readyz\""),
+        "requests are labelled by route"
+    );
 }
 
 async fn unknown_routes_and_methods_are_problems(app: TestApp) {
-    app.get("/api/v1/nothing-here", None).await.assert_problem(404, "not_found", "unknown route");
+    app.get("/api/v1/nothing-here", None)
+        .await
+        .assert_problem(404, "not_found", "unknown route");
     let res = app.client.delete(app.url("/healthz")).send().await.expect("request");
     let reply = crate::helpers::Reply::from(res).await;
     reply.assert_problem(405, "method_not_allowed", "wrong method");
@@ -32,4 +49,8 @@ async fn responses_carry_request_ids(app: TestApp) {
     assert!(reply.headers.get("x-request-id").is_some());
 }
 
-crate::on_both_backends!(probes_metrics_and_docs, unknown_routes_and_methods_are_problems, responses_carry_request_ids);
+crate::on_both_backends!(
+    probes_metrics_and_docs,
+    unknown_routes_and_methods_are_problems,
+    responses_carry_request_ids
+);

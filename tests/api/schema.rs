@@ -16,7 +16,11 @@ fn declared() -> Columns {
     let mut tables = Columns::new();
     let mut current: Option<String> = None;
     for line in text.lines().map(str::trim) {
-        if let Some(name) = line.strip_suffix('{').and_then(|l| l.split_once('(')).map(|(n, _)| n.trim()) {
+        if let Some(name) = line
+            .strip_suffix('{')
+            .and_then(|l| l.split_once('('))
+            .map(|(n, _)| n.trim())
+        {
             if !name.is_empty() && !name.contains(' ') {
                 current = Some(name.to_string());
                 tables.entry(name.to_string()).or_default();
@@ -26,7 +30,9 @@ fn declared() -> Columns {
         if let (Some(table), Some((col, ty))) = (&current, line.trim_end_matches(',').split_once(" -> ")) {
             let nullable = ty.starts_with("Nullable<");
             let base = ty.trim_start_matches("Nullable<").trim_end_matches('>').to_string();
-            tables.get_mut(table).map(|t| t.insert(col.trim().to_string(), (base, nullable)));
+            tables
+                .get_mut(table)
+                .map(|t| t.insert(col.trim().to_string(), (base, nullable)));
         }
     }
     tables
@@ -86,9 +92,17 @@ async fn schema_matches_migrations(app: TestApp) {
     .expect("introspection");
     let mut actual = Columns::new();
     for r in rows {
-        actual.entry(r.table_name).or_default().insert(r.column_name, (family(&r.data_type).to_string(), r.nullable == 1));
+        actual
+            .entry(r.table_name)
+            .or_default()
+            .insert(r.column_name, (family(&r.data_type).to_string(), r.nullable == 1));
     }
-    assert_eq!(declared(), actual, "schema.rs differs from the {:?} migrations", app.backend);
+    assert_eq!(
+        declared(),
+        actual,
+        "schema.rs differs from the {:?} migrations",
+        app.backend
+    );
 }
 
 crate::on_both_backends!(schema_matches_migrations);
