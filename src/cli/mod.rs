@@ -29,7 +29,11 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the HTTP service (the default).
-    Serve,
+    Serve {
+        /// First load the demo organisation (as `seed --demo`) and print an admin token.
+        #[arg(long)]
+        demo: bool,
+    },
     /// Apply pending database migrations and exit.
     Migrate,
     /// Print a signed access token for an email, and nothing else.
@@ -70,8 +74,13 @@ fn load_settings() -> anyhow::Result<Settings> {
 
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     let settings = load_settings()?;
-    match cli.command.unwrap_or(Command::Serve) {
-        Command::Serve => serve(settings),
+    match cli.command.unwrap_or(Command::Serve { demo: false }) {
+        Command::Serve { demo } => {
+            if demo {
+                seed::demo(&settings)?;
+            }
+            serve(settings)
+        }
         Command::Migrate => {
             crate::telemetry::init(&settings.log);
             prepare_database(&settings)?;

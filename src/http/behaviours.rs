@@ -64,7 +64,11 @@ pub async fn list(state: State, caller: Caller, q: web::Query<ListQuery>) -> App
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateBehaviour {
-    #[schema(example = "first-call-resolution", pattern = "^[a-z0-9]+(-[a-z0-9]+)*$", max_length = 64)]
+    #[schema(
+        example = "first-call-resolution",
+        pattern = "^[a-z0-9]+(-[a-z0-9]+)*$",
+        max_length = 64
+    )]
     pub slug: String,
     #[schema(example = "First-call resolution")]
     pub title: String,
