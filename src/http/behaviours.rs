@@ -9,7 +9,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::auth::Caller;
 use super::json::Json;
 use super::pagination::Page;
-use super::problem::Problem;
+use super::problem::{ReadProblems, WriteProblems};
 use super::State;
 use crate::error::{AppError, AppResult};
 use crate::services::behaviours as service;
@@ -45,9 +45,7 @@ pub struct ListQuery {
 
 /// The behaviours postcards can be given for. The catalogue is short, so it is one page.
 #[utoipa::path(get, path = "/api/v1/behaviours", tag = "behaviours", security(("bearer" = [])), params(ListQuery),
-    responses((status = 200, body = Page<BehaviourView>),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = Page<BehaviourView>), ReadProblems))]
 pub async fn list(state: State, caller: Caller, q: web::Query<ListQuery>) -> AppResult<JsonOut<Page<BehaviourView>>> {
     let include_archived = match q.include_archived.as_deref().map(str::trim) {
         None | Some("false") | Some("0") => false,
@@ -77,14 +75,7 @@ pub struct CreateBehaviour {
 
 /// Adds a behaviour (admin).
 #[utoipa::path(post, path = "/api/v1/behaviours", tag = "behaviours", security(("bearer" = [])), request_body = CreateBehaviour,
-    responses((status = 201, body = BehaviourView, headers(("Location" = String))),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 409, body = Problem, content_type = "application/problem+json"),
-        (status = 413, body = Problem, content_type = "application/problem+json"),
-        (status = 415, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 201, body = BehaviourView, headers(("Location" = String))), WriteProblems))]
 pub async fn create(state: State, caller: Caller, body: Json<CreateBehaviour>) -> AppResult<HttpResponse> {
     caller.require_admin()?;
     let b = body.into_inner();
@@ -110,14 +101,7 @@ pub struct UpdateBehaviour {
 /// Edits, archives or restores a behaviour (admin).
 #[utoipa::path(patch, path = "/api/v1/behaviours/{slug}", tag = "behaviours", security(("bearer" = [])),
     params(("slug" = String, Path)), request_body = UpdateBehaviour,
-    responses((status = 200, body = BehaviourView),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 413, body = Problem, content_type = "application/problem+json"),
-        (status = 415, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = BehaviourView), WriteProblems))]
 pub async fn update(
     state: State,
     caller: Caller,

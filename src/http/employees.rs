@@ -9,7 +9,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::auth::Caller;
 use super::json::{double_option, read_body, Json};
 use super::pagination::{decode_cursor, encode_cursor, page, parse_limit, Page};
-use super::problem::Problem;
+use super::problem::{ReadProblems, WriteProblems};
 use super::State;
 use crate::domain::employee::Role;
 use crate::error::{AppError, AppResult};
@@ -72,9 +72,7 @@ fn parse_bool(field: &str, raw: Option<&str>) -> AppResult<bool> {
 
 /// Directory search, ordered by name.
 #[utoipa::path(get, path = "/api/v1/employees", tag = "directory", security(("bearer" = [])), params(ListQuery),
-    responses((status = 200, body = Page<EmployeeView>),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = Page<EmployeeView>), ReadProblems))]
 pub async fn list(state: State, caller: Caller, q: web::Query<ListQuery>) -> AppResult<JsonOut<Page<EmployeeView>>> {
     let q = q.into_inner();
     let limit = parse_limit(q.limit.as_deref())?;
@@ -107,9 +105,7 @@ fn not_found(id: &str) -> AppError {
 /// One employee (deactivated ones are visible to admins only).
 #[utoipa::path(get, path = "/api/v1/employees/{id}", tag = "directory", security(("bearer" = [])),
     params(("id" = String, Path, description = "employee id")),
-    responses((status = 200, body = EmployeeView),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = EmployeeView), ReadProblems))]
 pub async fn get(state: State, caller: Caller, id: web::Path<String>) -> AppResult<JsonOut<EmployeeView>> {
     let id = id.into_inner();
     let lookup = id.clone();
@@ -138,14 +134,7 @@ pub struct CreateEmployee {
 
 /// Adds an employee (admin).
 #[utoipa::path(post, path = "/api/v1/employees", tag = "directory", security(("bearer" = [])), request_body = CreateEmployee,
-    responses((status = 201, body = EmployeeView, headers(("Location" = String))),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 409, body = Problem, content_type = "application/problem+json"),
-        (status = 413, body = Problem, content_type = "application/problem+json"),
-        (status = 415, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 201, body = EmployeeView, headers(("Location" = String))), WriteProblems))]
 pub async fn create(state: State, caller: Caller, body: Json<CreateEmployee>) -> AppResult<HttpResponse> {
     caller.require_admin()?;
     let b = body.into_inner();
@@ -188,15 +177,7 @@ pub struct UpdateEmployee {
 /// Edits or deactivates an employee (admin). Employees are never deleted.
 #[utoipa::path(patch, path = "/api/v1/employees/{id}", tag = "directory", security(("bearer" = [])),
     params(("id" = String, Path, description = "employee id")), request_body = UpdateEmployee,
-    responses((status = 200, body = EmployeeView),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 409, body = Problem, content_type = "application/problem+json"),
-        (status = 413, body = Problem, content_type = "application/problem+json"),
-        (status = 415, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = EmployeeView), WriteProblems))]
 pub async fn update(
     state: State,
     caller: Caller,
@@ -235,13 +216,7 @@ pub struct ImportQuery {
 /// (the header is line 1) and changes nothing.
 #[utoipa::path(post, path = "/api/v1/employees/import", tag = "directory", security(("bearer" = [])), params(ImportQuery),
     request_body(content = String, content_type = "text/csv", example = "email,name,department,manager_email,timezone,active\nann@example.com,Ann Lee,Support,,Europe/London,true\n"),
-    responses((status = 200, body = ImportReport),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 413, body = Problem, content_type = "application/problem+json"),
-        (status = 415, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = ImportReport), WriteProblems))]
 pub async fn import(
     state: State,
     caller: Caller,

@@ -5,6 +5,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::auth::Caller;
+use super::problem::ReadProblems;
 use super::State;
 use crate::domain::employee::Role;
 use crate::error::AppResult;
@@ -26,7 +27,7 @@ pub struct MeView {
 
 /// The caller's profile, role, whether they manage anyone, and remaining allowance.
 #[utoipa::path(get, path = "/api/v1/me", tag = "directory", security(("bearer" = [])),
-    responses((status = 200, body = MeView), (status = 401, body = super::problem::Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = MeView), ReadProblems))]
 pub async fn get_me(state: State, caller: Caller) -> AppResult<Json<MeView>> {
     let allowance = state.settings.rules.weekly_allowance;
     let role = if caller.is_admin { Role::Admin } else { Role::Employee };

@@ -169,3 +169,49 @@ pub fn ensure_problem<B: MessageBody + 'static>(res: ServiceResponse<B>) -> acti
 }
 
 pub type ProblemBody<B> = EitherBody<B, BoxBody>;
+
+/// The problem answers of endpoints that read, for the OpenAPI document.
+#[derive(utoipa::IntoResponses)]
+pub enum ReadProblems {
+    /// A malformed query parameter.
+    #[response(status = 400, content_type = "application/problem+json")]
+    BadRequest(Problem),
+    /// Missing or invalid bearer token.
+    #[response(status = 401, content_type = "application/problem+json")]
+    Unauthorized(Problem),
+    /// The caller may not do this.
+    #[response(status = 403, content_type = "application/problem+json")]
+    Forbidden(Problem),
+    /// No such resource, or one the caller may not see.
+    #[response(status = 404, content_type = "application/problem+json")]
+    NotFound(Problem),
+}
+
+/// The problem answers of endpoints that write, for the OpenAPI document.
+#[derive(utoipa::IntoResponses)]
+pub enum WriteProblems {
+    /// Broken JSON or a malformed query parameter.
+    #[response(status = 400, content_type = "application/problem+json")]
+    BadRequest(Problem),
+    /// Missing or invalid bearer token.
+    #[response(status = 401, content_type = "application/problem+json")]
+    Unauthorized(Problem),
+    /// The caller may not do this.
+    #[response(status = 403, content_type = "application/problem+json")]
+    Forbidden(Problem),
+    /// No such resource.
+    #[response(status = 404, content_type = "application/problem+json")]
+    NotFound(Problem),
+    /// Conflicts with an existing resource.
+    #[response(status = 409, content_type = "application/problem+json")]
+    Conflict(Problem),
+    /// The body is over the size limit.
+    #[response(status = 413, content_type = "application/problem+json")]
+    PayloadTooLarge(Problem),
+    /// The body is not of the expected media type.
+    #[response(status = 415, content_type = "application/problem+json")]
+    UnsupportedMediaType(Problem),
+    /// A field is invalid or a rule refuses the request; `errors` names the fields.
+    #[response(status = 422, content_type = "application/problem+json")]
+    Unprocessable(Problem),
+}
