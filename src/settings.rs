@@ -212,10 +212,6 @@ impl Settings {
     pub fn week_starts(&self) -> Weekday {
         parse_weekday(&self.org.week_starts).unwrap_or(Weekday::Mon)
     }
-
-    pub fn is_sqlite(&self) -> bool {
-        self.database.url.expose_secret().starts_with("sqlite://")
-    }
 }
 
 pub fn parse_weekday(s: &str) -> Option<Weekday> {

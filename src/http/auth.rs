@@ -1,7 +1,5 @@
 //! The `Caller` extractor: a verified bearer token, resolved against the directory.
 
-use std::sync::Arc;
-
 use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{web, FromRequest, HttpRequest};
@@ -102,5 +100,3 @@ impl FromRequest for Caller {
         Box::pin(authenticate(req.clone()))
     }
 }
-
-pub type SharedKeys = Arc<crate::auth::TokenKeys>;

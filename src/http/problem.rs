@@ -1,6 +1,6 @@
 //! Every error a client sees is `application/problem+json` (RFC 9457) with a stable `code`.
 
-use actix_web::body::{BoxBody, EitherBody, MessageBody};
+use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::ServiceResponse;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::StatusCode;
@@ -167,8 +167,6 @@ pub fn ensure_problem<B: MessageBody + 'static>(res: ServiceResponse<B>) -> acti
     let res = ServiceResponse::new(req, response).map_into_right_body();
     Ok(ErrorHandlerResponse::Response(res))
 }
-
-pub type ProblemBody<B> = EitherBody<B, BoxBody>;
 
 /// The problem answers of endpoints that read, for the OpenAPI document.
 #[derive(utoipa::IntoResponses)]

@@ -17,6 +17,7 @@ fn parse_description(raw: &str) -> Result<String, String> {
     Ok(s)
 }
 
+#[tracing::instrument(skip_all, fields(actor = actor, slug = slug))]
 pub fn create(
     conn: &mut DbConnection,
     actor: &str,
@@ -61,6 +62,7 @@ pub fn create(
     })
 }
 
+#[tracing::instrument(skip_all, fields(actor = actor, slug = slug))]
 pub fn update(
     conn: &mut DbConnection,
     actor: &str,

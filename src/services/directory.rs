@@ -44,6 +44,7 @@ fn require_manager(conn: &mut DbConnection, checks: &mut Checks, manager_id: &st
     Ok(())
 }
 
+#[tracing::instrument(skip_all, fields(actor = actor))]
 pub fn create_employee(conn: &mut DbConnection, actor: &str, input: NewEmployeeInput) -> AppResult<EmployeeRow> {
     let mut checks = Checks::new();
     let email = checks.check("email", Email::parse(&input.email));
@@ -91,6 +92,7 @@ pub fn create_employee(conn: &mut DbConnection, actor: &str, input: NewEmployeeI
     })
 }
 
+#[tracing::instrument(skip_all, fields(actor = actor, employee_id = id))]
 pub fn update_employee(conn: &mut DbConnection, actor: &str, id: &str, patch: EmployeePatch) -> AppResult<EmployeeRow> {
     let mut checks = Checks::new();
     let mut changes = EmployeeChanges::default();
@@ -166,6 +168,7 @@ fn report(plan: &ImportPlan, dry_run: bool) -> ImportReport {
 
 /// Plans and (unless `dry_run`) applies an import in one write transaction, so the plan is
 /// made against exactly the directory it is applied to.
+#[tracing::instrument(skip_all, fields(actor = actor, dry_run = dry_run, bytes = csv_text.len()))]
 pub fn import_csv(
     conn: &mut DbConnection,
     actor: &str,

@@ -21,14 +21,7 @@ pub enum DbConnection {
     Sqlite(SqliteConnection),
 }
 
-impl DbConnection {
-    pub fn is_sqlite(&self) -> bool {
-        matches!(self, DbConnection::Sqlite(_))
-    }
-}
-
 pub type Pool = r2d2::Pool<Manager>;
-pub type PooledConnection = r2d2::PooledConnection<Manager>;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
