@@ -10,8 +10,9 @@ use super::auth::Caller;
 use super::json::Json;
 use super::pagination::Page;
 use super::problem::{ReadProblems, WriteProblems};
+use super::query::parse_bool;
 use super::State;
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::services::behaviours as service;
 use crate::store::behaviours::{self, BehaviourRow};
 use crate::store::db;
@@ -47,11 +48,7 @@ pub struct ListQuery {
 #[utoipa::path(get, path = "/api/v1/behaviours", tag = "behaviours", security(("bearer" = [])), params(ListQuery),
     responses((status = 200, body = Page<BehaviourView>), ReadProblems))]
 pub async fn list(state: State, caller: Caller, q: web::Query<ListQuery>) -> AppResult<JsonOut<Page<BehaviourView>>> {
-    let include_archived = match q.include_archived.as_deref().map(str::trim) {
-        None | Some("false") | Some("0") => false,
-        Some("true") | Some("1") => caller.is_admin,
-        Some(_) => return Err(AppError::bad_query("include_archived", "must be true or false")),
-    };
+    let include_archived = parse_bool("include_archived", q.include_archived.as_deref())? && caller.is_admin;
     let rows = db::run(&state.pool, move |conn| Ok(behaviours::list(conn, include_archived)?)).await?;
     Ok(JsonOut(Page {
         items: rows.into_iter().map(Into::into).collect(),

@@ -10,6 +10,7 @@ use super::auth::Caller;
 use super::json::{double_option, read_body, Json};
 use super::pagination::{decode_cursor, encode_cursor, page, parse_limit, Page};
 use super::problem::{ReadProblems, WriteProblems};
+use super::query::parse_bool;
 use super::State;
 use crate::domain::employee::Role;
 use crate::error::{AppError, AppResult};
@@ -59,15 +60,6 @@ pub struct ListQuery {
     #[param(value_type = Option<i64>, minimum = 1, maximum = 100)]
     limit: Option<String>,
     cursor: Option<String>,
-}
-
-fn parse_bool(field: &str, raw: Option<&str>) -> AppResult<bool> {
-    match raw.map(|s| s.trim().to_ascii_lowercase()) {
-        None => Ok(false),
-        Some(s) if s == "true" || s == "1" => Ok(true),
-        Some(s) if s == "false" || s == "0" => Ok(false),
-        Some(_) => Err(AppError::bad_query(field, "must be true or false")),
-    }
 }
 
 /// Directory search, ordered by name.

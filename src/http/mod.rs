@@ -10,6 +10,7 @@ pub mod metrics;
 pub mod openapi;
 pub mod pagination;
 pub mod problem;
+pub mod query;
 
 use std::sync::Arc;
 
