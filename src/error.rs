@@ -47,6 +47,9 @@ pub enum AppError {
     Conflict { code: &'static str, detail: String },
     #[error("{detail}")]
     PayloadTooLarge { detail: String },
+    /// A rate limit: 429, with `Retry-After` in seconds.
+    #[error("{detail}")]
+    TooManyRequests { detail: String, retry_after: u64 },
     #[error("{detail}")]
     UnsupportedMediaType { detail: String },
     #[error("the service is temporarily unavailable")]

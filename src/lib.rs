@@ -6,6 +6,7 @@
 pub mod auth;
 pub mod cli;
 pub mod domain;
+pub mod email;
 pub mod error;
 pub mod http;
 pub mod services;

@@ -3,6 +3,7 @@
 //! so the rest of the program holds only settings that make sense.
 
 use std::path::PathBuf;
+use std::str::FromStr;
 
 use chrono::Weekday;
 use secrecy::{ExposeSecret, SecretString};
@@ -33,6 +34,7 @@ pub struct ServerSettings {
     pub port: u16,
     pub public_url: String,
     pub allowed_origins: Vec<String>,
+    pub leaderboard_cache_ms: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -53,6 +55,8 @@ pub struct AuthSettings {
     pub token_ttl_minutes: i64,
     pub leeway_seconds: u64,
     pub admins: Vec<String>,
+    /// Sign-in links one address may ask for per hour.
+    pub magic_links_per_hour: u32,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -85,6 +89,8 @@ pub struct DigestSettings {
     pub weekday: String,
     pub hour: u32,
     pub quiet_weeks: u32,
+    /// How often `champion serve` looks for digests that have fallen due.
+    pub check_seconds: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -92,6 +98,14 @@ pub struct DigestSettings {
 pub struct SmtpSettings {
     pub url: SecretString,
     pub from: String,
+    /// The outbox worker: how often it looks for due mail, how many attempts an email gets,
+    /// and the first retry delay (doubling after each temporary failure, at most an hour).
+    pub poll_ms: u64,
+    pub max_attempts: u32,
+    pub retry_base_ms: u64,
+    pub timeout_seconds: u64,
+    /// Off: emails stay queued (for instances that should only serve HTTP).
+    pub worker: bool,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -197,6 +211,21 @@ impl Settings {
         if self.rules.message_max_chars == 0 {
             return Err(invalid("rules.message_max_chars", "must be at least 1"));
         }
+        lettre::message::Mailbox::from_str(&self.smtp.from)
+            .map_err(|e| invalid("smtp.from", format!("is not a mailbox: {e}")))?;
+        let smtp_url = self.smtp.url.expose_secret();
+        if !(smtp_url.starts_with("smtp://") || smtp_url.starts_with("smtps://")) {
+            return Err(invalid("smtp.url", "must start with smtp:// or smtps://"));
+        }
+        if self.smtp.max_attempts == 0 {
+            return Err(invalid("smtp.max_attempts", "must be at least 1"));
+        }
+        if self.smtp.poll_ms == 0 {
+            return Err(invalid("smtp.poll_ms", "must be at least 1"));
+        }
+        if self.digest.check_seconds == 0 {
+            return Err(invalid("digest.check_seconds", "must be at least 1"));
+        }
         if !self.server.public_url.starts_with("http://") && !self.server.public_url.starts_with("https://") {
             return Err(invalid("server.public_url", "must be an http(s) URL"));
         }
@@ -260,6 +289,8 @@ mod tests {
             ("CHAMPION__DATABASE__URL", "mysql://x", "database.url"),
             ("CHAMPION__DIGEST__HOUR", "25", "digest.hour"),
             ("CHAMPION__ORG__WEEK_STARTS", "someday", "org.week_starts"),
+            ("CHAMPION__SMTP__FROM", "not a mailbox", "smtp.from"),
+            ("CHAMPION__SMTP__URL", "http://mail", "smtp.url"),
         ];
         for (key, value, named) in cases {
             let err = with_env(&[(key, value)], None).unwrap_err().to_string();

@@ -2,7 +2,7 @@
 
 use std::net::TcpListener;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use actix_cors::Cors;
 use actix_web::dev::{Server, Service};
@@ -16,6 +16,7 @@ use utoipa_swagger_ui::SwaggerUi;
 
 use crate::auth::TokenKeys;
 use crate::error::{AppError, FieldError};
+use crate::http::board_cache::BoardCache;
 use crate::http::{self, health, metrics, openapi::ApiDoc, problem, AppState};
 use crate::settings::Settings;
 use crate::store::{self, db};
@@ -24,6 +25,8 @@ pub struct Application {
     port: u16,
     server: Server,
     pub pool: store::Pool,
+    /// The outbox worker and digest clock; stopped with the server.
+    background: Vec<tokio::task::AbortHandle>,
 }
 
 /// Opens the pool and brings the schema up to date.
@@ -64,6 +67,22 @@ fn cors(settings: &Settings) -> Cors {
     cors
 }
 
+/// The outbox worker and the digest clock, each switchable per instance.
+fn spawn_background(settings: &Settings, pool: &store::Pool) -> anyhow::Result<Vec<tokio::task::AbortHandle>> {
+    let mut tasks = Vec::new();
+    if settings.smtp.worker {
+        let mailer = crate::email::worker::Mailer::from_settings(&settings.smtp)?;
+        let poll = Duration::from_millis(settings.smtp.poll_ms);
+        tasks.push(tokio::spawn(crate::email::worker::run(pool.clone(), mailer, poll)).abort_handle());
+    }
+    if settings.digest.enabled {
+        let cfg = crate::services::digests::DigestConfig::from_settings(settings);
+        let every = Duration::from_secs(settings.digest.check_seconds);
+        tasks.push(tokio::spawn(crate::email::clock::run(pool.clone(), cfg, every)).abort_handle());
+    }
+    Ok(tasks)
+}
+
 impl Application {
     pub async fn build(settings: Settings) -> anyhow::Result<Application> {
         let settings = Arc::new(settings);
@@ -84,7 +103,9 @@ impl Application {
             settings: settings.clone(),
             keys,
             metrics: metrics::Metrics::new()?,
+            boards: BoardCache::new(Duration::from_millis(settings.server.leaderboard_cache_ms)),
         });
+        let background = spawn_background(&settings, &pool)?;
         let openapi = ApiDoc::openapi();
         let server = HttpServer::new(move || {
             let state = state.clone();
@@ -121,6 +142,11 @@ impl Application {
                 .service(web::resource("/healthz").route(web::get().to(health::healthz)))
                 .service(web::resource("/readyz").route(web::get().to(health::readyz)))
                 .service(web::resource("/metrics").route(web::get().to(metrics::metrics)))
+                .service(
+                    web::resource("/unsubscribe")
+                        .route(web::get().to(http::unsubscribe::unsubscribe))
+                        .route(web::post().to(http::unsubscribe::unsubscribe)),
+                )
                 .service(SwaggerUi::new("/docs/{_:.*}").url("/api-docs/openapi.json", openapi.clone()))
                 .service(web::redirect("/docs", "/docs/"))
                 .service(web::scope("/api/v1").configure(http::api_routes))
@@ -128,15 +154,29 @@ impl Application {
         .listen(listener)?
         .shutdown_timeout(10)
         .run();
-        Ok(Application { port, server, pool })
+        Ok(Application {
+            port,
+            server,
+            pool,
+            background,
+        })
     }
 
     pub fn port(&self) -> u16 {
         self.port
     }
 
-    /// Runs until SIGTERM/SIGINT, then drains in-flight requests (actix's graceful shutdown).
+    /// Handles to stop the background tasks (tests stop them before dropping a database).
+    pub fn background_tasks(&self) -> Vec<tokio::task::AbortHandle> {
+        self.background.clone()
+    }
+
+    /// Runs until SIGTERM/SIGINT, then drains in-flight requests (actix's graceful shutdown)
+    /// and stops the background tasks. An email being sent at that moment stays claimed and
+    /// is sent again after its claim expires: delivery is at least once, never lost.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let result = self.server.await;
+        self.background.iter().for_each(|t| t.abort());
+        result
     }
 }

@@ -88,3 +88,115 @@ fn import_file_and_seed_demo() {
     assert!(stdout.contains("51 people created"), "{stdout}");
     assert!(stdout.contains("Authorization: Bearer"), "tells what to try next");
 }
+
+#[test]
+fn demo_postcards_and_export() {
+    let dir = tempfile::tempdir().expect("dir");
+    let url = sqlite_url(&dir);
+    let seeded = champion(&url, &["seed", "--demo"], &[]);
+    assert!(seeded.status.success(), "{}", text(&seeded.stderr));
+    assert!(text(&seeded.stdout).contains("postcards over the last four weeks"));
+
+    let export = |args: &[&str]| {
+        let out = champion(&url, args, &[]);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        let mut reader = csv::Reader::from_reader(out.stdout.as_slice());
+        let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.expect("a CSV row")).collect();
+        rows
+    };
+    let all = export(&["export", "postcards"]);
+    assert!(all.len() > 100, "a few weeks of postcards: {}", all.len());
+    assert!(all.iter().all(|r| r[2].ends_with("@demo.example") && !r[13].is_empty()));
+    let endorsements: u64 = all.iter().map(|r| r[10].parse::<u64>().expect("count")).sum();
+    assert!(endorsements > 0);
+
+    let again = champion(&url, &["seed", "--demo"], &[]);
+    assert!(again.status.success());
+    assert_eq!(
+        export(&["export", "postcards"]).len(),
+        all.len(),
+        "seeding twice adds no postcards"
+    );
+    assert!(export(&["export", "postcards", "--since", "2999-01-01"]).is_empty());
+    let bad = champion(&url, &["export", "postcards", "--since", "soon"], &[]);
+    assert!(!bad.status.success());
+    assert!(text(&bad.stderr).contains("--since"));
+}
+
+#[test]
+fn bulk_seed_verify_and_widget_token() {
+    let dir = tempfile::tempdir().expect("dir");
+    let url = sqlite_url(&dir);
+    let seeded = champion(
+        &url,
+        &["seed", "--employees", "60", "--postcards", "400", "--weeks", "8"],
+        &[],
+    );
+    assert!(seeded.status.success(), "{}", text(&seeded.stderr));
+    assert!(
+        text(&seeded.stdout).contains("Seeded 60 employees, 400 postcards"),
+        "{}",
+        text(&seeded.stdout)
+    );
+    let again = champion(&url, &["seed", "--employees", "60", "--postcards", "400"], &[]);
+    assert!(!again.status.success(), "only into an empty database");
+
+    let verify = champion(&url, &["leaderboard", "verify"], &[]);
+    assert!(verify.status.success(), "{}", text(&verify.stderr));
+    // Changing the weights makes the stored totals wrong until they are rebuilt.
+    let weights = [("CHAMPION__SCORING__POSTCARD", "5")];
+    assert!(!champion(&url, &["leaderboard", "verify"], &weights).status.success());
+    assert!(champion(&url, &["leaderboard", "rebuild"], &weights).status.success());
+    assert!(champion(&url, &["leaderboard", "verify"], &weights).status.success());
+
+    let minted = champion(&url, &["widget-token", "--name", "Lobby"], &[]);
+    assert!(minted.status.success(), "{}", text(&minted.stderr));
+    let token = text(&minted.stdout);
+    assert!(
+        token.starts_with("cw_") && token.trim_end().lines().count() == 1,
+        "only the token: {token:?}"
+    );
+}
+
+#[test]
+fn digest_preview_and_run() {
+    let dir = tempfile::tempdir().expect("dir");
+    let url = sqlite_url(&dir);
+    let seeded = champion(&url, &["seed", "--demo"], &[]);
+    assert!(seeded.status.success(), "{}", text(&seeded.stderr));
+
+    // Grace Hopper heads the demo org; her digest of the last finished week.
+    let html = champion(
+        &url,
+        &["digest", "preview", "--manager", "grace.hopper@demo.example"],
+        &[],
+    );
+    assert!(html.status.success(), "{}", text(&html.stderr));
+    assert!(text(&html.stdout).starts_with("<!DOCTYPE html>"));
+    assert!(text(&html.stderr).contains("Subject: Your team's week"));
+    let plain = champion(
+        &url,
+        &["digest", "preview", "--manager", "grace.hopper@demo.example", "--text"],
+        &[],
+    );
+    assert!(text(&plain.stdout).starts_with("Hello Grace Hopper,"));
+
+    let run = champion(&url, &["digest", "run"], &[]);
+    assert!(run.status.success(), "{}", text(&run.stderr));
+    let first: serde_json::Value = serde_json::from_slice(&run.stdout).expect("json summary");
+    assert!(first["queued"].as_i64().unwrap_or(0) > 0, "{first}");
+    let again = champion(&url, &["digest", "run", "--week", first["week"].as_str().unwrap()], &[]);
+    let second: serde_json::Value = serde_json::from_slice(&again.stdout).expect("json summary");
+    assert_eq!(second["queued"], 0, "never twice: {second}");
+    assert_eq!(
+        second["already_done"],
+        first["queued"].as_i64().unwrap() + first["empty"].as_i64().unwrap()
+    );
+
+    let bad = champion(&url, &["digest", "run", "--week", "2026-W60"], &[]);
+    assert!(!bad.status.success());
+    assert!(text(&bad.stderr).contains("--week"), "{}", text(&bad.stderr));
+    let nobody = champion(&url, &["digest", "preview", "--manager", "nobody@demo.example"], &[]);
+    assert!(!nobody.status.success());
+    assert!(text(&nobody.stderr).contains("--manager"));
+}

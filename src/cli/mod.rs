@@ -1,5 +1,9 @@
-//! Command line: `champion serve` (default), `migrate`, `token`, `employees import`, `seed`.
+//! Command line: `champion serve` (default), `migrate`, `token`, `employees import`,
+//! `export postcards`, `seed`, `digest preview|run`, `leaderboard verify|rebuild`.
 
+mod bulk_seed;
+mod demo_postcards;
+mod digest;
 pub mod seed;
 
 use std::path::PathBuf;
@@ -11,7 +15,8 @@ use indicatif::{ProgressBar, ProgressStyle};
 use crate::auth::jwt::parse_ttl;
 use crate::auth::TokenKeys;
 use crate::domain::email::Email;
-use crate::services::directory;
+use crate::domain::period;
+use crate::services::{directory, export, recount, scoreboard, widget_tokens};
 use crate::settings::{Settings, Sources};
 use crate::startup::{prepare_database, Application};
 
@@ -44,16 +49,45 @@ pub enum Command {
         #[arg(long)]
         ttl: Option<String>,
     },
+    /// Mint a read-only widget token and print it (only it) on stdout; it is shown once.
+    WidgetToken {
+        /// Where the widget runs, e.g. "Lobby screen".
+        #[arg(long)]
+        name: String,
+    },
     /// Directory management.
     Employees {
         #[command(subcommand)]
         command: EmployeesCommand,
     },
-    /// Fill the database with a demo organisation.
+    /// Leaderboard totals: check them against a recount, or rebuild them.
+    Leaderboard {
+        #[command(subcommand)]
+        command: LeaderboardCommand,
+    },
+    /// The weekly manager digest: preview one, or queue a week's now.
+    Digest {
+        #[command(subcommand)]
+        command: DigestCommand,
+    },
+    /// Write data out, for spreadsheets and other tools.
+    Export {
+        #[command(subcommand)]
+        command: ExportCommand,
+    },
+    /// Fill the database: a demo organisation, or a large one for benchmarks.
     Seed {
-        /// A believable demo org of about 50 people; prints an admin token.
+        /// A believable demo org of about 50 people with four weeks of postcards; prints an admin token.
         #[arg(long)]
         demo: bool,
+        /// A large org of N people (into an empty database), with --postcards.
+        #[arg(long, conflicts_with = "demo", requires = "postcards")]
+        employees: Option<usize>,
+        /// How many postcards to spread over --weeks (they keep the sending rules).
+        #[arg(long, requires = "employees")]
+        postcards: Option<usize>,
+        #[arg(long, default_value_t = 52)]
+        weeks: i64,
     },
 }
 
@@ -65,6 +99,46 @@ pub enum EmployeesCommand {
         /// Report what would change without changing anything.
         #[arg(long)]
         dry_run: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum LeaderboardCommand {
+    /// Recount every total from the postcards and compare; exits non-zero on any difference.
+    Verify,
+    /// Replace the totals with a recount (after changing org.timezone, org.week_starts or scoring).
+    Rebuild,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DigestCommand {
+    /// Print a manager's digest (HTML on stdout, the subject on stderr).
+    Preview {
+        /// The manager's email.
+        #[arg(long)]
+        manager: String,
+        /// A finished week such as 2026-W47 (default: the last one).
+        #[arg(long)]
+        week: Option<String>,
+        /// Plain text instead of HTML.
+        #[arg(long)]
+        text: bool,
+    },
+    /// Queue the digests of a week for every manager who has them on; never twice.
+    Run {
+        /// A finished week such as 2026-W47 (default: the last one).
+        #[arg(long)]
+        week: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ExportCommand {
+    /// Every postcard as CSV on stdout (the columns of GET /admin/export/postcards.csv).
+    Postcards {
+        /// From this date (local midnight in org.timezone) or RFC 3339 timestamp on.
+        #[arg(long)]
+        since: Option<String>,
     },
 }
 
@@ -100,12 +174,37 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Employees {
             command: EmployeesCommand::Import { file, dry_run },
         } => import(settings, &file, dry_run),
-        Command::Seed { demo } => {
-            if !demo {
-                anyhow::bail!("say what to seed: --demo");
-            }
-            seed::demo(&settings)
+        Command::WidgetToken { name } => {
+            let pool = prepare_database(&settings)?;
+            let mut conn = pool.get()?;
+            let minted = widget_tokens::mint(&mut conn, "cli", &name).map_err(|e| anyhow::anyhow!("{e}"))?;
+            eprintln!(
+                "widget token {} ({}) created; it is not shown again",
+                minted.info.id, minted.info.name
+            );
+            println!("{}", minted.token);
+            Ok(())
         }
+        Command::Leaderboard { command } => leaderboard(settings, command),
+        Command::Digest {
+            command: DigestCommand::Preview { manager, week, text },
+        } => digest::preview(&settings, &manager, week.as_deref(), text),
+        Command::Digest {
+            command: DigestCommand::Run { week },
+        } => digest::run(&settings, week.as_deref()),
+        Command::Export {
+            command: ExportCommand::Postcards { since },
+        } => export_postcards(settings, since.as_deref()),
+        Command::Seed {
+            demo,
+            employees,
+            postcards,
+            weeks,
+        } => match (demo, employees, postcards) {
+            (true, _, _) => seed::demo(&settings),
+            (false, Some(n), Some(m)) => bulk_seed::run(&settings, n, m, weeks),
+            _ => anyhow::bail!("say what to seed: --demo, or --employees N --postcards M"),
+        },
     }
 }
 
@@ -140,4 +239,52 @@ fn import(settings: Settings, file: &PathBuf, dry_run: bool) -> anyhow::Result<(
     }
     println!("{}", serde_json::to_string_pretty(&report)?);
     Ok(())
+}
+
+fn export_postcards(settings: Settings, since: Option<&str>) -> anyhow::Result<()> {
+    let since = since
+        .map(|s| period::parse_instant(s, settings.org_timezone()))
+        .transpose()
+        .map_err(|e| anyhow::anyhow!("--since: {e}"))?;
+    let pool = prepare_database(&settings)?;
+    let mut conn = pool.get()?;
+    let stdout = std::io::stdout().lock();
+    let written =
+        export::write_csv(&mut conn, since, std::io::BufWriter::new(stdout)).map_err(|e| anyhow::anyhow!("{e}"))?;
+    eprintln!("{written} postcards exported");
+    Ok(())
+}
+
+fn leaderboard(settings: Settings, command: LeaderboardCommand) -> anyhow::Result<()> {
+    let pool = prepare_database(&settings)?;
+    let mut conn = pool.get()?;
+    crate::store::db::prepare_for_bulk_writes(&mut conn)?;
+    let cfg = scoreboard::BoardConfig::from_settings(&settings);
+    let failed = |e: crate::error::AppError| anyhow::anyhow!("{e}");
+    match command {
+        LeaderboardCommand::Verify => {
+            let report = recount::verify(&mut conn, &cfg).map_err(failed)?;
+            for ((period, behaviour, employee), stored, recounted) in report.totals.iter().take(20) {
+                eprintln!("{period} {behaviour:?} {employee}: stored {stored:?}, recounted {recounted:?}");
+            }
+            for employee in report.standings.iter().take(20) {
+                eprintln!("{employee}: department or standing on the boards is out of date");
+            }
+            if !report.is_clean() {
+                anyhow::bail!(
+                    "{} leaderboard totals differ from a recount and {} employees are out of date \
+                     (run `champion leaderboard rebuild`)",
+                    report.totals.len(),
+                    report.standings.len()
+                );
+            }
+            println!("leaderboard totals match a recount of every postcard");
+            Ok(())
+        }
+        LeaderboardCommand::Rebuild => {
+            let n = recount::rebuild(&mut conn, &cfg, &|_, _| {}).map_err(failed)?;
+            println!("leaderboard totals rebuilt from {n} visible postcards");
+            Ok(())
+        }
+    }
 }

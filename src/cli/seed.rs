@@ -5,9 +5,10 @@ use crate::auth::TokenKeys;
 use crate::domain::email::Email;
 use crate::domain::employee::Role;
 use crate::services::directory::{self, EmployeePatch};
+use crate::services::postcards::Rules;
 use crate::settings::Settings;
 use crate::startup::prepare_database;
-use crate::store::employees;
+use crate::store::{employees, postcards};
 
 pub const DEMO_ADMIN: &str = "grace.hopper@demo.example";
 
@@ -74,6 +75,20 @@ pub fn demo(settings: &Settings) -> anyhow::Result<()> {
         },
     )
     .map_err(|e| anyhow::anyhow!("{e}"))?;
+    // Postcards only into an empty wall, so `serve --demo` can be run again and again.
+    let stories = if postcards::any(&mut conn)? {
+        None
+    } else {
+        let people = employees::all_active(&mut conn)?;
+        Some(super::demo_postcards::create(
+            &mut conn,
+            &people,
+            &Rules {
+                notify: None,
+                ..Rules::from_settings(settings)
+            },
+        )?)
+    };
     let keys = TokenKeys::from_settings(&settings.auth)?;
     let token = keys.issue(&Email::parse(DEMO_ADMIN).map_err(anyhow::Error::msg)?, None)?;
     let base = format!("http://{}:{}", settings.server.host, settings.server.port);
@@ -81,6 +96,9 @@ pub fn demo(settings: &Settings) -> anyhow::Result<()> {
         "Demo organisation ready: {} people created, {} updated.",
         report.created, report.updated
     );
+    if let Some((sent, endorsed)) = stories {
+        println!("{sent} postcards over the last four weeks, with {endorsed} endorsements.");
+    }
     println!();
     println!("Admin ({DEMO_ADMIN}) token:");
     println!("{token}");
@@ -90,6 +108,7 @@ pub fn demo(settings: &Settings) -> anyhow::Result<()> {
     println!("  curl -H \"Authorization: Bearer $TOKEN\" {base}/api/v1/me");
     println!("  curl -H \"Authorization: Bearer $TOKEN\" '{base}/api/v1/employees?department=Support'");
     println!("  curl -H \"Authorization: Bearer $TOKEN\" {base}/api/v1/behaviours");
+    println!("  curl -H \"Authorization: Bearer $TOKEN\" '{base}/api/v1/postcards?limit=5'");
     println!("  open {base}/docs for the API explorer");
     Ok(())
 }

@@ -1,8 +1,13 @@
 //! Domain rules: plain Rust values and checks, no HTTP and no database.
 
+pub mod board_period;
+pub mod buckets;
+pub mod digest_week;
 pub mod email;
 pub mod employee;
 pub mod hierarchy;
 pub mod import;
+pub mod period;
+pub mod postcard;
 pub mod slug;
 pub mod text;

@@ -36,7 +36,7 @@ impl Caller {
     }
 }
 
-fn bearer_token(req: &HttpRequest) -> AppResult<String> {
+pub(crate) fn bearer_token(req: &HttpRequest) -> AppResult<String> {
     let value = req
         .headers()
         .get(header::AUTHORIZATION)
@@ -56,18 +56,41 @@ fn bearer_token(req: &HttpRequest) -> AppResult<String> {
     Ok(token.trim().to_string())
 }
 
+fn state_of(req: &HttpRequest) -> AppResult<web::Data<AppState>> {
+    req.app_data::<web::Data<AppState>>()
+        .cloned()
+        .ok_or_else(|| AppError::internal(anyhow::anyhow!("application state missing")))
+}
+
+async fn find_employee(state: &AppState, email: &Email) -> AppResult<Option<EmployeeRow>> {
+    let lookup = email.to_string();
+    db::run(&state.pool, move |conn| Ok(employees::find_by_email(conn, &lookup)?)).await
+}
+
 async fn authenticate(req: HttpRequest) -> AppResult<Caller> {
-    let state = req
-        .app_data::<web::Data<AppState>>()
-        .ok_or_else(|| AppError::internal(anyhow::anyhow!("application state missing")))?
-        .clone();
+    authenticate_with(req, false).await
+}
+
+/// `remembered`: board reads may reuse a lookup of the last moment (see `board_cache`);
+/// every other request reads the directory.
+async fn authenticate_with(req: HttpRequest, remembered: bool) -> AppResult<Caller> {
+    let state = state_of(&req)?;
     let token = bearer_token(&req)?;
     let (_claims, email) = state
         .keys
         .verify(&token)
         .map_err(|e| AppError::unauthorized(e.code, e.detail))?;
-    let lookup = email.to_string();
-    let employee = db::run(&state.pool, move |conn| Ok(employees::find_by_email(conn, &lookup)?)).await?;
+    let employee = match remembered.then(|| state.boards.recall(&state.boards.readers, email.as_str())) {
+        Some(Some(found)) => found,
+        _ => {
+            let version = state.boards.version();
+            let found = find_employee(&state, &email).await?;
+            state
+                .boards
+                .remember(&state.boards.readers, email.as_str(), version, found.clone());
+            found
+        }
+    };
     let configured_admin = state.is_configured_admin(&email);
     match &employee {
         None if !configured_admin => {
@@ -98,5 +121,59 @@ impl FromRequest for Caller {
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         Box::pin(authenticate(req.clone()))
+    }
+}
+
+/// Who may read leaderboards: an employee, or an intranet widget holding a widget token
+/// (`Bearer cw_...`), which can read boards and nothing else.
+#[derive(Debug, Clone)]
+pub enum Reader {
+    Employee(Box<Caller>),
+    Widget { token_id: String },
+}
+
+/// Board reads are the hot path (widgets on many screens): the token's directory entry, or
+/// the widget token, is remembered under the board cache's version and lifetime, so a
+/// deactivation or a revocation on this instance takes effect at once, and one on another
+/// instance within `server.leaderboard_cache_ms`.
+async fn authenticate_reader(req: HttpRequest) -> AppResult<Reader> {
+    let token = bearer_token(&req)?;
+    if !token.starts_with(crate::services::widget_tokens::PREFIX) {
+        return authenticate_with(req, true)
+            .await
+            .map(|c| Reader::Employee(Box::new(c)));
+    }
+    let state = state_of(&req)?;
+    let hash = crate::services::widget_tokens::hash(&token);
+    let found = match state.boards.recall(&state.boards.widgets, &hash) {
+        Some(found) => found,
+        None => {
+            let version = state.boards.version();
+            let lookup = hash.clone();
+            let found = db::run(&state.pool, move |conn| {
+                Ok(crate::store::widget_tokens::find_live(conn, &lookup)?.map(|t| t.id))
+            })
+            .await?;
+            state
+                .boards
+                .remember(&state.boards.widgets, &hash, version, found.clone());
+            found
+        }
+    };
+    match found {
+        Some(token_id) => Ok(Reader::Widget { token_id }),
+        None => Err(AppError::unauthorized(
+            "invalid_token",
+            "this widget token is unknown or has been revoked",
+        )),
+    }
+}
+
+impl FromRequest for Reader {
+    type Error = AppError;
+    type Future = LocalBoxFuture<'static, Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        Box::pin(authenticate_reader(req.clone()))
     }
 }

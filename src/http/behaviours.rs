@@ -45,7 +45,7 @@ pub struct ListQuery {
 }
 
 /// The behaviours postcards can be given for. The catalogue is short, so it is one page.
-#[utoipa::path(get, path = "/api/v1/behaviours", tag = "behaviours", security(("bearer" = [])), params(ListQuery),
+#[utoipa::path(get, operation_id = "behaviours_list", path = "/api/v1/behaviours", tag = "behaviours", security(("bearer" = [])), params(ListQuery),
     responses((status = 200, body = Page<BehaviourView>), ReadProblems))]
 pub async fn list(state: State, caller: Caller, q: web::Query<ListQuery>) -> AppResult<JsonOut<Page<BehaviourView>>> {
     let include_archived = parse_bool("include_archived", q.include_archived.as_deref())? && caller.is_admin;
@@ -71,7 +71,7 @@ pub struct CreateBehaviour {
 }
 
 /// Adds a behaviour (admin).
-#[utoipa::path(post, path = "/api/v1/behaviours", tag = "behaviours", security(("bearer" = [])), request_body = CreateBehaviour,
+#[utoipa::path(post, operation_id = "behaviours_create", path = "/api/v1/behaviours", tag = "behaviours", security(("bearer" = [])), request_body = CreateBehaviour,
     responses((status = 201, body = BehaviourView, headers(("Location" = String))), WriteProblems))]
 pub async fn create(state: State, caller: Caller, body: Json<CreateBehaviour>) -> AppResult<HttpResponse> {
     caller.require_admin()?;
@@ -96,7 +96,7 @@ pub struct UpdateBehaviour {
 }
 
 /// Edits, archives or restores a behaviour (admin).
-#[utoipa::path(patch, path = "/api/v1/behaviours/{slug}", tag = "behaviours", security(("bearer" = [])),
+#[utoipa::path(patch, operation_id = "behaviours_update", path = "/api/v1/behaviours/{slug}", tag = "behaviours", security(("bearer" = [])),
     params(("slug" = String, Path)), request_body = UpdateBehaviour,
     responses((status = 200, body = BehaviourView), WriteProblems))]
 pub async fn update(

@@ -10,7 +10,7 @@ use super::auth::Caller;
 use super::json::{double_option, read_body, Json};
 use super::pagination::{decode_cursor, encode_cursor, page, parse_limit, Page};
 use super::problem::{ReadProblems, WriteProblems};
-use super::query::parse_bool;
+use super::query::{non_empty, parse_bool};
 use super::State;
 use crate::domain::employee::Role;
 use crate::error::{AppError, AppResult};
@@ -63,7 +63,7 @@ pub struct ListQuery {
 }
 
 /// Directory search, ordered by name.
-#[utoipa::path(get, path = "/api/v1/employees", tag = "directory", security(("bearer" = [])), params(ListQuery),
+#[utoipa::path(get, operation_id = "employees_list", path = "/api/v1/employees", tag = "directory", security(("bearer" = [])), params(ListQuery),
     responses((status = 200, body = Page<EmployeeView>), ReadProblems))]
 pub async fn list(state: State, caller: Caller, q: web::Query<ListQuery>) -> AppResult<JsonOut<Page<EmployeeView>>> {
     let q = q.into_inner();
@@ -74,8 +74,8 @@ pub async fn list(state: State, caller: Caller, q: web::Query<ListQuery>) -> App
     });
     let include_inactive = parse_bool("include_inactive", q.include_inactive.as_deref())? && caller.is_admin;
     let filter = ListFilter {
-        query: q.query.map(|s| s.trim().to_string()).filter(|s| !s.is_empty()),
-        department: q.department.map(|s| s.trim().to_string()).filter(|s| !s.is_empty()),
+        query: non_empty(q.query),
+        department: non_empty(q.department),
         include_inactive,
         after,
         limit: limit + 1,
@@ -96,7 +96,7 @@ fn not_found(id: &str) -> AppError {
 
 /// One employee. Deactivated people are shown too (with `active: false`): their postcards stay
 /// and still name them, even though the directory search leaves them out.
-#[utoipa::path(get, path = "/api/v1/employees/{id}", tag = "directory", security(("bearer" = [])),
+#[utoipa::path(get, operation_id = "employees_get", path = "/api/v1/employees/{id}", tag = "directory", security(("bearer" = [])),
     params(("id" = String, Path, description = "employee id")),
     responses((status = 200, body = EmployeeView), ReadProblems))]
 pub async fn get(state: State, _caller: Caller, id: web::Path<String>) -> AppResult<JsonOut<EmployeeView>> {
@@ -124,7 +124,7 @@ pub struct CreateEmployee {
 }
 
 /// Adds an employee (admin).
-#[utoipa::path(post, path = "/api/v1/employees", tag = "directory", security(("bearer" = [])), request_body = CreateEmployee,
+#[utoipa::path(post, operation_id = "employees_create", path = "/api/v1/employees", tag = "directory", security(("bearer" = [])), request_body = CreateEmployee,
     responses((status = 201, body = EmployeeView, headers(("Location" = String))), WriteProblems))]
 pub async fn create(state: State, caller: Caller, body: Json<CreateEmployee>) -> AppResult<HttpResponse> {
     caller.require_admin()?;
@@ -140,6 +140,7 @@ pub async fn create(state: State, caller: Caller, body: Json<CreateEmployee>) ->
         active: b.active,
     };
     let row = db::run(&state.pool, move |conn| directory::create_employee(conn, &actor, input)).await?;
+    state.boards.invalidate();
     let location = format!("/api/v1/employees/{}", row.id);
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, location))
@@ -166,7 +167,7 @@ pub struct UpdateEmployee {
 }
 
 /// Edits or deactivates an employee (admin). Employees are never deleted.
-#[utoipa::path(patch, path = "/api/v1/employees/{id}", tag = "directory", security(("bearer" = [])),
+#[utoipa::path(patch, operation_id = "employees_update", path = "/api/v1/employees/{id}", tag = "directory", security(("bearer" = [])),
     params(("id" = String, Path, description = "employee id")), request_body = UpdateEmployee,
     responses((status = 200, body = EmployeeView), WriteProblems))]
 pub async fn update(
@@ -192,6 +193,8 @@ pub async fn update(
         directory::update_employee(conn, &actor, &id, patch)
     })
     .await?;
+    // A deactivation, a new department or a rename moves the boards.
+    state.boards.invalidate();
     Ok(JsonOut(EmployeeView::from_row(row, &state.settings.org.timezone)))
 }
 
@@ -205,7 +208,7 @@ pub struct ImportQuery {
 /// Upserts the directory from a CSV file (admin): `email,name,department,manager_email,timezone,active`.
 /// Good lines are applied together; each bad line is reported with its 1-based line number
 /// (the header is line 1) and changes nothing.
-#[utoipa::path(post, path = "/api/v1/employees/import", tag = "directory", security(("bearer" = [])), params(ImportQuery),
+#[utoipa::path(post, operation_id = "employees_import", path = "/api/v1/employees/import", tag = "directory", security(("bearer" = [])), params(ImportQuery),
     request_body(content = String, content_type = "text/csv", example = "email,name,department,manager_email,timezone,active\nann@example.com,Ann Lee,Support,,Europe/London,true\n"),
     responses((status = 200, body = ImportReport), WriteProblems))]
 pub async fn import(
@@ -239,5 +242,6 @@ pub async fn import(
         directory::import_csv(conn, &actor, &text, dry_run, &|_, _| {})
     })
     .await?;
+    state.boards.invalidate();
     Ok(JsonOut(report))
 }

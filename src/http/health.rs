@@ -8,13 +8,13 @@ use crate::error::AppResult;
 use crate::store::db;
 
 /// The process is up.
-#[utoipa::path(get, path = "/healthz", tag = "operations", responses((status = 200, description = "alive")))]
+#[utoipa::path(get, operation_id = "healthz", path = "/healthz", tag = "operations", responses((status = 200, description = "alive")))]
 pub async fn healthz() -> HttpResponse {
     HttpResponse::Ok().json(json!({"status": "ok"}))
 }
 
 /// The database answers.
-#[utoipa::path(get, path = "/readyz", tag = "operations", responses(
+#[utoipa::path(get, operation_id = "health_readyz", path = "/readyz", tag = "operations", responses(
     (status = 200, description = "ready"),
     (status = 503, description = "database unreachable", body = super::problem::Problem, content_type = "application/problem+json")))]
 pub async fn readyz(state: State) -> AppResult<HttpResponse> {

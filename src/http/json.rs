@@ -125,6 +125,32 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
     }
 }
 
+/// A JSON body that may be left out altogether (an empty body is `None`); otherwise the
+/// same rules as [`Json`].
+pub struct MaybeJson<T>(pub Option<T>);
+
+impl<T: DeserializeOwned + 'static> FromRequest for MaybeJson<T> {
+    type Error = AppError;
+    type Future = LocalBoxFuture<'static, Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        let mut payload = payload.take();
+        Box::pin(async move {
+            let body = read_body(&req, &mut payload, JSON_LIMIT).await?;
+            if body.iter().all(|b| b.is_ascii_whitespace()) {
+                return Ok(MaybeJson(None));
+            }
+            if !is_json(&req) {
+                return Err(AppError::UnsupportedMediaType {
+                    detail: "send the body as application/json".into(),
+                });
+            }
+            parse_json(&body).map(|v| MaybeJson(Some(v)))
+        })
+    }
+}
+
 /// `Option<Option<T>>` for PATCH bodies: absent leaves a field alone, `null` clears it.
 pub fn double_option<'de, T, D>(d: D) -> Result<Option<Option<T>>, D::Error>
 where

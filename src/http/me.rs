@@ -9,6 +9,8 @@ use super::problem::ReadProblems;
 use super::State;
 use crate::domain::employee::Role;
 use crate::error::AppResult;
+use crate::services::postcards::{self, Rules};
+use crate::store::employees::now;
 use crate::store::{db, employees};
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -22,14 +24,14 @@ pub struct MeView {
     pub role: Role,
     pub is_manager: bool,
     /// Postcards the caller may still send this week.
-    pub remaining_allowance: u32,
+    pub remaining_allowance: i64,
 }
 
 /// The caller's profile, role, whether they manage anyone, and remaining allowance.
-#[utoipa::path(get, path = "/api/v1/me", tag = "directory", security(("bearer" = [])),
+#[utoipa::path(get, operation_id = "get_me", path = "/api/v1/me", tag = "directory", security(("bearer" = [])),
     responses((status = 200, body = MeView), ReadProblems))]
 pub async fn get_me(state: State, caller: Caller) -> AppResult<Json<MeView>> {
-    let allowance = state.settings.rules.weekly_allowance;
+    let rules = Rules::from_settings(&state.settings);
     let role = if caller.is_admin { Role::Admin } else { Role::Employee };
     let Some(me) = caller.employee else {
         return Ok(Json(MeView {
@@ -44,7 +46,11 @@ pub async fn get_me(state: State, caller: Caller) -> AppResult<Json<MeView>> {
         }));
     };
     let id = me.id.clone();
-    let is_manager = db::run(&state.pool, move |conn| Ok(employees::has_active_reports(conn, &id)?)).await?;
+    let (is_manager, remaining_allowance) = db::run(&state.pool, move |conn| {
+        let is_manager = employees::has_active_reports(conn, &id)?;
+        Ok((is_manager, postcards::remaining_allowance(conn, &id, &rules, now())?))
+    })
+    .await?;
     Ok(Json(MeView {
         id: Some(me.id),
         email: me.email,
@@ -53,7 +59,6 @@ pub async fn get_me(state: State, caller: Caller) -> AppResult<Json<MeView>> {
         manager_id: me.manager_id,
         role,
         is_manager,
-        // No postcards can be sent before the postcards capability lands.
-        remaining_allowance: allowance,
+        remaining_allowance,
     }))
 }

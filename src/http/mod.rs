@@ -1,16 +1,28 @@
 //! HTTP: routes, handlers (one file per resource), extractors and error mapping.
 
+pub mod admin;
 pub mod auth;
 pub mod behaviours;
+pub mod board_cache;
+pub mod digests;
 pub mod employees;
 pub mod health;
 pub mod json;
+pub mod leaderboard;
 pub mod me;
 pub mod metrics;
 pub mod openapi;
+pub mod outbox;
 pub mod pagination;
+pub mod postcard_actions;
+pub mod postcards;
+pub mod preferences;
 pub mod problem;
 pub mod query;
+pub mod sign_in;
+pub mod stats;
+pub mod unsubscribe;
+pub mod widget_tokens;
 
 use std::sync::Arc;
 
@@ -27,6 +39,7 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     pub keys: Arc<TokenKeys>,
     pub metrics: metrics::Metrics,
+    pub boards: board_cache::BoardCache,
 }
 
 impl AppState {
@@ -43,7 +56,17 @@ pub type State = web::Data<AppState>;
 
 /// The `/api/v1` routes.
 pub fn api_routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::resource("/me").route(web::get().to(me::get_me)))
+    cfg.service(web::resource("/auth/magic-link").route(web::post().to(sign_in::magic_link)))
+        .service(web::resource("/auth/token").route(web::post().to(sign_in::token)))
+        .service(web::resource("/digests/preview").route(web::get().to(digests::preview)))
+        .service(web::resource("/admin/digests/run").route(web::post().to(digests::run)))
+        .service(web::resource("/admin/outbox").route(web::get().to(outbox::list)))
+        .service(web::resource("/me").route(web::get().to(me::get_me)))
+        .service(
+            web::resource("/me/preferences")
+                .route(web::get().to(preferences::get))
+                .route(web::patch().to(preferences::update)),
+        )
         .service(
             web::resource("/employees")
                 .route(web::get().to(employees::list))
@@ -60,5 +83,30 @@ pub fn api_routes(cfg: &mut web::ServiceConfig) {
                 .route(web::get().to(behaviours::list))
                 .route(web::post().to(behaviours::create)),
         )
-        .service(web::resource("/behaviours/{slug}").route(web::patch().to(behaviours::update)));
+        .service(web::resource("/behaviours/{slug}").route(web::patch().to(behaviours::update)))
+        .service(
+            web::resource("/postcards")
+                .route(web::get().to(postcards::list))
+                .route(web::post().to(postcards::send)),
+        )
+        .service(web::resource("/postcards/{id}").route(web::get().to(postcards::get)))
+        .service(
+            web::resource("/postcards/{id}/endorsements")
+                .route(web::post().to(postcard_actions::endorse))
+                .route(web::delete().to(postcard_actions::withdraw)),
+        )
+        .service(web::resource("/postcards/{id}/hide").route(web::post().to(postcard_actions::hide)))
+        .service(web::resource("/postcards/{id}/restore").route(web::post().to(postcard_actions::restore)))
+        .service(web::resource("/leaderboard").route(web::get().to(leaderboard::board)))
+        .service(web::resource("/leaderboard/departments").route(web::get().to(leaderboard::departments)))
+        .service(web::resource("/stats").route(web::get().to(stats::get)))
+        .service(web::resource("/leaderboard/me").route(web::get().to(leaderboard::me)))
+        .service(
+            web::resource("/admin/widget-tokens")
+                .route(web::get().to(widget_tokens::list))
+                .route(web::post().to(widget_tokens::create)),
+        )
+        .service(web::resource("/admin/widget-tokens/{id}").route(web::delete().to(widget_tokens::revoke)))
+        .service(web::resource("/admin/audit").route(web::get().to(admin::audit_log)))
+        .service(web::resource("/admin/export/postcards.csv").route(web::get().to(admin::export_postcards)));
 }

@@ -3,7 +3,10 @@
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{behaviours, employees, health, me, metrics, pagination, problem};
+use super::{
+    admin, behaviours, digests, employees, health, leaderboard, me, metrics, outbox, pagination, postcard_actions,
+    postcards, preferences, problem, sign_in, stats, unsubscribe, widget_tokens,
+};
 use crate::error::FieldError;
 use crate::services::directory::ImportReport;
 
@@ -37,13 +40,28 @@ Errors are application/problem+json (RFC 9457) with a stable `code`; lists take 
         me::get_me,
         employees::list, employees::get, employees::create, employees::update, employees::import,
         behaviours::list, behaviours::create, behaviours::update,
+        postcards::send, postcards::list, postcards::get,
+        postcard_actions::endorse, postcard_actions::withdraw, postcard_actions::hide, postcard_actions::restore,
+        admin::audit_log, admin::export_postcards,
+        preferences::get, preferences::update,
+        leaderboard::board, leaderboard::departments, leaderboard::me, stats::get,
+        widget_tokens::create, widget_tokens::list, widget_tokens::revoke,
+        sign_in::magic_link, sign_in::token,
+        digests::preview, digests::run, outbox::list, unsubscribe::unsubscribe,
     ),
     components(schemas(problem::Problem, FieldError, ImportReport, crate::domain::import::LineError,
-        pagination::Page<employees::EmployeeView>, pagination::Page<behaviours::BehaviourView>)),
+        pagination::Page<employees::EmployeeView>, pagination::Page<behaviours::BehaviourView>,
+        pagination::Page<crate::services::postcard_views::PostcardView>, pagination::Page<admin::AuditEntry>,
+        pagination::Page<crate::services::widget_tokens::WidgetTokenView>, pagination::Page<outbox::OutboxEntry>)),
     modifiers(&BearerAuth),
     tags(
         (name = "directory", description = "Employees, reporting lines and the CSV import"),
         (name = "behaviours", description = "The customer-focused behaviours postcards are given for"),
+        (name = "postcards", description = "Send, read and endorse Customer Champion postcards"),
+        (name = "leaderboards", description = "Rankings for people and departments, and widget tokens"),
+        (name = "moderation", description = "Hiding and restoring postcards, the audit log and exports (admin)"),
+        (name = "auth", description = "Magic-link sign-in for people without a company identity provider"),
+        (name = "email", description = "Weekly manager digests, the outbox, unsubscribe links"),
         (name = "operations", description = "Probes and metrics")
     )
 )]

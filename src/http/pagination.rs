@@ -47,6 +47,23 @@ pub fn decode_cursor(raw: Option<&str>, arity: usize) -> AppResult<Option<Vec<St
     Ok(Some(parts))
 }
 
+const CURSOR_TIME: &str = "%Y-%m-%dT%H:%M:%S%.6f";
+
+/// A cursor for lists ordered by `(created_at, id)`.
+pub fn encode_time_cursor(at: &chrono::NaiveDateTime, id: &str) -> String {
+    encode_cursor(&[&at.format(CURSOR_TIME).to_string(), id])
+}
+
+pub fn decode_time_cursor(raw: Option<&str>) -> AppResult<Option<(chrono::NaiveDateTime, String)>> {
+    let Some(mut parts) = decode_cursor(raw, 2)? else {
+        return Ok(None);
+    };
+    let id = parts.pop().unwrap_or_default();
+    let at = chrono::NaiveDateTime::parse_from_str(&parts.pop().unwrap_or_default(), CURSOR_TIME)
+        .map_err(|_| AppError::bad_query("cursor", "is not a cursor this API handed out"))?;
+    Ok(Some((at, id)))
+}
+
 /// Cuts one extra fetched row off and makes the next cursor from the last kept item.
 pub fn page<R, T>(mut rows: Vec<R>, limit: i64, key: impl Fn(&R) -> String, view: impl Fn(R) -> T) -> Page<T> {
     let has_more = rows.len() as i64 > limit;
@@ -68,6 +85,13 @@ mod tests {
         assert_eq!(decode_cursor(Some(&c), 2).unwrap().unwrap(), vec!["ann", "id-1"]);
         assert!(decode_cursor(Some("!!"), 2).is_err());
         assert!(decode_cursor(Some(&c), 3).is_err());
+        let at = chrono::NaiveDate::from_ymd_opt(2026, 11, 23)
+            .unwrap()
+            .and_hms_micro_opt(9, 30, 0, 120)
+            .unwrap();
+        let c = encode_time_cursor(&at, "id-9");
+        assert_eq!(decode_time_cursor(Some(&c)).unwrap(), Some((at, "id-9".to_string())));
+        assert!(decode_time_cursor(Some(&encode_cursor(&["noon", "id"]))).is_err());
     }
 
     #[test]

@@ -71,6 +71,7 @@ impl AppError {
             NotFound { detail } => Problem::new(status, "not_found", detail, vec![]),
             Conflict { code, detail } => Problem::new(status, code, detail, vec![]),
             PayloadTooLarge { detail } => Problem::new(status, "payload_too_large", detail, vec![]),
+            TooManyRequests { detail, .. } => Problem::new(status, "too_many_requests", detail, vec![]),
             UnsupportedMediaType { detail } => Problem::new(status, "unsupported_media_type", detail, vec![]),
             Unavailable(_) => Problem::new(
                 status,
@@ -99,6 +100,7 @@ impl ResponseError for AppError {
             NotFound { .. } => StatusCode::NOT_FOUND,
             Conflict { .. } => StatusCode::CONFLICT,
             PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             UnsupportedMediaType { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -112,7 +114,13 @@ impl ResponseError for AppError {
             AppError::Unavailable(cause) => tracing::warn!(error = %cause, "service unavailable"),
             _ => {}
         }
-        self.problem().response()
+        let mut res = self.problem().response();
+        if let AppError::TooManyRequests { retry_after, .. } = self {
+            if let Ok(v) = header::HeaderValue::from_str(&retry_after.to_string()) {
+                res.headers_mut().insert(header::RETRY_AFTER, v);
+            }
+        }
+        res
     }
 }
 
@@ -128,6 +136,7 @@ fn code_for_status(status: StatusCode) -> &'static str {
         413 => "payload_too_large",
         414 => "uri_too_long",
         415 => "unsupported_media_type",
+        429 => "too_many_requests",
         431 => "headers_too_large",
         503 => "unavailable",
         s if s >= 500 => "internal_error",

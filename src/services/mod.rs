@@ -2,4 +2,18 @@
 //! transaction. No HTTP here, so the CLI and the API share them.
 
 pub mod behaviours;
+pub mod digest_content;
+pub mod digests;
 pub mod directory;
+pub mod endorsements;
+pub mod export;
+pub mod idempotency;
+pub mod leaderboard;
+pub mod moderation;
+pub mod postcard_views;
+pub mod postcards;
+pub mod recount;
+pub mod scoreboard;
+pub mod sign_in;
+pub mod stats;
+pub mod widget_tokens;

@@ -42,3 +42,40 @@ pub fn record(
         .execute(conn)
         .map(|_| ())
 }
+
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    pub action: Option<String>,
+    pub actor: Option<String>,
+    pub target_type: Option<String>,
+    pub target_id: Option<String>,
+    /// Exclusive keyset position `(created_at, id)`; pages run newest first.
+    pub before: Option<(chrono::NaiveDateTime, String)>,
+    pub limit: i64,
+}
+
+pub fn list(conn: &mut DbConnection, f: &AuditFilter) -> QueryResult<Vec<AuditRow>> {
+    let mut q = audit_log::table.select(AuditRow::as_select()).into_boxed();
+    if let Some(a) = &f.action {
+        q = q.filter(audit_log::action.eq(a.clone()));
+    }
+    if let Some(a) = &f.actor {
+        q = q.filter(audit_log::actor.eq(a.clone()));
+    }
+    if let Some(t) = &f.target_type {
+        q = q.filter(audit_log::target_type.eq(t.clone()));
+    }
+    if let Some(t) = &f.target_id {
+        q = q.filter(audit_log::target_id.eq(t.clone()));
+    }
+    if let Some((at, id)) = &f.before {
+        q = q.filter(
+            audit_log::created_at
+                .lt(*at)
+                .or(audit_log::created_at.eq(*at).and(audit_log::id.lt(id.clone()))),
+        );
+    }
+    q.order((audit_log::created_at.desc(), audit_log::id.desc()))
+        .limit(f.limit)
+        .load(conn)
+}

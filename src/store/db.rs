@@ -23,6 +23,19 @@ pub enum DbConnection {
 
 pub type Pool = r2d2::Pool<Manager>;
 
+/// Runs one diesel expression on whichever backend the connection holds. For the statements
+/// diesel cannot build generically over both (multi-row inserts, upserts, row locks); where
+/// the two backends need different SQL, write the `match` out instead.
+#[macro_export]
+macro_rules! per_backend {
+    ($conn:expr, $c:ident => $body:expr) => {
+        match $conn {
+            $crate::store::DbConnection::Sqlite($c) => $body,
+            $crate::store::DbConnection::Postgres($c) => $body,
+        }
+    };
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
     Sqlite,
@@ -49,8 +62,12 @@ pub struct Manager {
     backend: Backend,
 }
 
-const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 10000; \
-     PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;";
+// busy_timeout comes first: switching to WAL takes a lock, and the pool opens several
+// connections at once. The page cache is per connection and small by default; memory-mapped
+// reads share the OS cache between connections, so boards over large tables do not re-read pages.
+const SQLITE_PRAGMAS: &str = "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; \
+     PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; \
+     PRAGMA mmap_size = 1073741824; PRAGMA cache_size = -32768;";
 
 impl ManageConnection for Manager {
     type Connection = DbConnection;
@@ -94,6 +111,16 @@ pub fn connect(url: &str, pool_size: u32) -> anyhow::Result<Pool> {
     Ok(pool)
 }
 
+/// Gives a SQLite connection a large page cache for bulk writes (seeding, rebuilding
+/// totals): random-order inserts into big indexes otherwise spend their time re-reading
+/// pages from disk. Postgres needs nothing here.
+pub fn prepare_for_bulk_writes(conn: &mut DbConnection) -> anyhow::Result<()> {
+    if let DbConnection::Sqlite(c) = conn {
+        c.batch_execute("PRAGMA cache_size = -524288; PRAGMA temp_store = MEMORY;")?;
+    }
+    Ok(())
+}
+
 /// Applies pending migrations of the connection's backend; returns how many ran.
 pub fn run_migrations(conn: &mut DbConnection) -> anyhow::Result<usize> {
     let applied = match conn {
@@ -127,6 +154,27 @@ where
             Err(e)
         }
     }
+}
+
+/// Runs `f` in a read-only transaction that sees one consistent snapshot (a deferred
+/// transaction on SQLite's WAL, REPEATABLE READ on Postgres): for checks that read several
+/// tables while writers carry on.
+pub fn snapshot_tx<T, F>(conn: &mut DbConnection, f: F) -> AppResult<T>
+where
+    F: FnOnce(&mut DbConnection) -> AppResult<T>,
+{
+    let begun = match conn {
+        DbConnection::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN DEFERRED"),
+        DbConnection::Postgres(c) => {
+            AnsiTransactionManager::begin_transaction_sql(c, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        }
+    };
+    begun.map_err(AppError::from)?;
+    let result = f(conn);
+    if let Err(e) = <DbConnection as Connection>::TransactionManager::rollback_transaction(conn) {
+        tracing::error!(error = %e, "ending a read-only transaction failed");
+    }
+    result
 }
 
 /// Runs blocking database work on the blocking thread pool, never on an async worker.

@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use chrono::{NaiveDateTime, Utc};
+use chrono::{NaiveDateTime, SubsecRound, Utc};
 use diesel::prelude::*;
 
 use super::schema::employees;
@@ -25,6 +25,10 @@ pub struct EmployeeRow {
     pub role: String,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// `false`: the employee opted out of public rankings.
+    pub show_on_leaderboard: bool,
+    pub weekly_digest: bool,
+    pub notify_on_postcard: bool,
 }
 
 #[derive(Debug, Clone, Insertable)]
@@ -59,7 +63,9 @@ pub struct EmployeeChanges {
 }
 
 pub fn now() -> NaiveDateTime {
-    Utc::now().naive_utc()
+    // Microseconds: what Postgres keeps, so a value read back equals the one written
+    // (keyset cursors compare them).
+    Utc::now().naive_utc().trunc_subsecs(6)
 }
 
 pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<EmployeeRow>> {
@@ -76,6 +82,23 @@ pub fn find_by_email(conn: &mut DbConnection, email: &str) -> QueryResult<Option
         .select(EmployeeRow::as_select())
         .first(conn)
         .optional()
+}
+
+/// Every active employee, by name.
+pub fn all_active(conn: &mut DbConnection) -> QueryResult<Vec<EmployeeRow>> {
+    employees::table
+        .filter(employees::active.eq(true))
+        .order((employees::sort_name, employees::id))
+        .select(EmployeeRow::as_select())
+        .load(conn)
+}
+
+/// The employees with these ids (unknown ids are left out).
+pub fn find_many(conn: &mut DbConnection, ids: &[String]) -> QueryResult<Vec<EmployeeRow>> {
+    employees::table
+        .filter(employees::id.eq_any(ids))
+        .select(EmployeeRow::as_select())
+        .load(conn)
 }
 
 pub fn has_active_reports(conn: &mut DbConnection, id: &str) -> QueryResult<bool> {
@@ -143,10 +166,30 @@ pub fn insert(conn: &mut DbConnection, row: &NewEmployee) -> QueryResult<()> {
 }
 
 pub fn update(conn: &mut DbConnection, id: &str, changes: &EmployeeChanges) -> QueryResult<()> {
-    diesel::update(employees::table.find(id))
-        .set(changes)
-        .execute(conn)
-        .map(|_| ())
+    diesel::update(employees::table.find(id)).set(changes).execute(conn)?;
+    if changes.department.is_some() || changes.active.is_some() {
+        super::board::sync_person(conn, id)?;
+    }
+    Ok(())
+}
+
+/// An employee's own settings; `None` leaves a field alone.
+#[derive(Debug, Clone, Default, AsChangeset)]
+#[diesel(table_name = employees)]
+pub struct PreferenceChanges {
+    pub weekly_digest: Option<bool>,
+    pub notify_on_postcard: Option<bool>,
+    pub show_on_leaderboard: Option<bool>,
+    pub timezone: Option<Option<String>>,
+    pub updated_at: Option<NaiveDateTime>,
+}
+
+pub fn update_preferences(conn: &mut DbConnection, id: &str, changes: &PreferenceChanges) -> QueryResult<()> {
+    diesel::update(employees::table.find(id)).set(changes).execute(conn)?;
+    if changes.show_on_leaderboard.is_some() {
+        super::board::sync_person(conn, id)?;
+    }
+    Ok(())
 }
 
 /// The reporting-line cycle that making `manager_id` the manager of `id` would create.
@@ -231,10 +274,7 @@ pub fn apply_import(
     for chunk in creates.chunks(500) {
         // Multi-row inserts are not generic over both backends in diesel, so dispatch.
         let insert = diesel::insert_into(employees::table).values(chunk);
-        match conn {
-            DbConnection::Sqlite(c) => insert.execute(c)?,
-            DbConnection::Postgres(c) => insert.execute(c)?,
-        };
+        crate::per_backend!(conn, c => insert.execute(c)?);
         progress(chunk.len() as u64);
     }
     for change in plan.changes.iter().filter(|c| c.kind != ChangeKind::Unchanged) {

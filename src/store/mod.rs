@@ -2,8 +2,16 @@
 
 pub mod audit;
 pub mod behaviours;
+pub mod board;
+pub mod board_read;
 pub mod db;
 pub mod employees;
+pub mod endorsements;
+pub mod idempotency;
+pub mod magic_links;
+pub mod outbox;
+pub mod postcards;
 pub mod schema;
+pub mod widget_tokens;
 
 pub use db::{DbConnection, Pool};

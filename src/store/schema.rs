@@ -15,6 +15,21 @@ diesel::table! {
 }
 
 diesel::table! {
+    board_totals (period, behaviour, employee_id) {
+        period -> Text,
+        behaviour -> Text,
+        employee_id -> Text,
+        received -> Integer,
+        given -> Integer,
+        endorsements -> Integer,
+        score -> BigInt,
+        department -> Text,
+        active -> Bool,
+        listed -> Bool,
+    }
+}
+
+diesel::table! {
     behaviours (slug) {
         slug -> Text,
         title -> Text,
@@ -23,6 +38,16 @@ diesel::table! {
         position -> Integer,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    digests (manager_id, week) {
+        manager_id -> Text,
+        week -> Text,
+        outcome -> Text,
+        outbox_id -> Nullable<Text>,
+        created_at -> Timestamp,
     }
 }
 
@@ -39,7 +64,119 @@ diesel::table! {
         role -> Text,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        show_on_leaderboard -> Bool,
+        weekly_digest -> Bool,
+        notify_on_postcard -> Bool,
     }
 }
 
-diesel::allow_tables_to_appear_in_same_query!(audit_log, behaviours, employees);
+diesel::table! {
+    endorsements (postcard_id, employee_id) {
+        postcard_id -> Text,
+        employee_id -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    idempotency_keys (caller, idem_key) {
+        caller -> Text,
+        idem_key -> Text,
+        request_hash -> Text,
+        response_status -> Nullable<Integer>,
+        response_body -> Nullable<Text>,
+        response_location -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    magic_links (token_hash) {
+        token_hash -> Text,
+        email -> Text,
+        employee_id -> Nullable<Text>,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    outbox (id) {
+        id -> Text,
+        kind -> Text,
+        dedupe_key -> Nullable<Text>,
+        to_address -> Text,
+        to_name -> Text,
+        subject -> Text,
+        body_text -> Text,
+        body_html -> Nullable<Text>,
+        unsubscribe_url -> Nullable<Text>,
+        message_id -> Text,
+        status -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        claimed_until -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamp,
+        sent_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    postcard_recipients (postcard_id, recipient_id) {
+        postcard_id -> Text,
+        recipient_id -> Text,
+        position -> Integer,
+        sender_id -> Text,
+        behaviour -> Text,
+        created_at -> Timestamp,
+        hidden -> Bool,
+    }
+}
+
+diesel::table! {
+    postcards (id) {
+        id -> Text,
+        sender_id -> Text,
+        behaviour -> Text,
+        message -> Text,
+        customer_name -> Nullable<Text>,
+        customer_quote -> Nullable<Text>,
+        visibility -> Text,
+        endorsement_count -> Integer,
+        hidden -> Bool,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    widget_tokens (id) {
+        id -> Text,
+        name -> Text,
+        token_hash -> Text,
+        created_by -> Text,
+        created_at -> Timestamp,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::joinable!(board_totals -> employees (employee_id));
+diesel::joinable!(endorsements -> postcards (postcard_id));
+diesel::joinable!(postcard_recipients -> postcards (postcard_id));
+diesel::joinable!(postcards -> behaviours (behaviour));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    audit_log,
+    behaviours,
+    board_totals,
+    digests,
+    employees,
+    endorsements,
+    idempotency_keys,
+    magic_links,
+    outbox,
+    postcard_recipients,
+    postcards,
+    widget_tokens
+);

@@ -10,6 +10,8 @@ use champion::startup::Application;
 use diesel::{Connection, RunQueryDsl};
 use serde_json::Value;
 
+pub use crate::smtp_sink::{Mode as SmtpMode, Received, SmtpSink};
+
 pub const ROOT_ADMIN: &str = "root@example.com";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -78,11 +80,23 @@ impl Drop for TestDb {
 pub struct TestApp {
     pub address: String,
     pub client: reqwest::Client,
-    #[allow(dead_code)] // kept for tests that need the effective configuration
     pub settings: Settings,
     pub backend: Backend,
     pub db: TestDb,
     keys: TokenKeys,
+    pub smtp: SmtpSink,
+    /// Background tasks of every instance, stopped before the database goes.
+    tasks: std::sync::Arc<std::sync::Mutex<Vec<tokio::task::AbortHandle>>>,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Ok(tasks) = self.tasks.lock() {
+            tasks.iter().for_each(|t| t.abort());
+        }
+        // Let a database call already under way finish before the database is dropped.
+        std::thread::sleep(std::time::Duration::from_millis(60));
+    }
 }
 
 pub fn test_settings(db_url: &str, extra: &[(&str, &str)]) -> Settings {
@@ -106,6 +120,23 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
 }
 
 pub async fn spawn_app_with(backend: Backend, extra: &[(&str, &str)]) -> TestApp {
+    spawn_app_mailing_to(backend, extra, SmtpSink::start().await).await
+}
+
+/// The app with its mail going to `smtp` (which may not be listening yet). The outbox
+/// worker polls often and retries soon; the digest clock ticks once at start (tests drive
+/// digests through the API and the services).
+pub async fn spawn_app_mailing_to(backend: Backend, extra: &[(&str, &str)], smtp: SmtpSink) -> TestApp {
+    let smtp_url = smtp.url();
+    let mut extra_settings: Vec<(&str, &str)> = vec![
+        ("CHAMPION__SMTP__URL", smtp_url.as_str()),
+        ("CHAMPION__SMTP__POLL_MS", "50"),
+        ("CHAMPION__SMTP__RETRY_BASE_MS", "200"),
+        ("CHAMPION__SMTP__TIMEOUT_SECONDS", "5"),
+        ("CHAMPION__DIGEST__CHECK_SECONDS", "3600"),
+    ];
+    extra_settings.extend_from_slice(extra);
+    let extra = extra_settings.as_slice();
     if std::env::var("TEST_LOG").is_ok() {
         champion::telemetry::init(&champion::settings::LogSettings {
             level: "debug".into(),
@@ -116,6 +147,7 @@ pub async fn spawn_app_with(backend: Backend, extra: &[(&str, &str)]) -> TestApp
     let settings = test_settings(&db.url, extra);
     let app = Application::build(settings.clone()).await.expect("application builds");
     let address = format!("http://127.0.0.1:{}", app.port());
+    let tasks = std::sync::Arc::new(std::sync::Mutex::new(app.background_tasks()));
     tokio::spawn(app.run_until_stopped());
     let keys = TokenKeys::from_settings(&settings.auth).expect("keys");
     TestApp {
@@ -125,6 +157,8 @@ pub async fn spawn_app_with(backend: Backend, extra: &[(&str, &str)]) -> TestApp
         backend,
         db,
         keys,
+        smtp,
+        tasks,
     }
 }
 
@@ -238,6 +272,58 @@ impl TestApp {
         reply.body
     }
 
+    pub async fn delete(&self, path: &str, token: &str) -> Reply {
+        let req = self.client.delete(self.url(path)).bearer_auth(token);
+        Reply::from(req.send().await.expect("request")).await
+    }
+
+    /// Sends a postcard as the owner of `token`.
+    pub async fn send_postcard(&self, token: &str, body: &Value) -> Reply {
+        self.post("/api/v1/postcards", token, body).await
+    }
+
+    /// Another instance of the service on the same database (a restart, or a second node);
+    /// returns its base URL.
+    pub async fn another_instance(&self) -> String {
+        self.another_instance_with(|_| {}).await
+    }
+
+    /// Another instance with some settings of its own.
+    pub async fn another_instance_with(&self, change: impl FnOnce(&mut Settings)) -> String {
+        let mut settings = self.settings.clone();
+        change(&mut settings);
+        let app = Application::build(settings).await.expect("second instance builds");
+        let address = format!("http://127.0.0.1:{}", app.port());
+        if let Ok(mut tasks) = self.tasks.lock() {
+            tasks.extend(app.background_tasks());
+        }
+        tokio::spawn(app.run_until_stopped());
+        address
+    }
+
+    /// A pool on the test's database, for driving the services directly (a week in the
+    /// past, a clock set to a chosen instant).
+    pub fn pool(&self) -> champion::store::Pool {
+        champion::store::db::connect(&self.db.url, 2).expect("pool")
+    }
+
+    /// Polls `path` (as admin) until `pred` holds for its JSON, or panics after `secs`.
+    pub async fn wait_until(&self, secs: u64, path: &str, what: &str, pred: impl Fn(&Value) -> bool) -> Value {
+        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(secs);
+        loop {
+            let reply = self.get(path, Some(&self.admin_token())).await;
+            if pred(&reply.body) {
+                return reply.body;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "timed out waiting for {what}: {}",
+                reply.text
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    }
+
     pub async fn import_csv(&self, csv: &str, dry_run: bool) -> Reply {
         let path = format!("/api/v1/employees/import?dry_run={dry_run}");
         self.post_raw(&path, &self.admin_token(), "text/csv", csv.to_string())
@@ -245,9 +331,26 @@ impl TestApp {
     }
 }
 
-/// Runs each listed `async fn(TestApp)` as one test on SQLite and one on Postgres.
+/// Runs each listed `async fn(TestApp)` as one test on SQLite and one on Postgres,
+/// optionally with extra settings: `on_both_backends!(with &[("CHAMPION__X__Y", "1")]; a, b)`.
 #[macro_export]
 macro_rules! on_both_backends {
+    (with $settings:expr; $($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() {
+                let app = $crate::helpers::spawn_app_with($crate::helpers::Backend::Sqlite, $settings).await;
+                super::$name(app).await
+            })*
+        }
+        mod postgres {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() {
+                let app = $crate::helpers::spawn_app_with($crate::helpers::Backend::Postgres, $settings).await;
+                super::$name(app).await
+            })*
+        }
+    };
     ($($name:ident),* $(,)?) => {
         mod sqlite {
             $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]

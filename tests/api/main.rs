@@ -1,10 +1,25 @@
 //! Integration tests of the HTTP API, each run on SQLite and on Postgres.
 
 mod helpers;
+mod smtp_sink;
 
 mod auth;
 mod behaviours;
+mod board_periods;
+mod board_totals;
+mod digests;
 mod directory;
+mod endorsements;
+mod idempotency;
 mod import;
+mod leaderboards;
+mod moderation;
+mod notifications;
 mod operations;
+mod org;
+mod outbox_delivery;
+mod postcard_limits;
+mod postcards;
 mod schema;
+mod sign_in;
+mod stats;

@@ -16,6 +16,18 @@ async fn probes_metrics_and_docs(app: TestApp) {
     ] {
         assert!(spec.body["paths"][path].is_object(), "{path} documented");
     }
+    // Links (and client generators) name operations by operationId: they must be unique.
+    let mut ids: Vec<&str> = spec.body["paths"]
+        .as_object()
+        .expect("paths")
+        .values()
+        .flat_map(|item| item.as_object().expect("path item").values())
+        .filter_map(|op| op["operationId"].as_str())
+        .collect();
+    let documented = ids.len();
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(ids.len(), documented, "operationIds are unique: {ids:?}");
     let docs = app.client.get(app.url("/docs/")).send().await.expect("docs");
     assert_eq!(docs.status(), 200);
     assert!(

@@ -16,6 +16,13 @@ fn declared() -> Columns {
     let mut tables = Columns::new();
     let mut current: Option<String> = None;
     for line in text.lines().map(str::trim) {
+        if !line.starts_with(|c: char| c.is_ascii_lowercase()) || line.starts_with("diesel::") {
+            // Column lines start with a lowercase name; macros after the tables end a block.
+            if line.starts_with("diesel::joinable") || line.starts_with("diesel::allow") {
+                current = None;
+            }
+            continue;
+        }
         if let Some(name) = line
             .strip_suffix('{')
             .and_then(|l| l.split_once('('))

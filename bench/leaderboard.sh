@@ -1,0 +1,118 @@
+#!/usr/bin/env bash
+# Leaderboard benchmark: seeds an organisation, starts the release build and drives it with
+# wrk (Debian package `wrk`), printing requests/s, p50 and p99 for each kind of read, the
+# same with If-None-Match, and POST /postcards throughput.
+#
+#   bench/leaderboard.sh [sqlite|postgres] [EMPLOYEES] [POSTCARDS]     (default sqlite 20000 1000000)
+#
+# Seeded databases are kept in bench/out (REUSE=1 skips seeding when one exists); a run
+# takes a few minutes. DURATION (seconds per measurement, default 10) and PG_URL
+# (default postgres://postgres@127.0.0.1:5432) can be set.
+set -euo pipefail
+
+BACKEND=${1:-sqlite}
+EMPLOYEES=${2:-20000}
+POSTCARDS=${3:-1000000}
+DURATION=${DURATION:-10}
+PG_URL=${PG_URL:-postgres://postgres@127.0.0.1:5432}
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+OUT=$ROOT/bench/out
+# BIN=path/to/champion measures that binary instead of building the checkout.
+BIN=${BIN:-}
+PORT=18080
+BASE=http://127.0.0.1:$PORT
+mkdir -p "$OUT"
+export BENCH_OUT=$OUT CHAMPION_CONFIG_DIR=$OUT CHAMPION__LOG__LEVEL=warn CHAMPION__SERVER__PORT=$PORT
+# No SMTP server here: sends still queue their notification emails (that cost is measured),
+# but no worker tries to deliver them, and the digest clock does not run during measurements.
+export CHAMPION__SMTP__WORKER=false CHAMPION__DIGEST__ENABLED=false
+
+command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk" >&2; exit 1; }
+if [ -z "$BIN" ]; then
+  (cd "$ROOT" && cargo build --release --quiet)
+  BIN=${CARGO_TARGET_DIR:-$ROOT/target}/release/champion
+fi
+
+NAME=bench_${EMPLOYEES}_${POSTCARDS}
+case $BACKEND in
+  sqlite) export CHAMPION__DATABASE__URL=sqlite://$OUT/$NAME.db
+          FRESH() { rm -f "$OUT/$NAME.db"*; }
+          EXISTS() { [ -f "$OUT/$NAME.db" ]; } ;;
+  postgres) export CHAMPION__DATABASE__URL=$PG_URL/$NAME
+          FRESH() { psql "$PG_URL/postgres" -qc "DROP DATABASE IF EXISTS $NAME WITH (FORCE)" -c "CREATE DATABASE $NAME"; }
+          EXISTS() { psql "$PG_URL/$NAME" -qtAc "SELECT 1 FROM employees LIMIT 1" 2>/dev/null | grep -q 1; } ;;
+  *) echo "backend must be sqlite or postgres" >&2; exit 2 ;;
+esac
+
+if [ "${REUSE:-0}" = 1 ] && EXISTS; then
+  echo "== reusing $NAME ($BACKEND)"
+else
+  FRESH
+  echo "== seeding $EMPLOYEES employees and $POSTCARDS postcards ($BACKEND)"
+  start=$(date +%s)
+  "$BIN" seed --employees "$EMPLOYEES" --postcards "$POSTCARDS"
+  echo "   seeded in $(( $(date +%s) - start )) s"
+fi
+
+SERVER=
+serve() {  # serve CACHE_MS [extra env...]
+  stop
+  env CHAMPION__SERVER__LEADERBOARD_CACHE_MS="$1" "${@:2}" "$BIN" serve > "$OUT/server.log" 2>&1 &
+  SERVER=$!
+  for _ in $(seq 100); do curl -sf "$BASE/healthz" >/dev/null && return; sleep 0.1; done
+  echo "server did not start:" >&2; cat "$OUT/server.log" >&2; exit 1
+}
+stop() { if [ -n "$SERVER" ]; then kill "$SERVER" 2>/dev/null; wait "$SERVER" 2>/dev/null || true; SERVER=; fi; }
+trap stop EXIT
+
+TOKEN=$("$BIN" token --email person1@bench.example)
+printf "%-44s %10s %9s %9s\n" "measurement" "req/s" "p50" "p99"
+measure() {  # measure LABEL CONNECTIONS PATH [HEADER]
+  local label=$1 conns=$2 path=$3 extra=()
+  [ $# -ge 4 ] && extra=(-H "$4")
+  local out
+  out=$(wrk -t2 -c"$conns" -d"${DURATION}s" --latency -H "Authorization: Bearer $TOKEN" "${extra[@]}" "$BASE$path")
+  if echo "$out" | grep -q "Non-2xx"; then echo "$out" >&2; fi
+  printf "%-44s %10s %9s %9s\n" "$label" \
+    "$(echo "$out" | awk '/Requests\/sec/ {print $2}')" \
+    "$(echo "$out" | awk '$1 == "50%" {print $2}')" \
+    "$(echo "$out" | awk '$1 == "99%" {print $2}')"
+}
+
+READS=(
+  "weekly|/api/v1/leaderboard?period=week"
+  "monthly|/api/v1/leaderboard?period=month"
+  "all-time|/api/v1/leaderboard?period=all"
+  "weekly, one department|/api/v1/leaderboard?period=week&department=Department%20007"
+  "monthly, one behaviour|/api/v1/leaderboard?period=month&behaviour=small-win"
+  "departments board, monthly|/api/v1/leaderboard/departments?period=month"
+)
+
+echo "-- recomputed on every request (cache off), 4 connections"
+serve 0
+for r in "${READS[@]}"; do measure "${r%%|*}" 4 "${r#*|}"; done
+
+echo "-- repeated identical reads (cache on), 32 connections"
+serve 1000
+for r in "${READS[@]}"; do measure "${r%%|*}" 32 "${r#*|}"; done
+for r in "${READS[@]}"; do
+  etag=$(curl -sI -H "Authorization: Bearer $TOKEN" "$BASE${r#*|}" | awk 'tolower($1) == "etag:" {print $2}' | tr -d '\r')
+  measure "${r%%|*} + If-None-Match (304)" 32 "${r#*|}" "If-None-Match: $etag"
+done
+
+echo "-- POST /postcards, 32 connections (allowance and pair cap raised so senders never run out)"
+serve 1000 CHAMPION__RULES__WEEKLY_ALLOWANCE=100000000 CHAMPION__RULES__SAME_PAIR_PER_WEEK=100000000
+# 64 senders and ~900 recipients spread over the org, so repeated runs do not pile thousands of
+# postcards onto a few people (which would change the next run's boards).
+for i in $(seq 2 65); do "$BIN" token --email "person$i@bench.example"; done > "$OUT/tokens.txt"
+for d in 1 2 3 4 5 6 7 8 9; do
+  curl -s -H "Authorization: Bearer $TOKEN" "$BASE/api/v1/employees?query=person$d&limit=100"
+done | python3 -c 'import json,sys; [print(e["id"]) for l in sys.stdin.read().replace("}{", "}\n{").splitlines() for e in json.loads(l)["items"]]' > "$OUT/recipients.txt"
+out=$(wrk -t2 -c32 -d"${DURATION}s" --latency -s "$ROOT/bench/post.lua" "$BASE")
+echo "$out" | grep -q "Non-2xx" && echo "$out" | grep "Non-2xx"
+printf "%-44s %10s %9s %9s\n" "POST /postcards" \
+  "$(echo "$out" | awk '/Requests\/sec/ {print $2}')" \
+  "$(echo "$out" | awk '$1 == "50%" {print $2}')" \
+  "$(echo "$out" | awk '$1 == "99%" {print $2}')"
+stop
+"$BIN" leaderboard verify

@@ -1,0 +1,3 @@
+DROP TABLE magic_links;
+DROP TABLE digests;
+DROP TABLE outbox;

@@ -1,0 +1,182 @@
+//! Answers of leaderboard reads, kept for repeated identical requests (widgets on many
+//! screens ask the same question every minute). Every write that can move a board bumps the
+//! version, which empties the cache at once on this instance; entries also expire after
+//! `server.leaderboard_cache_ms`, which bounds how long another instance's writes take to
+//! show (several instances).
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use sha2::{Digest, Sha256};
+
+const MAX_ENTRIES: usize = 4096;
+
+use actix_web::web::Bytes;
+
+#[derive(Debug)]
+pub struct Cached {
+    pub etag: String,
+    pub body: Bytes,
+}
+
+/// An answer, the board version it was computed at, and when.
+type Entry = (u64, Instant, Arc<Cached>);
+
+/// Small lookups made on every board read (who is this token?), kept under the same
+/// version and lifetime as the answers.
+pub struct Memo<V> {
+    entries: Mutex<HashMap<String, (u64, Instant, V)>>,
+}
+
+impl<V: Clone> Memo<V> {
+    fn new() -> Self {
+        Memo {
+            entries: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn get(&self, key: &str, version: u64, ttl: Duration) -> Option<V> {
+        let entries = self.entries.lock().ok()?;
+        let (v, at, value) = entries.get(key)?;
+        (*v == version && at.elapsed() < ttl).then(|| value.clone())
+    }
+
+    fn put(&self, key: &str, version: u64, value: V) {
+        if let Ok(mut entries) = self.entries.lock() {
+            if entries.len() >= MAX_ENTRIES {
+                entries.clear();
+            }
+            entries.insert(key.to_string(), (version, Instant::now(), value));
+        }
+    }
+}
+
+pub struct BoardCache {
+    version: AtomicU64,
+    ttl: Duration,
+    entries: Mutex<HashMap<String, Entry>>,
+    /// Employees by email, for employee tokens reading boards.
+    pub readers: Memo<Option<crate::store::employees::EmployeeRow>>,
+    /// Live widget token ids by token hash.
+    pub widgets: Memo<Option<String>>,
+    /// One computation per key at a time: when an entry expires under load, the other
+    /// requests for it wait for that one answer instead of all recomputing it.
+    computing: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+}
+
+impl BoardCache {
+    /// `server.leaderboard_cache_ms`; zero keeps nothing.
+    pub fn new(ttl: Duration) -> BoardCache {
+        BoardCache {
+            version: AtomicU64::new(0),
+            ttl,
+            entries: Mutex::new(HashMap::new()),
+            readers: Memo::new(),
+            widgets: Memo::new(),
+            computing: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// A remembered lookup, if still valid (see [`Memo`]).
+    pub fn recall<V: Clone>(&self, memo: &Memo<V>, key: &str) -> Option<V> {
+        memo.get(key, self.version(), self.ttl)
+    }
+
+    /// Remembers a lookup made while the version was `version`.
+    pub fn remember<V: Clone>(&self, memo: &Memo<V>, key: &str, version: u64, value: V) {
+        if !self.ttl.is_zero() {
+            memo.put(key, version, value);
+        }
+    }
+
+    /// The lock to hold while computing the answer for `key`.
+    pub fn computing(&self, key: &str) -> Arc<tokio::sync::Mutex<()>> {
+        let Ok(mut locks) = self.computing.lock() else {
+            return Arc::new(tokio::sync::Mutex::new(()));
+        };
+        if locks.len() >= MAX_ENTRIES {
+            locks.retain(|_, l| Arc::strong_count(l) > 1);
+        }
+        locks.entry(key.to_string()).or_default().clone()
+    }
+
+    /// Called after any write that can change a leaderboard.
+    pub fn invalidate(&self) {
+        self.version.fetch_add(1, Ordering::SeqCst);
+    }
+
+    pub fn version(&self) -> u64 {
+        self.version.load(Ordering::SeqCst)
+    }
+
+    pub fn get(&self, key: &str) -> Option<Arc<Cached>> {
+        let entries = self.entries.lock().ok()?;
+        let (version, at, cached) = entries.get(key)?;
+        (*version == self.version() && at.elapsed() < self.ttl).then(|| cached.clone())
+    }
+
+    /// Stores an answer computed while the version was `version` (a write in between makes
+    /// it stale at once).
+    pub fn put(&self, key: String, version: u64, body: Bytes) -> Arc<Cached> {
+        let cached = Arc::new(Cached {
+            etag: etag_of(&body),
+            body,
+        });
+        if self.ttl.is_zero() {
+            return cached;
+        }
+        if let Ok(mut entries) = self.entries.lock() {
+            if entries.len() >= MAX_ENTRIES {
+                entries.retain(|_, (v, at, _)| *v == version && at.elapsed() < self.ttl);
+                if entries.len() >= MAX_ENTRIES {
+                    entries.clear();
+                }
+            }
+            entries.insert(key, (version, Instant::now(), cached.clone()));
+        }
+        cached
+    }
+}
+
+/// A strong ETag from the content: equal answers get equal tags on every instance.
+pub fn etag_of(body: &[u8]) -> String {
+    let digest = Sha256::digest(body);
+    let hex: String = digest.iter().take(16).map(|b| format!("{b:02x}")).collect();
+    format!("\"{hex}\"")
+}
+
+/// Whether an `If-None-Match` header value matches the tag (`*` or a list of tags, weak or not).
+pub fn matches(if_none_match: &str, etag: &str) -> bool {
+    if_none_match
+        .split(',')
+        .map(|t| t.trim().trim_start_matches("W/"))
+        .any(|t| t == "*" || t == etag)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cache_follows_the_version() {
+        let cache = BoardCache::new(Duration::from_secs(1));
+        let v = cache.version();
+        cache.put("k".into(), v, "body".into());
+        assert!(cache.get("k").is_some());
+        cache.invalidate();
+        assert!(cache.get("k").is_none(), "a write empties it");
+        let stale = cache.put("k".into(), v, "old".into());
+        assert!(cache.get("k").is_none(), "computed before the write: {stale:?}");
+    }
+
+    #[test]
+    fn if_none_match() {
+        let tag = etag_of(b"x");
+        assert!(matches(&tag, &tag));
+        assert!(matches(&format!("\"other\", W/{tag}"), &tag));
+        assert!(matches("*", &tag));
+        assert!(!matches("\"other\"", &tag));
+    }
+}

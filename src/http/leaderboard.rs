@@ -1,0 +1,231 @@
+//! Leaderboards for employees and intranet widgets: `ETag` on every answer, `304` on a
+//! matching `If-None-Match`, and a short-lived cache for repeated identical reads.
+
+use actix_web::http::header;
+use actix_web::web::{self, Bytes};
+use actix_web::{HttpRequest, HttpResponse};
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use super::auth::{Caller, Reader};
+use super::pagination::parse_limit;
+use super::problem::ReadProblems;
+use super::query::non_empty;
+use super::State;
+use crate::domain::board_period::{resolve, BoardPeriod};
+use crate::domain::period::{local_date, start_of_day_utc, Span};
+use crate::error::{AppError, AppResult};
+use crate::services::leaderboard::{self, BoardRequest, DepartmentsView, LeaderboardView, MyStanding};
+use crate::store::board_read::Metric;
+use crate::store::employees::now;
+use crate::store::{behaviours, db, DbConnection};
+
+const MAX_OFFSET: i64 = 100_000;
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct BoardQuery {
+    /// `week` (default), `month`, `quarter`, `year`, `all` or `custom`.
+    period: Option<String>,
+    /// A date (YYYY-MM-DD) in the period wanted; default today in `org.timezone`.
+    at: Option<String>,
+    /// First day of a `custom` period.
+    from: Option<String>,
+    /// Last day (inclusive) of a `custom` period, at most 366 days after `from`.
+    to: Option<String>,
+    department: Option<String>,
+    /// A behaviour slug.
+    behaviour: Option<String>,
+    /// `score` (default), `received` or `given`.
+    metric: Option<String>,
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 100)]
+    limit: Option<String>,
+    #[param(value_type = Option<i64>, minimum = 0)]
+    offset: Option<String>,
+}
+
+/// The parsed parameters, owned, so they can move to the blocking pool.
+struct Params {
+    period: BoardPeriod,
+    span: Option<Span>,
+    timezone: String,
+    behaviour: String,
+    department: Option<String>,
+    metric: Metric,
+    limit: i64,
+    offset: i64,
+}
+
+impl Params {
+    fn request(&self) -> BoardRequest<'_> {
+        BoardRequest {
+            period: &self.period,
+            span: self.span,
+            timezone: &self.timezone,
+            behaviour: &self.behaviour,
+            department: self.department.as_deref(),
+            metric: self.metric,
+            limit: self.limit,
+            offset: self.offset,
+        }
+    }
+
+    /// What identifies the answer, for the cache.
+    fn cache_key(&self, board: &str) -> String {
+        format!(
+            "{board}|{:?}|{}|{:?}|{:?}|{}|{}",
+            self.period.keys.first().zip(self.period.keys.last()),
+            self.behaviour,
+            self.department,
+            self.metric,
+            self.limit,
+            self.offset
+        )
+    }
+}
+
+fn parse(state: &State, q: BoardQuery) -> AppResult<Params> {
+    let tz = state.settings.org_timezone();
+    let today = local_date(now(), tz);
+    let period = resolve(
+        q.period.as_deref(),
+        q.at.as_deref(),
+        q.from.as_deref(),
+        q.to.as_deref(),
+        today,
+        state.settings.week_starts(),
+    )
+    .map_err(|(name, message)| AppError::bad_query(name, message))?;
+    let metric = match q.metric.as_deref().map(str::trim) {
+        None | Some("") | Some("score") => Metric::Score,
+        Some("received") => Metric::Received,
+        Some("given") => Metric::Given,
+        Some(_) => return Err(AppError::bad_query("metric", "must be score, received or given")),
+    };
+    let offset = match q.offset.as_deref().map(str::trim) {
+        None | Some("") => 0,
+        Some(s) => s
+            .parse::<i64>()
+            .ok()
+            .filter(|n| (0..=MAX_OFFSET).contains(n))
+            .ok_or_else(|| AppError::bad_query("offset", format!("must be an integer from 0 to {MAX_OFFSET}")))?,
+    };
+    let span = period.first_day.zip(period.last_day).map(|(first, last)| Span {
+        start: start_of_day_utc(first, tz),
+        end: start_of_day_utc(last + chrono::Duration::days(1), tz),
+    });
+    Ok(Params {
+        span,
+        period,
+        timezone: state.settings.org.timezone.clone(),
+        behaviour: non_empty(q.behaviour).unwrap_or_default(),
+        department: non_empty(q.department),
+        metric,
+        limit: parse_limit(q.limit.as_deref())?,
+        offset,
+    })
+}
+
+fn check_behaviour(conn: &mut DbConnection, slug: &str) -> AppResult<()> {
+    if !slug.is_empty() && behaviours::find(conn, slug)?.is_none() {
+        return Err(AppError::bad_query(
+            "behaviour",
+            format!("there is no behaviour {slug:?}"),
+        ));
+    }
+    Ok(())
+}
+
+fn respond(req: &HttpRequest, etag: &str, body: Bytes) -> HttpResponse {
+    let fresh = req
+        .headers()
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| super::board_cache::matches(v, etag));
+    let mut res = if fresh {
+        HttpResponse::NotModified()
+    } else {
+        HttpResponse::Ok()
+    };
+    res.insert_header((header::ETAG, etag.to_string()))
+        // Widgets revalidate each time; an unchanged board costs a 304 and no body.
+        .insert_header((header::CACHE_CONTROL, "private, no-cache"));
+    if fresh {
+        res.finish()
+    } else {
+        res.content_type("application/json").body(body)
+    }
+}
+
+/// Serves from the cache, or computes, caches and serves.
+async fn cached<T, F>(state: &State, req: &HttpRequest, key: String, compute: F) -> AppResult<HttpResponse>
+where
+    T: serde::Serialize + Send + 'static,
+    F: FnOnce(&mut DbConnection) -> AppResult<T> + Send + 'static,
+{
+    if let Some(hit) = state.boards.get(&key) {
+        return Ok(respond(req, &hit.etag, hit.body.clone()));
+    }
+    let lock = state.boards.computing(&key);
+    let _computing = lock.lock().await;
+    if let Some(hit) = state.boards.get(&key) {
+        return Ok(respond(req, &hit.etag, hit.body.clone()));
+    }
+    let version = state.boards.version();
+    let value = db::run(&state.pool, compute).await?;
+    let body = Bytes::from(serde_json::to_vec(&value).map_err(AppError::internal)?);
+    let entry = state.boards.put(key, version, body);
+    Ok(respond(req, &entry.etag, entry.body.clone()))
+}
+
+/// Top people for a period. Scores: `scoring.postcard` per postcard received plus
+/// `scoring.endorsement` per endorsement on them; competition ranks, ties by name then id.
+/// Hidden postcards, deactivated people and people who opted out never appear.
+#[utoipa::path(get, operation_id = "leaderboard_board", path = "/api/v1/leaderboard", tag = "leaderboards", security(("bearer" = [])), params(BoardQuery),
+    responses((status = 200, body = LeaderboardView, headers(("ETag" = String))), (status = 304, description = "unchanged since the `If-None-Match` tag"), ReadProblems))]
+pub async fn board(
+    state: State,
+    _reader: Reader,
+    req: HttpRequest,
+    q: web::Query<BoardQuery>,
+) -> AppResult<HttpResponse> {
+    let p = parse(&state, q.into_inner())?;
+    let key = p.cache_key("people");
+    cached(&state, &req, key, move |conn| {
+        check_behaviour(conn, &p.behaviour)?;
+        leaderboard::board(conn, &p.request())
+    })
+    .await
+}
+
+/// Departments by total score, with per-capita score and participation.
+#[utoipa::path(get, operation_id = "leaderboard_departments", path = "/api/v1/leaderboard/departments", tag = "leaderboards", security(("bearer" = [])), params(BoardQuery),
+    responses((status = 200, body = DepartmentsView, headers(("ETag" = String))), (status = 304, description = "unchanged"), ReadProblems))]
+pub async fn departments(
+    state: State,
+    _reader: Reader,
+    req: HttpRequest,
+    q: web::Query<BoardQuery>,
+) -> AppResult<HttpResponse> {
+    let p = parse(&state, q.into_inner())?;
+    let key = p.cache_key("departments");
+    cached(&state, &req, key, move |conn| {
+        check_behaviour(conn, &p.behaviour)?;
+        leaderboard::departments(conn, &p.request())
+    })
+    .await
+}
+
+/// The caller's own rank and totals, also outside the top of the board.
+#[utoipa::path(get, operation_id = "leaderboard_me", path = "/api/v1/leaderboard/me", tag = "leaderboards", security(("bearer" = [])), params(BoardQuery),
+    responses((status = 200, body = MyStanding, headers(("ETag" = String))), (status = 304, description = "unchanged"), ReadProblems))]
+pub async fn me(state: State, caller: Caller, req: HttpRequest, q: web::Query<BoardQuery>) -> AppResult<HttpResponse> {
+    let me = caller.employee()?.clone();
+    let p = parse(&state, q.into_inner())?;
+    let value = db::run(&state.pool, move |conn| {
+        check_behaviour(conn, &p.behaviour)?;
+        leaderboard::standing(conn, &p.request(), &me.id, me.show_on_leaderboard)
+    })
+    .await?;
+    let body = Bytes::from(serde_json::to_vec(&value).map_err(AppError::internal)?);
+    Ok(respond(&req, &super::board_cache::etag_of(&body), body))
+}

@@ -1,0 +1,108 @@
+//! What people do to a postcard after it is sent: endorse it, withdraw the endorsement,
+//! and (admins) hide or restore it.
+
+use actix_web::web::{self, Json as JsonOut};
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+use super::auth::Caller;
+use super::json::{Json, MaybeJson};
+use super::problem::WriteProblems;
+use super::State;
+use crate::error::AppResult;
+use crate::services::postcard_views::PostcardView;
+use crate::services::scoreboard::BoardConfig;
+use crate::services::{endorsements, moderation};
+use crate::store::db;
+use crate::store::employees::now;
+
+/// Endorses ("+1") a postcard; endorsing twice changes nothing. Nobody endorses a postcard
+/// they sent (422 `cannot_endorse_own`) or received (422 `cannot_endorse_received`).
+#[utoipa::path(post, operation_id = "postcard_actions_endorse", path = "/api/v1/postcards/{id}/endorsements", tag = "postcards", security(("bearer" = [])),
+    params(("id" = String, Path, description = "postcard id")),
+    responses((status = 200, body = PostcardView), WriteProblems))]
+pub async fn endorse(state: State, caller: Caller, id: web::Path<String>) -> AppResult<JsonOut<PostcardView>> {
+    let me = caller.employee()?.id.clone();
+    let (id, is_admin) = (id.into_inner(), caller.is_admin);
+    let board = BoardConfig::from_settings(&state.settings);
+    let view = db::run(&state.pool, move |conn| {
+        endorsements::endorse(conn, &id, &me, is_admin, now(), &board)
+    })
+    .await?;
+    state.boards.invalidate();
+    Ok(JsonOut(view))
+}
+
+/// Withdraws the caller's endorsement; withdrawing one that is not there changes nothing.
+#[utoipa::path(delete, operation_id = "postcard_actions_withdraw", path = "/api/v1/postcards/{id}/endorsements", tag = "postcards", security(("bearer" = [])),
+    params(("id" = String, Path, description = "postcard id")),
+    responses((status = 200, body = PostcardView), WriteProblems))]
+pub async fn withdraw(state: State, caller: Caller, id: web::Path<String>) -> AppResult<JsonOut<PostcardView>> {
+    let me = caller.employee()?.id.clone();
+    let (id, is_admin) = (id.into_inner(), caller.is_admin);
+    let board = BoardConfig::from_settings(&state.settings);
+    let view = db::run(&state.pool, move |conn| {
+        endorsements::withdraw(conn, &id, &me, is_admin, &board)
+    })
+    .await?;
+    state.boards.invalidate();
+    Ok(JsonOut(view))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HideBody {
+    /// Why, for the audit log: 1 to 500 characters.
+    #[schema(example = "Names a customer who asked not to be mentioned")]
+    pub reason: String,
+}
+
+/// Hides a postcard from every feed and leaderboard (admin); the action and reason are audited.
+#[utoipa::path(post, operation_id = "postcard_actions_hide", path = "/api/v1/postcards/{id}/hide", tag = "moderation", security(("bearer" = [])),
+    params(("id" = String, Path, description = "postcard id")), request_body = HideBody,
+    responses((status = 200, body = PostcardView), WriteProblems))]
+pub async fn hide(
+    state: State,
+    caller: Caller,
+    id: web::Path<String>,
+    body: Json<HideBody>,
+) -> AppResult<JsonOut<PostcardView>> {
+    caller.require_admin()?;
+    let board = BoardConfig::from_settings(&state.settings);
+    let (actor, id, reason) = (caller.email.to_string(), id.into_inner(), body.into_inner().reason);
+    let view = db::run(&state.pool, move |conn| {
+        moderation::hide(conn, &actor, &id, &reason, &board)
+    })
+    .await?;
+    state.boards.invalidate();
+    Ok(JsonOut(view))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RestoreBody {
+    /// Optional note for the audit log.
+    pub reason: Option<String>,
+}
+
+/// Puts a hidden postcard back (admin). The body is optional.
+#[utoipa::path(post, operation_id = "postcard_actions_restore", path = "/api/v1/postcards/{id}/restore", tag = "moderation", security(("bearer" = [])),
+    params(("id" = String, Path, description = "postcard id")), request_body(content = Option<RestoreBody>),
+    responses((status = 200, body = PostcardView), WriteProblems))]
+pub async fn restore(
+    state: State,
+    caller: Caller,
+    id: web::Path<String>,
+    body: MaybeJson<RestoreBody>,
+) -> AppResult<JsonOut<PostcardView>> {
+    caller.require_admin()?;
+    let board = BoardConfig::from_settings(&state.settings);
+    let reason = body.0.and_then(|b| b.reason);
+    let (actor, id) = (caller.email.to_string(), id.into_inner());
+    let view = db::run(&state.pool, move |conn| {
+        moderation::restore(conn, &actor, &id, reason.as_deref(), &board)
+    })
+    .await?;
+    state.boards.invalidate();
+    Ok(JsonOut(view))
+}

@@ -1,0 +1,75 @@
+//! `GET /stats`: participation figures for admins (the organisation) and managers (their
+//! reporting tree).
+
+use actix_web::web::{self, Json as JsonOut};
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use super::auth::Caller;
+use super::problem::ReadProblems;
+use super::query::non_empty;
+use super::State;
+use crate::domain::board_period::resolve;
+use crate::domain::period::local_date;
+use crate::error::{AppError, AppResult};
+use crate::services::leaderboard::PeriodView;
+use crate::services::stats::{self, StatsRequest, StatsView};
+use crate::store::employees::now;
+use crate::store::{db, employees};
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct StatsQuery {
+    /// `week`, `month`, `quarter` (default), `year`, `all` or `custom`.
+    period: Option<String>,
+    /// A date (YYYY-MM-DD) in the period wanted; default today.
+    at: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    /// Only people of this department (within what the caller may see).
+    department: Option<String>,
+}
+
+/// Postcards per week, participation rate, top behaviours and recognition by department.
+/// Admins see the organisation; managers their reporting tree (everyone under them).
+#[utoipa::path(get, operation_id = "stats_get", path = "/api/v1/stats", tag = "leaderboards", security(("bearer" = [])), params(StatsQuery),
+    responses((status = 200, body = StatsView), ReadProblems))]
+pub async fn get(state: State, caller: Caller, q: web::Query<StatsQuery>) -> AppResult<JsonOut<StatsView>> {
+    let q = q.into_inner();
+    let tz = state.settings.org_timezone();
+    let period = resolve(
+        Some(q.period.as_deref().unwrap_or("quarter")),
+        q.at.as_deref(),
+        q.from.as_deref(),
+        q.to.as_deref(),
+        local_date(now(), tz),
+        state.settings.week_starts(),
+    )
+    .map_err(|(name, message)| AppError::bad_query(name, message))?;
+    let manager_id = if caller.is_admin {
+        None
+    } else {
+        let me = caller.employee()?.id.clone();
+        let lookup = me.clone();
+        let manages = db::run(&state.pool, move |conn| {
+            Ok(employees::has_active_reports(conn, &lookup)?)
+        })
+        .await?;
+        if !manages {
+            return Err(AppError::forbidden("statistics are for managers and admins"));
+        }
+        Some(me)
+    };
+    let req = StatsRequest {
+        period: PeriodView {
+            start: period.first_day,
+            end: period.last_day,
+            timezone: state.settings.org.timezone.clone(),
+        },
+        timezone: tz,
+        week_starts: state.settings.week_starts(),
+        manager_id,
+        department: non_empty(q.department),
+    };
+    let view = db::run(&state.pool, move |conn| stats::stats(conn, &req)).await?;
+    Ok(JsonOut(view))
+}

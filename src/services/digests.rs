@@ -1,0 +1,241 @@
+//! Weekly manager digests: when they fall due, and queueing them (what they say is in
+//! `digest_content`). A digest is recorded once per manager and week (a primary key, not
+//! luck) in the transaction that queues its email.
+//!
+//! A manager whose team received nothing and has nobody quiet gets no email that week: the
+//! week is recorded as `empty`, so nobody is mailed "nothing happened".
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use chrono::NaiveDateTime;
+use chrono_tz::Tz;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+pub use super::digest_content::{compose, Week};
+use crate::domain::digest_week::{parse_week_label, week_label, DigestCalendar};
+use crate::domain::period::Span;
+use crate::email::queue::{self, Outgoing, KIND_DIGEST};
+use crate::email::render::Rendered;
+use crate::error::{AppError, AppResult};
+use crate::settings::{parse_weekday, Settings};
+use crate::store::db::write_tx;
+use crate::store::employees::{self, EmployeeRow};
+use crate::store::{outbox, DbConnection};
+
+/// Everything composing and queueing digests needs from the settings.
+#[derive(Clone)]
+pub struct DigestConfig {
+    pub enabled: bool,
+    pub calendar: DigestCalendar,
+    pub quiet_weeks: u32,
+    pub public_url: String,
+    pub secret: Vec<u8>,
+}
+
+impl DigestConfig {
+    pub fn from_settings(s: &Settings) -> DigestConfig {
+        use secrecy::ExposeSecret;
+        DigestConfig {
+            enabled: s.digest.enabled,
+            calendar: DigestCalendar {
+                org_tz: s.org_timezone(),
+                week_starts: s.week_starts(),
+                weekday: parse_weekday(&s.digest.weekday).unwrap_or(chrono::Weekday::Mon),
+                hour: s.digest.hour,
+            },
+            quiet_weeks: s.digest.quiet_weeks.max(1),
+            public_url: s.server.public_url.trim_end_matches('/').to_string(),
+            secret: s.auth.hs256_secret.expose_secret().as_bytes().to_vec(),
+        }
+    }
+
+    fn manager_tz(&self, manager: &EmployeeRow) -> Tz {
+        manager
+            .timezone
+            .as_deref()
+            .and_then(|t| t.parse().ok())
+            .unwrap_or(self.calendar.org_tz)
+    }
+}
+
+/// A week asked for by name: it must parse and must have ended.
+pub fn parse_week(cfg: &DigestConfig, raw: Option<&str>, now: NaiveDateTime) -> AppResult<(String, Span)> {
+    let Some(raw) = raw.map(str::trim).filter(|r| !r.is_empty()) else {
+        return Ok(cfg.calendar.previous_week(now));
+    };
+    let start = parse_week_label(raw, cfg.calendar.week_starts).map_err(|m| AppError::validation("week", m))?;
+    let span = cfg.calendar.week_from(start);
+    if span.end > now {
+        return Err(AppError::Rule {
+            code: "week_not_over",
+            detail: format!("{raw} has not ended yet; a digest covers a finished week"),
+            field: Some("week".into()),
+        });
+    }
+    Ok((week_label(start), span))
+}
+
+/// A manager and their active direct reports.
+pub type Team = (EmployeeRow, Vec<EmployeeRow>);
+
+/// Managers (active, with active direct reports) and their teams.
+pub fn teams(conn: &mut DbConnection) -> AppResult<Vec<Team>> {
+    let people = employees::all_active(conn)?;
+    let mut reports: HashMap<String, Vec<EmployeeRow>> = HashMap::new();
+    for p in &people {
+        if let Some(m) = &p.manager_id {
+            reports.entry(m.clone()).or_default().push(p.clone());
+        }
+    }
+    Ok(people
+        .into_iter()
+        .filter_map(|m| reports.remove(&m.id).map(|team| (m, team)))
+        .collect())
+}
+
+/// What happened to one manager's digest of a week.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Queued,
+    Empty,
+    AlreadyDone,
+}
+
+/// Composes and queues one digest, recording the week for the manager in the same
+/// transaction; a second call for the same week does nothing.
+pub fn queue_one(
+    conn: &mut DbConnection,
+    cfg: &DigestConfig,
+    manager: &EmployeeRow,
+    team: &[EmployeeRow],
+    week: &Week,
+    now: NaiveDateTime,
+) -> AppResult<Outcome> {
+    let label = week.label.as_str();
+    write_tx(conn, |conn| {
+        let digest = compose(conn, cfg, manager, team, week)?;
+        if digest.is_empty() {
+            let recorded = outbox::record_digest(conn, &manager.id, label, "empty", None, now)?;
+            return Ok(if recorded { Outcome::Empty } else { Outcome::AlreadyDone });
+        }
+        let id = queue::new_id();
+        if !outbox::record_digest(conn, &manager.id, label, "queued", Some(&id), now)? {
+            return Ok(Outcome::AlreadyDone);
+        }
+        let rendered: Rendered = digest.render().map_err(AppError::internal)?;
+        queue::enqueue(
+            conn,
+            &id,
+            Outgoing {
+                kind: KIND_DIGEST,
+                dedupe_key: Some(format!("digest:{}:{label}", manager.id)),
+                to_address: &manager.email,
+                to_name: &manager.name,
+                rendered,
+                unsubscribe_url: Some(digest.unsubscribe_url.clone()),
+            },
+            &cfg.public_url,
+            now,
+        )?;
+        Ok(Outcome::Queued)
+    })
+}
+
+/// How a run went: managers whose digest was queued, who had nothing to tell, and who had
+/// theirs already.
+#[derive(Debug, Clone, Default, Serialize, ToSchema)]
+pub struct RunSummary {
+    #[schema(example = "2026-W47")]
+    pub week: String,
+    pub queued: u32,
+    pub empty: u32,
+    pub already_done: u32,
+}
+
+impl RunSummary {
+    fn count(&mut self, o: Outcome) {
+        match o {
+            Outcome::Queued => self.queued += 1,
+            Outcome::Empty => self.empty += 1,
+            Outcome::AlreadyDone => self.already_done += 1,
+        }
+    }
+}
+
+/// Queues the digests of one week for every manager who has them on (`champion digest run`,
+/// `POST /admin/digests/run`).
+pub fn run_week(
+    conn: &mut DbConnection,
+    cfg: &DigestConfig,
+    week: (String, Span),
+    now: NaiveDateTime,
+) -> AppResult<RunSummary> {
+    let week = Week::load(conn, cfg, week)?;
+    let mut summary = RunSummary {
+        week: week.label.clone(),
+        ..RunSummary::default()
+    };
+    for (manager, team) in teams(conn)? {
+        if manager.weekly_digest {
+            summary.count(queue_one(conn, cfg, &manager, &team, &week, now)?);
+        }
+    }
+    Ok(summary)
+}
+
+/// Queues every digest that has fallen due by `now` (each manager at their own local hour)
+/// and has not been done; what `champion serve` runs every `digest.check_seconds`.
+pub fn queue_due(conn: &mut DbConnection, cfg: &DigestConfig, now: NaiveDateTime) -> AppResult<u32> {
+    if !cfg.enabled {
+        return Ok(0);
+    }
+    let mut by_week: BTreeMap<String, (Span, Vec<Team>)> = BTreeMap::new();
+    for (manager, team) in teams(conn)? {
+        if !manager.weekly_digest {
+            continue;
+        }
+        let (label, span) = cfg.calendar.due_week(now, cfg.manager_tz(&manager));
+        by_week
+            .entry(label)
+            .or_insert_with(|| (span, Vec::new()))
+            .1
+            .push((manager, team));
+    }
+    let mut queued = 0;
+    for (label, (span, managers)) in by_week {
+        let ids: Vec<String> = managers.iter().map(|(m, _)| m.id.clone()).collect();
+        let done: HashSet<String> = outbox::digested(conn, &label, &ids)?.into_iter().collect();
+        if done.len() == ids.len() {
+            continue;
+        }
+        let week = Week::load(conn, cfg, (label, span))?;
+        for (manager, team) in managers.iter().filter(|(m, _)| !done.contains(&m.id)) {
+            if queue_one(conn, cfg, manager, team, &week, now)? == Outcome::Queued {
+                queued += 1;
+            }
+        }
+    }
+    Ok(queued)
+}
+
+/// The digest a manager would get for a week, rendered (also for an empty week).
+pub fn preview(
+    conn: &mut DbConnection,
+    cfg: &DigestConfig,
+    manager_id: &str,
+    week: (String, Span),
+) -> AppResult<Rendered> {
+    let (manager, team) = teams(conn)?
+        .into_iter()
+        .find(|(m, _)| m.id == manager_id)
+        .ok_or_else(|| {
+            AppError::not_found(format!(
+                "no manager with id {manager_id:?} (an active employee with active reports)"
+            ))
+        })?;
+    let week = Week::load(conn, cfg, week)?;
+    compose(conn, cfg, &manager, &team, &week)?
+        .render()
+        .map_err(AppError::internal)
+}

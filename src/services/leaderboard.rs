@@ -1,0 +1,337 @@
+//! Leaderboards as callers see them: competition ranks (1, 2, 2, 4), ties by name then id,
+//! only active people who did not opt out, and per-department figures.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::NaiveDate;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::postcard_views::PersonRef;
+use crate::domain::board_period::BoardPeriod;
+use crate::domain::period::Span;
+use crate::error::AppResult;
+use crate::store::board_read::{self, BoardFilter, EntryRow, Metric};
+use crate::store::DbConnection;
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PeriodView {
+    /// First day (local, in `timezone`); `null` for all time.
+    pub start: Option<NaiveDate>,
+    /// Last day, inclusive; `null` for all time.
+    pub end: Option<NaiveDate>,
+    #[schema(example = "Europe/London")]
+    pub timezone: String,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct EntryView {
+    /// Competition rank: 1, 2, 2, 4.
+    pub rank: i64,
+    pub employee: PersonRef,
+    pub score: i64,
+    pub received: i64,
+    pub given: i64,
+    pub endorsements: i64,
+    pub unique_senders: i64,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct LeaderboardView {
+    pub period: PeriodView,
+    /// `score`, `received` or `given`.
+    pub metric: String,
+    pub entries: Vec<EntryView>,
+}
+
+pub struct BoardRequest<'a> {
+    pub period: &'a BoardPeriod,
+    /// The period in UTC instants; `None` for all time.
+    pub span: Option<Span>,
+    pub timezone: &'a str,
+    pub behaviour: &'a str,
+    pub department: Option<&'a str>,
+    pub metric: Metric,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+impl BoardRequest<'_> {
+    fn filter(&self) -> BoardFilter<'_> {
+        BoardFilter {
+            keys: &self.period.keys,
+            behaviour: self.behaviour,
+            department: self.department,
+            only_listed: true,
+        }
+    }
+
+    pub fn period_view(&self) -> PeriodView {
+        PeriodView {
+            start: self.period.first_day,
+            end: self.period.last_day,
+            timezone: self.timezone.to_string(),
+        }
+    }
+}
+
+pub fn metric_name(m: Metric) -> &'static str {
+    match m {
+        Metric::Score => "score",
+        Metric::Received => "received",
+        Metric::Given => "given",
+    }
+}
+
+fn entry(rank: i64, r: EntryRow, unique_senders: i64) -> EntryView {
+    EntryView {
+        rank,
+        employee: PersonRef {
+            id: r.employee_id,
+            name: r.name,
+            department: r.department,
+        },
+        score: r.score,
+        received: i64::from(r.received),
+        given: i64::from(r.given),
+        endorsements: i64::from(r.endorsements),
+        unique_senders,
+    }
+}
+
+/// How many different people sent each of these employees a postcard in the period.
+fn unique_senders(
+    conn: &mut DbConnection,
+    span: Option<Span>,
+    behaviour: &str,
+    ids: &[String],
+) -> AppResult<HashMap<String, i64>> {
+    let mut senders: HashMap<String, HashSet<String>> = HashMap::new();
+    for chunk in ids.chunks(500) {
+        for (recipient, sender) in board_read::senders_between(conn, span, behaviour, chunk)? {
+            senders.entry(recipient).or_default().insert(sender);
+        }
+    }
+    Ok(senders.into_iter().map(|(k, v)| (k, v.len() as i64)).collect())
+}
+
+/// Competition ranks for a page whose first row has `first_rank`.
+fn ranked(
+    rows: Vec<EntryRow>,
+    metric: Metric,
+    offset: i64,
+    first_rank: i64,
+    senders: &HashMap<String, i64>,
+) -> Vec<EntryView> {
+    let mut prev: Option<i64> = None;
+    let mut rank = first_rank;
+    rows.into_iter()
+        .enumerate()
+        .map(|(i, r)| {
+            let v = r.value(metric);
+            if prev.is_some_and(|p| p != v) {
+                rank = offset + i as i64 + 1;
+            }
+            prev = Some(v);
+            let unique = senders.get(&r.employee_id).copied().unwrap_or(0);
+            entry(rank, r, unique)
+        })
+        .collect()
+}
+
+/// Adds up several buckets per person (custom periods).
+fn summed(conn: &mut DbConnection, f: &BoardFilter) -> AppResult<Vec<EntryRow>> {
+    let mut by_person: HashMap<String, EntryRow> = HashMap::new();
+    for r in board_read::rows(conn, f, None)? {
+        match by_person.get_mut(&r.employee_id) {
+            Some(t) => {
+                t.received += r.received;
+                t.given += r.given;
+                t.endorsements += r.endorsements;
+                t.score += r.score;
+            }
+            None => {
+                by_person.insert(r.employee_id.clone(), r);
+            }
+        }
+    }
+    Ok(by_person.into_values().collect())
+}
+
+fn sort_rows(rows: &mut [EntryRow], metric: Metric) {
+    rows.sort_by(|a, b| {
+        b.value(metric)
+            .cmp(&a.value(metric))
+            .then_with(|| a.sort_name.cmp(&b.sort_name))
+            .then_with(|| a.employee_id.cmp(&b.employee_id))
+    });
+}
+
+pub fn board(conn: &mut DbConnection, req: &BoardRequest) -> AppResult<LeaderboardView> {
+    let f = req.filter();
+    let entries = if req.period.single_bucket && req.period.keys.len() == 1 {
+        let rows = board_read::page(conn, &f, req.metric, req.limit, req.offset)?;
+        let first_rank = match rows.first() {
+            Some(r) => 1 + board_read::count_above(conn, &f, req.metric, r.value(req.metric))?,
+            None => 1,
+        };
+        let ids: Vec<String> = rows.iter().map(|r| r.employee_id.clone()).collect();
+        let senders = unique_senders(conn, req.span, req.behaviour, &ids)?;
+        ranked(rows, req.metric, req.offset, first_rank, &senders)
+    } else {
+        let mut rows = summed(conn, &f)?;
+        rows.retain(|r| r.value(req.metric) > 0);
+        sort_rows(&mut rows, req.metric);
+        let first_rank = match rows.get(req.offset as usize) {
+            Some(r) => {
+                1 + rows
+                    .iter()
+                    .filter(|o| o.value(req.metric) > r.value(req.metric))
+                    .count() as i64
+            }
+            None => 1,
+        };
+        let page: Vec<EntryRow> = rows
+            .into_iter()
+            .skip(req.offset as usize)
+            .take(req.limit as usize)
+            .collect();
+        let ids: Vec<String> = page.iter().map(|r| r.employee_id.clone()).collect();
+        let senders = unique_senders(conn, req.span, req.behaviour, &ids)?;
+        ranked(page, req.metric, req.offset, first_rank, &senders)
+    };
+    Ok(LeaderboardView {
+        period: req.period_view(),
+        metric: metric_name(req.metric).to_string(),
+        entries,
+    })
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct MyStanding {
+    pub period: PeriodView,
+    pub metric: String,
+    /// Among the people on the public board; `null` with nothing yet in the period.
+    pub rank: Option<i64>,
+    pub score: i64,
+    pub received: i64,
+    pub given: i64,
+    pub endorsements: i64,
+    pub unique_senders: i64,
+    /// `false` if you opted out: your rank is still computed for you alone.
+    pub listed: bool,
+}
+
+pub fn standing(conn: &mut DbConnection, req: &BoardRequest, employee_id: &str, listed: bool) -> AppResult<MyStanding> {
+    let all = BoardFilter {
+        only_listed: false,
+        ..req.filter()
+    };
+    let mine: Option<EntryRow> = if req.period.keys.len() == 1 {
+        board_read::rows(conn, &all, Some(employee_id))?.pop()
+    } else {
+        summed(conn, &all)?.into_iter().find(|r| r.employee_id == employee_id)
+    };
+    let value = mine.as_ref().map_or(0, |r| r.value(req.metric));
+    let rank = if value <= 0 {
+        None
+    } else if req.period.keys.len() == 1 {
+        Some(1 + board_read::count_above(conn, &req.filter(), req.metric, value)?)
+    } else {
+        let rows = summed(conn, &req.filter())?;
+        Some(1 + rows.iter().filter(|r| r.value(req.metric) > value).count() as i64)
+    };
+    let unique = unique_senders(conn, req.span, req.behaviour, &[employee_id.to_string()])?;
+    let e = mine.map(|r| entry(0, r, unique.get(employee_id).copied().unwrap_or(0)));
+    Ok(MyStanding {
+        period: req.period_view(),
+        metric: metric_name(req.metric).to_string(),
+        rank,
+        score: e.as_ref().map_or(0, |e| e.score),
+        received: e.as_ref().map_or(0, |e| e.received),
+        given: e.as_ref().map_or(0, |e| e.given),
+        endorsements: e.as_ref().map_or(0, |e| e.endorsements),
+        unique_senders: e.as_ref().map_or(0, |e| e.unique_senders),
+        listed,
+    })
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct DepartmentEntry {
+    pub rank: i64,
+    #[schema(example = "Support")]
+    pub department: String,
+    pub total_score: i64,
+    /// `total_score` per active employee of the department.
+    pub per_capita: f64,
+    /// Share (0..=1) of its active employees who sent or received a postcard in the period.
+    pub participation: f64,
+    pub employees: i64,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct DepartmentsView {
+    pub period: PeriodView,
+    pub entries: Vec<DepartmentEntry>,
+}
+
+/// Departments by total score (opted-out people count for their department, anonymously).
+pub fn departments(conn: &mut DbConnection, req: &BoardRequest) -> AppResult<DepartmentsView> {
+    let f = BoardFilter {
+        only_listed: false,
+        department: None,
+        ..req.filter()
+    };
+    let mut totals: HashMap<String, (i64, i64)> = HashMap::new();
+    if req.period.keys.len() == 1 {
+        for (department, score, active) in board_read::department_totals(conn, &f)? {
+            totals.insert(department, (score, active));
+        }
+    } else {
+        for r in summed(conn, &f)? {
+            let t = totals.entry(r.department.clone()).or_default();
+            t.0 += r.score;
+            if r.received > 0 || r.given > 0 {
+                t.1 += 1;
+            }
+        }
+    }
+    let mut entries: Vec<DepartmentEntry> = board_read::headcounts(conn)?
+        .into_iter()
+        .filter(|(d, _)| !d.is_empty())
+        .map(|(department, people)| {
+            let (total, active) = totals.get(&department).copied().unwrap_or_default();
+            let per = |x: i64| {
+                if people > 0 {
+                    ((x as f64 / people as f64) * 1000.0).round() / 1000.0
+                } else {
+                    0.0
+                }
+            };
+            DepartmentEntry {
+                rank: 0,
+                department,
+                total_score: total,
+                per_capita: per(total),
+                participation: per(active),
+                employees: people,
+            }
+        })
+        .collect();
+    entries.sort_by(|a, b| {
+        b.total_score
+            .cmp(&a.total_score)
+            .then_with(|| a.department.cmp(&b.department))
+    });
+    let mut rank = 1;
+    for i in 0..entries.len() {
+        if i > 0 && entries[i].total_score != entries[i - 1].total_score {
+            rank = i as i64 + 1;
+        }
+        entries[i].rank = rank;
+    }
+    Ok(DepartmentsView {
+        period: req.period_view(),
+        entries,
+    })
+}

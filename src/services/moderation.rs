@@ -1,0 +1,74 @@
+//! Moderation: admins hide a postcard (with a reason) and restore it. Hidden postcards
+//! leave every feed; each action is written to the audit log in the same transaction.
+
+use super::postcard_views::{self, Looker, PostcardView};
+use super::scoreboard::{self, BoardConfig};
+use crate::domain::postcard::parse_reason;
+use crate::error::{AppError, AppResult};
+use crate::store::db::write_tx;
+use crate::store::{audit, postcards, DbConnection};
+
+const ADMIN: Looker = Looker {
+    employee_id: None,
+    is_admin: true,
+};
+
+/// Hides the postcard; hiding a hidden one changes nothing and logs nothing.
+#[tracing::instrument(skip_all, fields(actor = actor, postcard = postcard_id))]
+pub fn hide(
+    conn: &mut DbConnection,
+    actor: &str,
+    postcard_id: &str,
+    reason: &str,
+    board: &BoardConfig,
+) -> AppResult<PostcardView> {
+    let reason = parse_reason(reason).map_err(|m| AppError::validation("reason", m))?;
+    set_hidden(conn, actor, postcard_id, true, Some(&reason), board)
+}
+
+/// Restores a hidden postcard to the feeds.
+#[tracing::instrument(skip_all, fields(actor = actor, postcard = postcard_id))]
+pub fn restore(
+    conn: &mut DbConnection,
+    actor: &str,
+    postcard_id: &str,
+    reason: Option<&str>,
+    board: &BoardConfig,
+) -> AppResult<PostcardView> {
+    let reason = match reason.map(parse_reason) {
+        Some(Err(m)) => return Err(AppError::validation("reason", m)),
+        Some(Ok(r)) => Some(r),
+        None => None,
+    };
+    set_hidden(conn, actor, postcard_id, false, reason.as_deref(), board)
+}
+
+fn set_hidden(
+    conn: &mut DbConnection,
+    actor: &str,
+    postcard_id: &str,
+    hidden: bool,
+    reason: Option<&str>,
+    board: &BoardConfig,
+) -> AppResult<PostcardView> {
+    write_tx(conn, |conn| {
+        let row = postcards::find(conn, postcard_id)?.ok_or_else(|| postcard_views::not_found(postcard_id))?;
+        if row.hidden != hidden {
+            postcards::set_hidden(conn, postcard_id, hidden)?;
+            scoreboard::on_postcard(conn, &row, board, if hidden { -1 } else { 1 })?;
+            let action = if hidden { "postcard.hide" } else { "postcard.restore" };
+            audit::record(
+                conn,
+                actor,
+                action,
+                ("postcard", postcard_id),
+                reason,
+                serde_json::json!({}),
+            )?;
+        }
+        let row = postcards::find(conn, postcard_id)?.ok_or_else(|| postcard_views::not_found(postcard_id))?;
+        postcard_views::views(conn, vec![row], ADMIN)?
+            .pop()
+            .ok_or_else(|| postcard_views::not_found(postcard_id))
+    })
+}

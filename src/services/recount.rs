@@ -1,0 +1,306 @@
+//! The leaderboard totals computed from scratch from the visible postcards, one kind of
+//! bucket (days, weeks, ...) at a time to bound memory: `verify` compares them with the
+//! stored totals (`champion leaderboard verify`, and the tests), `rebuild` replaces the
+//! stored ones (after changing `org.timezone`, `org.week_starts` or `scoring`, and after a
+//! bulk seed).
+
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
+use diesel::prelude::*;
+
+use super::scoreboard::BoardConfig;
+use crate::domain::buckets::{day_key, month_key, quarter_key, week_key, year_key, ALL_TIME};
+use crate::domain::period::local_date;
+use crate::error::AppResult;
+use crate::store::board;
+use crate::store::db::{snapshot_tx, write_tx};
+use crate::store::schema::{board_totals, employees, postcard_recipients, postcards};
+use crate::store::DbConnection;
+
+/// One employee's totals in one bucket.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Queryable)]
+pub struct Totals {
+    pub received: i32,
+    pub given: i32,
+    pub endorsements: i32,
+    pub score: i64,
+}
+
+/// `(period bucket, behaviour or "", employee id)`.
+pub type BucketKey = (String, String, String);
+/// A stored total that differs from the recount: `(key, stored, recounted)`.
+pub type Difference = (BucketKey, Totals, Totals);
+
+struct Card {
+    sender: u32,
+    recipients: Vec<u32>,
+    behaviour: u32,
+    endorsements: i32,
+    date: NaiveDate,
+}
+
+/// The visible postcards, with ids interned to small numbers.
+pub struct Snapshot {
+    people: Vec<String>,
+    behaviours: Vec<String>,
+    cards: Vec<Card>,
+}
+
+fn intern(names: &mut Vec<String>, index: &mut HashMap<String, u32>, s: String) -> u32 {
+    if let Some(i) = index.get(&s) {
+        return *i;
+    }
+    let i = names.len() as u32;
+    names.push(s.clone());
+    index.insert(s, i);
+    i
+}
+
+pub fn snapshot(conn: &mut DbConnection, cfg: &BoardConfig) -> AppResult<Snapshot> {
+    let (mut people, mut people_ix) = (Vec::new(), HashMap::new());
+    // Behaviour 0 is "all behaviours" (the empty slug).
+    let (mut behaviours, mut behaviours_ix) = (vec![String::new()], HashMap::from([(String::new(), 0u32)]));
+    let rows: Vec<(String, String, String, i32, chrono::NaiveDateTime)> = postcards::table
+        .filter(postcards::hidden.eq(false))
+        .select((
+            postcards::id,
+            postcards::sender_id,
+            postcards::behaviour,
+            postcards::endorsement_count,
+            postcards::created_at,
+        ))
+        .load(conn)?;
+    let mut by_id: HashMap<String, usize> = HashMap::with_capacity(rows.len());
+    let mut cards = Vec::with_capacity(rows.len());
+    for (id, sender, behaviour, endorsements, at) in rows {
+        by_id.insert(id, cards.len());
+        cards.push(Card {
+            sender: intern(&mut people, &mut people_ix, sender),
+            recipients: Vec::new(),
+            behaviour: intern(&mut behaviours, &mut behaviours_ix, behaviour),
+            endorsements,
+            date: local_date(at, cfg.timezone),
+        });
+    }
+    let pairs: Vec<(String, String)> = postcard_recipients::table
+        .select((postcard_recipients::postcard_id, postcard_recipients::recipient_id))
+        .load(conn)?;
+    for (postcard, recipient) in pairs {
+        if let Some(&i) = by_id.get(&postcard) {
+            let r = intern(&mut people, &mut people_ix, recipient);
+            cards[i].recipients.push(r);
+        }
+    }
+    Ok(Snapshot {
+        people,
+        behaviours,
+        cards,
+    })
+}
+
+const KINDS: [&str; 6] = ["d:", "w:", "m:", "q:", "y:", ALL_TIME];
+
+fn key_of(kind: &str, d: NaiveDate, cfg: &BoardConfig) -> String {
+    match kind {
+        "d:" => day_key(d),
+        "w:" => week_key(d, cfg.week_starts),
+        "m:" => month_key(d),
+        "q:" => quarter_key(d),
+        "y:" => year_key(d),
+        _ => ALL_TIME.to_string(),
+    }
+}
+
+/// (period, behaviour, employee), interned.
+type Key = (u32, u32, u32);
+
+struct KindTotals {
+    periods: Vec<String>,
+    totals: HashMap<Key, Totals>,
+}
+
+fn totals_of_kind(s: &Snapshot, kind: &str, cfg: &BoardConfig) -> KindTotals {
+    let (mut periods, mut periods_ix) = (Vec::new(), HashMap::new());
+    let mut totals: HashMap<Key, Totals> = HashMap::new();
+    let w = cfg.weights;
+    for c in &s.cards {
+        let p = intern(&mut periods, &mut periods_ix, key_of(kind, c.date, cfg));
+        for b in [0, c.behaviour] {
+            for &r in &c.recipients {
+                let t = totals.entry((p, b, r)).or_default();
+                t.received += 1;
+                t.endorsements += c.endorsements;
+                t.score += w.postcard + w.endorsement * i64::from(c.endorsements);
+            }
+            totals.entry((p, b, c.sender)).or_default().given += 1;
+        }
+    }
+    KindTotals { periods, totals }
+}
+
+fn stored_of_kind(conn: &mut DbConnection, kind: &str) -> AppResult<Vec<(BucketKey, Totals)>> {
+    let mut q = board_totals::table
+        .select((
+            (board_totals::period, board_totals::behaviour, board_totals::employee_id),
+            (
+                board_totals::received,
+                board_totals::given,
+                board_totals::endorsements,
+                board_totals::score,
+            ),
+        ))
+        .into_boxed();
+    q = if kind == ALL_TIME {
+        q.filter(board_totals::period.eq(ALL_TIME))
+    } else {
+        q.filter(board_totals::period.like(format!("{kind}%")))
+    };
+    Ok(q.load(conn)?)
+}
+
+/// Every stored total that differs from a recount (all-zero rows left by hidden postcards
+/// are equal to no row).
+/// What `verify` found: totals that differ from a recount, and employees whose department
+/// or standing on the board rows is out of date.
+#[derive(Debug, Default)]
+pub struct Report {
+    pub totals: Vec<Difference>,
+    pub standings: Vec<String>,
+}
+
+impl Report {
+    pub fn is_clean(&self) -> bool {
+        self.totals.is_empty() && self.standings.is_empty()
+    }
+}
+
+pub fn verify(conn: &mut DbConnection, cfg: &BoardConfig) -> AppResult<Report> {
+    // Postcards and totals from one snapshot, so sends during the check cannot look like errors.
+    snapshot_tx(conn, |conn| {
+        Ok(Report {
+            totals: verify_in(conn, cfg)?,
+            standings: stale_standings(conn)?,
+        })
+    })
+}
+
+/// Employees as boards must see them: department, active, listed.
+fn standings(conn: &mut DbConnection) -> AppResult<HashMap<String, board::Standing>> {
+    let rows: Vec<(String, String, bool, bool)> = employees::table
+        .select((
+            employees::id,
+            employees::department,
+            employees::active,
+            employees::show_on_leaderboard,
+        ))
+        .load(conn)?;
+    Ok(rows.into_iter().map(|(id, d, a, s)| (id, (d, a, a && s))).collect())
+}
+
+fn stale_standings(conn: &mut DbConnection) -> AppResult<Vec<String>> {
+    let truth = standings(conn)?;
+    let stored: Vec<(String, String, bool, bool)> = board_totals::table
+        .select((
+            board_totals::employee_id,
+            board_totals::department,
+            board_totals::active,
+            board_totals::listed,
+        ))
+        .distinct()
+        .load(conn)?;
+    let mut stale: Vec<String> = stored
+        .into_iter()
+        .filter(|(id, d, a, l)| truth.get(id) != Some(&(d.clone(), *a, *l)))
+        .map(|(id, ..)| id)
+        .collect();
+    stale.sort();
+    stale.dedup();
+    Ok(stale)
+}
+
+fn verify_in(conn: &mut DbConnection, cfg: &BoardConfig) -> AppResult<Vec<Difference>> {
+    let s = snapshot(conn, cfg)?;
+    let index = |names: &[String]| -> HashMap<String, u32> {
+        names.iter().enumerate().map(|(i, n)| (n.clone(), i as u32)).collect()
+    };
+    let (people, behaviours) = (index(&s.people), index(&s.behaviours));
+    let mut diffs = Vec::new();
+    for kind in KINDS {
+        let mut expected = totals_of_kind(&s, kind, cfg);
+        let periods = index(&expected.periods);
+        for ((period, behaviour, employee), stored) in stored_of_kind(conn, kind)? {
+            let key = (|| {
+                Some((
+                    *periods.get(&period)?,
+                    *behaviours.get(&behaviour)?,
+                    *people.get(&employee)?,
+                ))
+            })();
+            let recounted = key.and_then(|k| expected.totals.remove(&k)).unwrap_or_default();
+            if recounted != stored {
+                diffs.push(((period, behaviour, employee), stored, recounted));
+            }
+        }
+        for ((p, b, e), t) in expected.totals {
+            let key = (
+                expected.periods[p as usize].clone(),
+                s.behaviours[b as usize].clone(),
+                s.people[e as usize].clone(),
+            );
+            diffs.push((key, Totals::default(), t));
+        }
+    }
+    Ok(diffs)
+}
+
+const BATCH: usize = 1000;
+
+/// Replaces every stored total with a recount, in one transaction; returns how many
+/// visible postcards were counted. `progress(done, total)` is told as buckets are written.
+pub fn rebuild(conn: &mut DbConnection, cfg: &BoardConfig, progress: &dyn Fn(u64, u64)) -> AppResult<usize> {
+    write_tx(conn, |conn| {
+        let s = snapshot(conn, cfg)?;
+        let standing = standings(conn)?;
+        let unknown: board::Standing = (String::new(), false, false);
+        board::clear(conn)?;
+        for (k, kind) in KINDS.iter().enumerate() {
+            let t = totals_of_kind(&s, kind, cfg);
+            let period = |p: u32| t.periods[p as usize].as_str();
+            let behaviour = |b: u32| s.behaviours[b as usize].as_str();
+            let person = |e: u32| s.people[e as usize].as_str();
+            // In key order, so the rows go to the end of the primary-key index.
+            let mut sorted: Vec<(&Key, &Totals)> = t.totals.iter().collect();
+            sorted.sort_by(|a, b| {
+                (period(a.0 .0), behaviour(a.0 .1), person(a.0 .2)).cmp(&(
+                    period(b.0 .0),
+                    behaviour(b.0 .1),
+                    person(b.0 .2),
+                ))
+            });
+            let rows: Vec<_> = sorted
+                .into_iter()
+                .map(|(&(p, b, e), v)| {
+                    (
+                        board_totals::period.eq(period(p)),
+                        board_totals::behaviour.eq(behaviour(b)),
+                        board_totals::employee_id.eq(person(e)),
+                        board_totals::received.eq(v.received),
+                        board_totals::given.eq(v.given),
+                        board_totals::endorsements.eq(v.endorsements),
+                        board_totals::score.eq(v.score),
+                        board_totals::department.eq(&standing.get(person(e)).unwrap_or(&unknown).0),
+                        board_totals::active.eq(standing.get(person(e)).unwrap_or(&unknown).1),
+                        board_totals::listed.eq(standing.get(person(e)).unwrap_or(&unknown).2),
+                    )
+                })
+                .collect();
+            for chunk in rows.chunks(BATCH) {
+                let insert = diesel::insert_into(board_totals::table).values(chunk);
+                crate::per_backend!(conn, c => insert.execute(c))?;
+            }
+            progress(k as u64 + 1, KINDS.len() as u64);
+        }
+        Ok(s.cards.len())
+    })
+}

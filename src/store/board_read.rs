@@ -1,0 +1,199 @@
+//! Reading the leaderboard totals: a page of one bucket in rank order, the count of people
+//! ahead of a value (for competition ranks), the raw rows of several buckets for custom
+//! periods and department boards (added up by the caller), and unique senders.
+
+use diesel::dsl::count_star;
+use diesel::prelude::*;
+
+use super::schema::{board_totals, employees, postcard_recipients};
+use super::DbConnection;
+use crate::domain::period::Span;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Metric {
+    Score,
+    Received,
+    Given,
+}
+
+#[derive(Debug, Clone)]
+pub struct BoardFilter<'a> {
+    pub keys: &'a [String],
+    /// A behaviour slug, or "" for all.
+    pub behaviour: &'a str,
+    pub department: Option<&'a str>,
+    /// Leave out people who opted out of public rankings.
+    pub only_listed: bool,
+}
+
+/// One person's totals in a bucket (or summed over several).
+#[derive(Debug, Clone, Queryable)]
+pub struct EntryRow {
+    pub employee_id: String,
+    pub name: String,
+    pub department: String,
+    pub sort_name: String,
+    pub received: i32,
+    pub given: i32,
+    pub endorsements: i32,
+    pub score: i64,
+}
+
+impl EntryRow {
+    pub fn value(&self, m: Metric) -> i64 {
+        match m {
+            Metric::Score => self.score,
+            Metric::Received => i64::from(self.received),
+            Metric::Given => i64::from(self.given),
+        }
+    }
+}
+
+type Selection = (
+    board_totals::employee_id,
+    employees::name,
+    employees::department,
+    employees::sort_name,
+    board_totals::received,
+    board_totals::given,
+    board_totals::endorsements,
+    board_totals::score,
+);
+
+const SELECTION: Selection = (
+    board_totals::employee_id,
+    employees::name,
+    employees::department,
+    employees::sort_name,
+    board_totals::received,
+    board_totals::given,
+    board_totals::endorsements,
+    board_totals::score,
+);
+
+/// The rows of the filter's buckets, on `board_totals` alone or joined to `employees` (for
+/// names); standing and department are read from the board rows, kept in step with employees.
+macro_rules! filtered {
+    ($table:expr, $f:expr) => {{
+        let f = $f;
+        let mut q = $table
+            .filter(board_totals::behaviour.eq(f.behaviour))
+            .filter(board_totals::active.eq(true))
+            .into_boxed();
+        // One bucket as `=`: Postgres plans `= ANY(array)` without walking the score index.
+        q = match f.keys {
+            [one] => q.filter(board_totals::period.eq(one.clone())),
+            keys => q.filter(board_totals::period.eq_any(keys.to_vec())),
+        };
+        if f.only_listed {
+            q = q.filter(board_totals::listed.eq(true));
+        }
+        if let Some(d) = f.department {
+            q = q.filter(board_totals::department.eq(d.to_string()));
+        }
+        q
+    }};
+}
+
+/// A page of one bucket, best first; ties by name, then id. Only people with a non-zero value.
+pub fn page(
+    conn: &mut DbConnection,
+    f: &BoardFilter,
+    metric: Metric,
+    limit: i64,
+    offset: i64,
+) -> QueryResult<Vec<EntryRow>> {
+    let q = filtered!(board_totals::table.inner_join(employees::table), f).select(SELECTION);
+    let q = match metric {
+        Metric::Score => {
+            q.filter(board_totals::score.gt(0))
+                .order((board_totals::score.desc(), employees::sort_name, employees::id))
+        }
+        Metric::Received => q.filter(board_totals::received.gt(0)).order((
+            board_totals::received.desc(),
+            employees::sort_name,
+            employees::id,
+        )),
+        Metric::Given => {
+            q.filter(board_totals::given.gt(0))
+                .order((board_totals::given.desc(), employees::sort_name, employees::id))
+        }
+    };
+    q.limit(limit).offset(offset).load(conn)
+}
+
+/// How many listed people in one bucket have more than `value`: a competition rank is one more.
+pub fn count_above(conn: &mut DbConnection, f: &BoardFilter, metric: Metric, value: i64) -> QueryResult<i64> {
+    let q = filtered!(board_totals::table, f).select(count_star());
+    match metric {
+        Metric::Score => q.filter(board_totals::score.gt(value)).first(conn),
+        Metric::Received => q.filter(board_totals::received.gt(value as i32)).first(conn),
+        Metric::Given => q.filter(board_totals::given.gt(value as i32)).first(conn),
+    }
+}
+
+/// Every row of the buckets, unsorted (custom periods, department boards, one person).
+pub fn rows(conn: &mut DbConnection, f: &BoardFilter, employee: Option<&str>) -> QueryResult<Vec<EntryRow>> {
+    let mut q = filtered!(board_totals::table.inner_join(employees::table), f).select(SELECTION);
+    if let Some(e) = employee {
+        q = q.filter(board_totals::employee_id.eq(e.to_string()));
+    }
+    q.load(conn)
+}
+
+/// Distinct `(recipient, sender)` pairs of the visible postcards these people received in
+/// `span` (all time without one): unique senders are not additive, so they are counted for
+/// the people shown, from the recipient index alone (it carries time, sender, behaviour and
+/// the hidden flag), never from the whole history.
+pub fn senders_between(
+    conn: &mut DbConnection,
+    span: Option<Span>,
+    behaviour: &str,
+    recipients: &[String],
+) -> QueryResult<Vec<(String, String)>> {
+    let mut q = postcard_recipients::table
+        .filter(postcard_recipients::recipient_id.eq_any(recipients))
+        .filter(postcard_recipients::hidden.eq(false))
+        .select((postcard_recipients::recipient_id, postcard_recipients::sender_id))
+        .distinct()
+        .into_boxed();
+    if let Some(span) = span {
+        q = q
+            .filter(postcard_recipients::created_at.ge(span.start))
+            .filter(postcard_recipients::created_at.lt(span.end));
+    }
+    if !behaviour.is_empty() {
+        q = q.filter(postcard_recipients::behaviour.eq(behaviour.to_string()));
+    }
+    q.load(conn)
+}
+
+/// Per department of the (first) bucket: total score and how many people took part (sent or
+/// received), added up by the database.
+pub fn department_totals(conn: &mut DbConnection, f: &BoardFilter) -> QueryResult<Vec<(String, i64, i64)>> {
+    use diesel::dsl::sql;
+    use diesel::sql_types::BigInt;
+    let key = f.keys.first().cloned().unwrap_or_default();
+    board_totals::table
+        .filter(board_totals::period.eq(key))
+        .filter(board_totals::behaviour.eq(f.behaviour))
+        .filter(board_totals::active.eq(true))
+        .group_by(board_totals::department)
+        .select((
+            board_totals::department,
+            sql::<BigInt>("CAST(COALESCE(SUM(board_totals.score), 0) AS BIGINT)"),
+            sql::<BigInt>(
+                "CAST(SUM(CASE WHEN board_totals.received > 0 OR board_totals.given > 0 THEN 1 ELSE 0 END) AS BIGINT)",
+            ),
+        ))
+        .load(conn)
+}
+
+/// Active employees per department (for per-capita figures).
+pub fn headcounts(conn: &mut DbConnection) -> QueryResult<Vec<(String, i64)>> {
+    employees::table
+        .filter(employees::active.eq(true))
+        .group_by(employees::department)
+        .select((employees::department, count_star()))
+        .load(conn)
+}

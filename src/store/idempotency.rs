@@ -1,0 +1,79 @@
+//! Records of `Idempotency-Key` requests: one row per (caller, key), in flight until the
+//! response is stored next to it in the same transaction as the write it answers.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::schema::idempotency_keys;
+use super::DbConnection;
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = idempotency_keys)]
+pub struct IdempotencyRow {
+    pub caller: String,
+    pub idem_key: String,
+    pub request_hash: String,
+    pub response_status: Option<i32>,
+    pub response_body: Option<String>,
+    pub response_location: Option<String>,
+    pub created_at: NaiveDateTime,
+}
+
+/// Forgets keys first used before `cutoff`.
+pub fn purge_before(conn: &mut DbConnection, cutoff: NaiveDateTime) -> QueryResult<usize> {
+    diesel::delete(idempotency_keys::table.filter(idempotency_keys::created_at.lt(cutoff))).execute(conn)
+}
+
+/// Inserts an in-flight record; false when the caller already used the key.
+pub fn try_insert(conn: &mut DbConnection, row: &IdempotencyRow) -> QueryResult<bool> {
+    let insert = diesel::insert_into(idempotency_keys::table)
+        .values(row)
+        .on_conflict_do_nothing();
+    Ok(crate::per_backend!(conn, c => insert.execute(c))? == 1)
+}
+
+pub fn find(conn: &mut DbConnection, caller: &str, key: &str) -> QueryResult<Option<IdempotencyRow>> {
+    idempotency_keys::table
+        .find((caller, key))
+        .select(IdempotencyRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Restarts an abandoned in-flight record (its request died before answering).
+pub fn restart(conn: &mut DbConnection, caller: &str, key: &str, at: NaiveDateTime) -> QueryResult<()> {
+    diesel::update(idempotency_keys::table.find((caller, key)))
+        .set(idempotency_keys::created_at.eq(at))
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// Stores the response; call in the transaction of the write it answers.
+pub fn complete(
+    conn: &mut DbConnection,
+    caller: &str,
+    key: &str,
+    status: i32,
+    body: &str,
+    location: Option<&str>,
+) -> QueryResult<()> {
+    diesel::update(idempotency_keys::table.find((caller, key)))
+        .set((
+            idempotency_keys::response_status.eq(status),
+            idempotency_keys::response_body.eq(body),
+            idempotency_keys::response_location.eq(location),
+        ))
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// Drops an in-flight record whose request failed, so the key can be used again.
+pub fn release(conn: &mut DbConnection, caller: &str, key: &str) -> QueryResult<()> {
+    diesel::delete(
+        idempotency_keys::table
+            .find((caller, key))
+            .filter(idempotency_keys::response_status.is_null()),
+    )
+    .execute(conn)
+    .map(|_| ())
+}

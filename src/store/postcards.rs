@@ -1,0 +1,257 @@
+//! Postcards and their recipients: inserts, the counts the sending rules need, and the feed
+//! query with its visibility rule written in SQL (so pages are filled, never thinned afterwards).
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::schema::{employees, postcard_recipients, postcards};
+use super::DbConnection;
+use crate::domain::period::Span;
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = postcards)]
+pub struct PostcardRow {
+    pub id: String,
+    pub sender_id: String,
+    pub behaviour: String,
+    pub message: String,
+    pub customer_name: Option<String>,
+    pub customer_quote: Option<String>,
+    pub visibility: String,
+    pub endorsement_count: i32,
+    pub hidden: bool,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = postcard_recipients)]
+pub struct RecipientRow {
+    pub postcard_id: String,
+    pub recipient_id: String,
+    pub position: i32,
+    /// The postcard's sender, behaviour, `created_at` and `hidden`, repeated for the
+    /// recipient index.
+    pub sender_id: String,
+    pub behaviour: String,
+    pub created_at: NaiveDateTime,
+    pub hidden: bool,
+}
+
+/// Serialises sends by one sender for the rest of the transaction, so that two requests
+/// cannot both see "one postcard left this week". SQLite needs nothing here: write
+/// transactions begin IMMEDIATE and so already run one at a time.
+pub fn lock_sender(conn: &mut DbConnection, sender_id: &str) -> QueryResult<()> {
+    match conn {
+        DbConnection::Sqlite(_) => Ok(()),
+        DbConnection::Postgres(c) => employees::table
+            .find(sender_id)
+            .select(employees::id)
+            .for_update()
+            .first::<String>(c)
+            .map(|_| ()),
+    }
+}
+
+/// Postcards the sender sent within `span` (hidden ones included: they were sent).
+pub fn count_sent(conn: &mut DbConnection, sender_id: &str, span: Span) -> QueryResult<i64> {
+    postcards::table
+        .filter(postcards::sender_id.eq(sender_id))
+        .filter(postcards::created_at.ge(span.start))
+        .filter(postcards::created_at.lt(span.end))
+        .count()
+        .get_result(conn)
+}
+
+/// Postcards the sender sent to this recipient within `span`: read from the recipient index
+/// alone (what the recipient received that week is short; what a sender sent may not be).
+pub fn count_sent_to(conn: &mut DbConnection, sender_id: &str, recipient_id: &str, span: Span) -> QueryResult<i64> {
+    postcard_recipients::table
+        .filter(postcard_recipients::recipient_id.eq(recipient_id))
+        .filter(postcard_recipients::created_at.ge(span.start))
+        .filter(postcard_recipients::created_at.lt(span.end))
+        .filter(postcard_recipients::sender_id.eq(sender_id))
+        .count()
+        .get_result(conn)
+}
+
+pub fn insert(conn: &mut DbConnection, row: &PostcardRow, recipients: &[RecipientRow]) -> QueryResult<()> {
+    diesel::insert_into(postcards::table).values(row).execute(conn)?;
+    let insert = diesel::insert_into(postcard_recipients::table).values(recipients);
+    crate::per_backend!(conn, c => insert.execute(c))?;
+    Ok(())
+}
+
+/// Whether any postcard exists at all.
+pub fn any(conn: &mut DbConnection) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(postcards::table.select(postcards::id))).get_result(conn)
+}
+
+pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<PostcardRow>> {
+    postcards::table
+        .find(id)
+        .select(PostcardRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// The recipients of each of these postcards, in the order they were named.
+pub fn recipients_of(conn: &mut DbConnection, ids: &[String]) -> QueryResult<Vec<RecipientRow>> {
+    postcard_recipients::table
+        .filter(postcard_recipients::postcard_id.eq_any(ids))
+        .select(RecipientRow::as_select())
+        .order((postcard_recipients::postcard_id, postcard_recipients::position))
+        .load(conn)
+}
+
+pub fn set_hidden(conn: &mut DbConnection, id: &str, hidden: bool) -> QueryResult<()> {
+    diesel::update(postcards::table.find(id))
+        .set(postcards::hidden.eq(hidden))
+        .execute(conn)?;
+    diesel::update(postcard_recipients::table.filter(postcard_recipients::postcard_id.eq(id)))
+        .set(postcard_recipients::hidden.eq(hidden))
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// Who reads the feed, which decides what they may see.
+#[derive(Debug, Clone)]
+pub enum Viewer {
+    /// Sees everything, hidden postcards included when asked.
+    Admin { include_hidden: bool },
+    /// Sees public postcards and the private ones they sent, received, or that someone
+    /// reporting to them received; never hidden ones.
+    Employee(String),
+    /// Sees public, visible postcards only (widgets, public walls).
+    Public,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct FeedFilter {
+    pub recipient: Option<String>,
+    pub sender: Option<String>,
+    pub behaviour: Option<String>,
+    pub department: Option<String>,
+    pub since: Option<NaiveDateTime>,
+    /// Exclusive keyset position `(created_at, id)`; pages run newest first.
+    pub before: Option<(NaiveDateTime, String)>,
+    pub limit: i64,
+}
+
+pub fn list(conn: &mut DbConnection, viewer: &Viewer, f: &FeedFilter) -> QueryResult<Vec<PostcardRow>> {
+    let mut q = postcards::table.select(PostcardRow::as_select()).into_boxed();
+    match viewer {
+        Viewer::Admin { include_hidden: true } => {}
+        Viewer::Admin { include_hidden: false } => q = q.filter(postcards::hidden.eq(false)),
+        Viewer::Public => {
+            q = q
+                .filter(postcards::hidden.eq(false))
+                .filter(postcards::visibility.eq("public"))
+        }
+        Viewer::Employee(me) => {
+            let mine_or_my_reports = postcard_recipients::table
+                .inner_join(employees::table.on(employees::id.eq(postcard_recipients::recipient_id)))
+                .filter(
+                    postcard_recipients::recipient_id
+                        .eq(me.clone())
+                        .or(employees::manager_id.eq(me.clone())),
+                )
+                .select(postcard_recipients::postcard_id);
+            q = q.filter(postcards::hidden.eq(false)).filter(
+                postcards::visibility
+                    .eq("public")
+                    .or(postcards::sender_id.eq(me.clone()))
+                    .or(postcards::id.eq_any(mine_or_my_reports)),
+            );
+        }
+    }
+    if let Some(r) = &f.recipient {
+        let received = postcard_recipients::table
+            .filter(postcard_recipients::recipient_id.eq(r.clone()))
+            .select(postcard_recipients::postcard_id);
+        q = q.filter(postcards::id.eq_any(received));
+    }
+    if let Some(s) = &f.sender {
+        q = q.filter(postcards::sender_id.eq(s.clone()));
+    }
+    if let Some(b) = &f.behaviour {
+        q = q.filter(postcards::behaviour.eq(b.clone()));
+    }
+    if let Some(d) = &f.department {
+        let to_department = postcard_recipients::table
+            .inner_join(employees::table.on(employees::id.eq(postcard_recipients::recipient_id)))
+            .filter(employees::department.eq(d.clone()))
+            .select(postcard_recipients::postcard_id);
+        q = q.filter(postcards::id.eq_any(to_department));
+    }
+    if let Some(since) = f.since {
+        q = q.filter(postcards::created_at.ge(since));
+    }
+    if let Some((at, id)) = &f.before {
+        q = q.filter(
+            postcards::created_at
+                .lt(*at)
+                .or(postcards::created_at.eq(*at).and(postcards::id.lt(id.clone()))),
+        );
+    }
+    q.order((postcards::created_at.desc(), postcards::id.desc()))
+        .limit(f.limit)
+        .load(conn)
+}
+
+/// Every postcard created at or after `since`, oldest first, in keyset batches (exports).
+pub fn batch_after(
+    conn: &mut DbConnection,
+    since: Option<NaiveDateTime>,
+    after: Option<&(NaiveDateTime, String)>,
+    limit: i64,
+) -> QueryResult<Vec<PostcardRow>> {
+    let mut q = postcards::table.select(PostcardRow::as_select()).into_boxed();
+    if let Some(since) = since {
+        q = q.filter(postcards::created_at.ge(since));
+    }
+    if let Some((at, id)) = after {
+        q = q.filter(
+            postcards::created_at
+                .gt(*at)
+                .or(postcards::created_at.eq(*at).and(postcards::id.gt(id.clone()))),
+        );
+    }
+    q.order((postcards::created_at.asc(), postcards::id.asc()))
+        .limit(limit)
+        .load(conn)
+}
+
+/// Visible (not hidden) postcards received by any of `recipients` in `span`, newest first,
+/// with which of those recipients each one names. For digests: a manager may see private
+/// postcards of their reports.
+pub fn received_by(
+    conn: &mut DbConnection,
+    recipients: &[String],
+    span: Span,
+) -> QueryResult<Vec<(PostcardRow, String)>> {
+    postcards::table
+        .inner_join(postcard_recipients::table)
+        .filter(postcard_recipients::recipient_id.eq_any(recipients))
+        .filter(postcard_recipients::created_at.ge(span.start))
+        .filter(postcard_recipients::created_at.lt(span.end))
+        .filter(postcard_recipients::hidden.eq(false))
+        .order((
+            postcards::created_at.desc(),
+            postcards::id.desc(),
+            postcard_recipients::position,
+        ))
+        .select((PostcardRow::as_select(), postcard_recipients::recipient_id))
+        .load(conn)
+}
+
+/// Which of `recipients` received a visible postcard in `span`.
+pub fn recognised_among(conn: &mut DbConnection, recipients: &[String], span: Span) -> QueryResult<Vec<String>> {
+    postcard_recipients::table
+        .filter(postcard_recipients::recipient_id.eq_any(recipients))
+        .filter(postcard_recipients::created_at.ge(span.start))
+        .filter(postcard_recipients::created_at.lt(span.end))
+        .filter(postcard_recipients::hidden.eq(false))
+        .select(postcard_recipients::recipient_id)
+        .distinct()
+        .load(conn)
+}

@@ -1,0 +1,127 @@
+//! The leaderboard totals kept on every write equal a recount from the postcards, after a
+//! randomised mix of sends, endorsements, withdrawals, hides and restores.
+
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use serde_json::json;
+
+use crate::helpers::TestApp;
+use crate::org::{org, Person};
+
+async fn totals_equal_a_recount_after_a_random_workload(app: TestApp) {
+    let o = org(&app).await;
+    let admin = app.admin_token();
+    let people: [&Person; 5] = [&o.bea, &o.ann, &o.bob, &o.cat, &o.dan];
+    let behaviours = ["small-win", "above-and-beyond", "team-player"];
+    let mut rng = StdRng::seed_from_u64(7);
+    let mut cards: Vec<String> = Vec::new();
+    let mut withdrawn = 0;
+    for step in 0..300 {
+        match rng.gen_range(0..10) {
+            0..=3 => {
+                let from = people[rng.gen_range(0..5)];
+                let to: Vec<&str> = people
+                    .iter()
+                    .filter(|p| p.id != from.id && rng.gen_bool(0.4))
+                    .map(|p| p.id.as_str())
+                    .collect();
+                if to.is_empty() {
+                    continue;
+                }
+                let body = json!({"recipients": to, "behaviour": behaviours[rng.gen_range(0..3)], "message": format!("step {step}")});
+                let r = app.send_postcard(&from.token, &body).await;
+                if r.status == 201 {
+                    cards.push(r.body["id"].as_str().unwrap().to_string());
+                } else {
+                    assert_eq!(r.status, 422, "{}", r.text);
+                }
+            }
+            4..=6 if !cards.is_empty() => {
+                let card = &cards[rng.gen_range(0..cards.len())];
+                let who = people[rng.gen_range(0..5)];
+                let path = format!("/api/v1/postcards/{card}/endorsements");
+                let before = app.get(&format!("/api/v1/postcards/{card}"), Some(&who.token)).await;
+                let r = if before.body["endorsed_by_me"] == true {
+                    withdrawn += 1;
+                    app.delete(&path, &who.token).await
+                } else {
+                    app.post(&path, &who.token, &json!({})).await
+                };
+                assert!([200, 404, 422].contains(&r.status), "{}", r.text);
+            }
+            7..=9 if !cards.is_empty() => {
+                let card = &cards[rng.gen_range(0..cards.len())];
+                let action = if rng.gen_bool(0.5) { "hide" } else { "restore" };
+                let r = app
+                    .post(
+                        &format!("/api/v1/postcards/{card}/{action}"),
+                        &admin,
+                        &json!({"reason": "test"}),
+                    )
+                    .await;
+                assert_eq!(r.status, 200, "{}", r.text);
+            }
+            _ => {}
+        }
+    }
+    assert!(cards.len() > 40, "the workload sent postcards: {}", cards.len());
+    // Directory changes must reach the board rows too.
+    let moved = app
+        .patch(
+            &format!("/api/v1/employees/{}", o.bob.id),
+            &admin,
+            &json!({"department": "Ops"}),
+        )
+        .await;
+    assert_eq!(moved.status, 200, "{}", moved.text);
+    let gone = app
+        .patch(
+            &format!("/api/v1/employees/{}", o.dan.id),
+            &admin,
+            &json!({"active": false}),
+        )
+        .await;
+    assert_eq!(gone.status, 200, "{}", gone.text);
+    let hidden = app
+        .patch(
+            "/api/v1/me/preferences",
+            &o.ann.token,
+            &json!({"show_on_leaderboard": false}),
+        )
+        .await;
+    assert_eq!(hidden.status, 200, "{}", hidden.text);
+    let board = app
+        .get("/api/v1/leaderboard?period=all&limit=100", Some(&o.cat.token))
+        .await;
+    let names: Vec<&str> = board.body["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["employee"]["name"].as_str().unwrap())
+        .collect();
+    assert!(!names.contains(&"Dan Ode") && !names.contains(&"Ann Lee"), "{names:?}");
+    let ops = app
+        .get("/api/v1/leaderboard?period=all&department=Ops", Some(&o.cat.token))
+        .await;
+    assert_eq!(ops.body["entries"][0]["employee"]["name"], "Bob Ray", "{}", ops.text);
+    assert!(withdrawn > 5, "and withdrew endorsements: {withdrawn}");
+    let (url, settings) = (app.db.url.clone(), app.settings.clone());
+    let (diffs, buckets) = tokio::task::spawn_blocking(move || {
+        let pool = champion::store::db::connect(&url, 1).unwrap();
+        let mut conn = pool.get().unwrap();
+        let cfg = champion::services::scoreboard::BoardConfig::from_settings(&settings);
+        let stored: i64 = diesel::RunQueryDsl::get_result(
+            diesel::QueryDsl::count(champion::store::schema::board_totals::table),
+            &mut conn,
+        )
+        .unwrap();
+        (champion::services::recount::verify(&mut conn, &cfg).unwrap(), stored)
+    })
+    .await
+    .unwrap();
+    assert!(buckets > 50, "totals were written: {buckets}");
+    assert!(diffs.is_clean(), "stored totals differ from a recount: {diffs:#?}");
+}
+
+crate::on_both_backends!(with &[("CHAMPION__RULES__WEEKLY_ALLOWANCE", "100"), ("CHAMPION__RULES__SAME_PAIR_PER_WEEK", "50")];
+    totals_equal_a_recount_after_a_random_workload);
