@@ -145,7 +145,7 @@ impl Application {
                 .service(
                     web::resource("/unsubscribe")
                         .route(web::get().to(http::unsubscribe::unsubscribe))
-                        .route(web::post().to(http::unsubscribe::unsubscribe)),
+                        .route(web::post().to(http::unsubscribe::unsubscribe_one_click)),
                 )
                 .service(SwaggerUi::new("/docs/{_:.*}").url("/api-docs/openapi.json", openapi.clone()))
                 .service(web::redirect("/docs", "/docs/"))

@@ -47,7 +47,7 @@ Errors are application/problem+json (RFC 9457) with a stable `code`; lists take 
         leaderboard::board, leaderboard::departments, leaderboard::me, stats::get,
         widget_tokens::create, widget_tokens::list, widget_tokens::revoke,
         sign_in::magic_link, sign_in::token,
-        digests::preview, digests::run, outbox::list, unsubscribe::unsubscribe,
+        digests::preview, digests::run, outbox::list, unsubscribe::unsubscribe, unsubscribe::unsubscribe_one_click,
     ),
     components(schemas(problem::Problem, FieldError, ImportReport, crate::domain::import::LineError,
         pagination::Page<employees::EmployeeView>, pagination::Page<behaviours::BehaviourView>,

@@ -25,6 +25,19 @@ pub struct UnsubscribeQuery {
     responses((status = 200, content_type = "text/html", body = String),
         (status = 400, description = "missing or forged token", content_type = "application/problem+json", body = super::problem::Problem)))]
 pub async fn unsubscribe(state: State, q: web::Query<UnsubscribeQuery>) -> AppResult<HttpResponse> {
+    apply(state, q).await
+}
+
+/// RFC 8058 one-click unsubscribe: mail clients POST `List-Unsubscribe=One-Click` to the
+/// link from the `List-Unsubscribe` header; the token in the query does the work.
+#[utoipa::path(post, operation_id = "unsubscribeOneClick", path = "/unsubscribe", tag = "email", params(UnsubscribeQuery),
+    responses((status = 200, content_type = "text/html", body = String),
+        (status = 400, description = "missing or forged token", content_type = "application/problem+json", body = super::problem::Problem)))]
+pub async fn unsubscribe_one_click(state: State, q: web::Query<UnsubscribeQuery>) -> AppResult<HttpResponse> {
+    apply(state, q).await
+}
+
+async fn apply(state: State, q: web::Query<UnsubscribeQuery>) -> AppResult<HttpResponse> {
     let token = q.into_inner().token.unwrap_or_default();
     let secret = state.settings.auth.hs256_secret.expose_secret().as_bytes().to_vec();
     let bad = || {
