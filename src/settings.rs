@@ -193,6 +193,14 @@ impl Settings {
         if self.auth.token_ttl_minutes <= 0 {
             return Err(invalid("auth.token_ttl_minutes", "must be positive"));
         }
+        for origin in &self.server.allowed_origins {
+            if !is_origin(origin) {
+                return Err(invalid(
+                    "server.allowed_origins",
+                    format!("{origin:?} is not an origin like https://intranet.example.com"),
+                ));
+            }
+        }
         for admin in &self.auth.admins {
             crate::domain::email::Email::parse(admin).map_err(|e| invalid("auth.admins", format!("{admin:?}: {e}")))?;
         }
@@ -247,6 +255,21 @@ pub fn parse_weekday(s: &str) -> Option<Weekday> {
     s.trim().to_ascii_lowercase().parse::<Weekday>().ok()
 }
 
+/// `scheme://host[:port]` and nothing else: origins go verbatim into CORS and into the
+/// widgets' `Content-Security-Policy`, where a space or `;` would change the policy.
+fn is_origin(origin: &str) -> bool {
+    let Some(rest) = origin
+        .strip_prefix("https://")
+        .or_else(|| origin.strip_prefix("http://"))
+    else {
+        return false;
+    };
+    !rest.is_empty()
+        && rest
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -290,6 +313,16 @@ mod tests {
             ("CHAMPION__DIGEST__HOUR", "25", "digest.hour"),
             ("CHAMPION__ORG__WEEK_STARTS", "someday", "org.week_starts"),
             ("CHAMPION__SMTP__FROM", "not a mailbox", "smtp.from"),
+            (
+                "CHAMPION__SERVER__ALLOWED_ORIGINS",
+                "https://a.example; script-src *",
+                "server.allowed_origins",
+            ),
+            (
+                "CHAMPION__SERVER__ALLOWED_ORIGINS",
+                "intranet.example.com",
+                "server.allowed_origins",
+            ),
             ("CHAMPION__SMTP__URL", "http://mail", "smtp.url"),
         ];
         for (key, value, named) in cases {

@@ -147,6 +147,11 @@ impl Application {
                         .route(web::get().to(http::unsubscribe::unsubscribe))
                         .route(web::post().to(http::unsubscribe::unsubscribe_one_click)),
                 )
+                .service(web::resource("/widgets/leaderboard").route(web::get().to(http::widgets::leaderboard_widget)))
+                .service(web::resource("/widgets/wall").route(web::get().to(http::widgets::wall_widget)))
+                .service(web::resource("/assets/{name}").route(web::get().to(http::web_app::asset)))
+                .service(web::resource("/").route(web::get().to(http::web_app::index)))
+                .service(web::resource("/sign-in").route(web::get().to(http::web_app::index)))
                 .service(SwaggerUi::new("/docs/{_:.*}").url("/api-docs/openapi.json", openapi.clone()))
                 .service(web::redirect("/docs", "/docs/"))
                 .service(web::scope("/api/v1").configure(http::api_routes))

@@ -144,7 +144,13 @@ async fn authenticate_reader(req: HttpRequest) -> AppResult<Reader> {
             .map(|c| Reader::Employee(Box::new(c)));
     }
     let state = state_of(&req)?;
-    let hash = crate::services::widget_tokens::hash(&token);
+    let token_id = widget_token_id(&state, &token).await?;
+    Ok(Reader::Widget { token_id })
+}
+
+/// The id of a live widget token, or 401; remembered like the board reads it guards.
+pub(crate) async fn widget_token_id(state: &AppState, token: &str) -> AppResult<String> {
+    let hash = crate::services::widget_tokens::hash(token);
     let found = match state.boards.recall(&state.boards.widgets, &hash) {
         Some(found) => found,
         None => {
@@ -160,13 +166,7 @@ async fn authenticate_reader(req: HttpRequest) -> AppResult<Reader> {
             found
         }
     };
-    match found {
-        Some(token_id) => Ok(Reader::Widget { token_id }),
-        None => Err(AppError::unauthorized(
-            "invalid_token",
-            "this widget token is unknown or has been revoked",
-        )),
-    }
+    found.ok_or_else(|| AppError::unauthorized("invalid_token", "this widget token is unknown or has been revoked"))
 }
 
 impl FromRequest for Reader {

@@ -22,29 +22,29 @@ use crate::store::{behaviours, db, DbConnection};
 
 const MAX_OFFSET: i64 = 100_000;
 
-#[derive(Debug, Deserialize, IntoParams)]
+#[derive(Debug, Default, Deserialize, IntoParams)]
 pub struct BoardQuery {
     /// `week` (default), `month`, `quarter`, `year`, `all` or `custom`.
-    period: Option<String>,
+    pub(crate) period: Option<String>,
     /// A date (YYYY-MM-DD) in the period wanted; default today in `org.timezone`.
-    at: Option<String>,
+    pub(crate) at: Option<String>,
     /// First day of a `custom` period.
-    from: Option<String>,
+    pub(crate) from: Option<String>,
     /// Last day (inclusive) of a `custom` period, at most 366 days after `from`.
-    to: Option<String>,
-    department: Option<String>,
+    pub(crate) to: Option<String>,
+    pub(crate) department: Option<String>,
     /// A behaviour slug.
-    behaviour: Option<String>,
+    pub(crate) behaviour: Option<String>,
     /// `score` (default), `received` or `given`.
-    metric: Option<String>,
+    pub(crate) metric: Option<String>,
     #[param(value_type = Option<i64>, minimum = 1, maximum = 100)]
-    limit: Option<String>,
+    pub(crate) limit: Option<String>,
     #[param(value_type = Option<i64>, minimum = 0)]
-    offset: Option<String>,
+    pub(crate) offset: Option<String>,
 }
 
 /// The parsed parameters, owned, so they can move to the blocking pool.
-struct Params {
+pub(crate) struct Params {
     period: BoardPeriod,
     span: Option<Span>,
     timezone: String,
@@ -56,7 +56,7 @@ struct Params {
 }
 
 impl Params {
-    fn request(&self) -> BoardRequest<'_> {
+    pub(crate) fn request(&self) -> BoardRequest<'_> {
         BoardRequest {
             period: &self.period,
             span: self.span,
@@ -83,7 +83,7 @@ impl Params {
     }
 }
 
-fn parse(state: &State, q: BoardQuery) -> AppResult<Params> {
+pub(crate) fn parse(state: &State, q: BoardQuery) -> AppResult<Params> {
     let tz = state.settings.org_timezone();
     let today = local_date(now(), tz);
     let period = resolve(

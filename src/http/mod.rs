@@ -22,7 +22,9 @@ pub mod query;
 pub mod sign_in;
 pub mod stats;
 pub mod unsubscribe;
+pub mod web_app;
 pub mod widget_tokens;
+pub mod widgets;
 
 use std::sync::Arc;
 

@@ -5,7 +5,7 @@ use utoipa::{Modify, OpenApi};
 
 use super::{
     admin, behaviours, digests, employees, health, leaderboard, me, metrics, outbox, pagination, postcard_actions,
-    postcards, preferences, problem, sign_in, stats, unsubscribe, widget_tokens,
+    postcards, preferences, problem, sign_in, stats, unsubscribe, widget_tokens, widgets,
 };
 use crate::error::FieldError;
 use crate::services::directory::ImportReport;
@@ -48,6 +48,7 @@ Errors are application/problem+json (RFC 9457) with a stable `code`; lists take 
         widget_tokens::create, widget_tokens::list, widget_tokens::revoke,
         sign_in::magic_link, sign_in::token,
         digests::preview, digests::run, outbox::list, unsubscribe::unsubscribe, unsubscribe::unsubscribe_one_click,
+        widgets::leaderboard_widget, widgets::wall_widget,
     ),
     components(schemas(problem::Problem, FieldError, ImportReport, crate::domain::import::LineError,
         pagination::Page<employees::EmployeeView>, pagination::Page<behaviours::BehaviourView>,
@@ -62,6 +63,7 @@ Errors are application/problem+json (RFC 9457) with a stable `code`; lists take 
         (name = "moderation", description = "Hiding and restoring postcards, the audit log and exports (admin)"),
         (name = "auth", description = "Magic-link sign-in for people without a company identity provider"),
         (name = "email", description = "Weekly manager digests, the outbox, unsubscribe links"),
+        (name = "widgets", description = "HTML pages for intranet iframes, authorised by a widget token in `?token=`"),
         (name = "operations", description = "Probes and metrics")
     )
 )]

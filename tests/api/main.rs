@@ -2,11 +2,13 @@
 
 mod helpers;
 mod smtp_sink;
+mod webdriver;
 
 mod auth;
 mod behaviours;
 mod board_periods;
 mod board_totals;
+mod browser;
 mod digests;
 mod directory;
 mod endorsements;
@@ -23,3 +25,4 @@ mod postcards;
 mod schema;
 mod sign_in;
 mod stats;
+mod widgets;

@@ -1,0 +1,271 @@
+//! Intranet widgets: server-rendered HTML pages made to sit in an `<iframe>`, authorised by
+//! a widget token in the query (an iframe cannot send a header). Their `Content-Security-Policy`
+//! lets only `server.allowed_origins` frame them, loads nothing from anywhere else, and a
+//! small script from the binary refreshes the content every minute without reloading.
+
+use actix_web::http::header;
+use actix_web::{web, HttpResponse};
+use askama::Template;
+use chrono::NaiveDate;
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use super::auth::widget_token_id;
+use super::leaderboard::{parse, BoardQuery};
+use super::query::non_empty;
+use super::State;
+use crate::error::{AppError, AppResult};
+use crate::services::leaderboard::{self, PeriodView};
+use crate::services::postcard_views::Looker;
+use crate::services::postcards;
+use crate::store::db;
+use crate::store::employees::now;
+use crate::store::postcards::FeedFilter;
+
+const WALL_DEFAULT: i64 = 12;
+const WALL_MAX: i64 = 50;
+const BOARD_DEFAULT: &str = "10";
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct LeaderboardWidgetQuery {
+    /// A widget token (`cw_...`) from `POST /admin/widget-tokens` or `champion widget-token`.
+    token: Option<String>,
+    /// `week` (default), `month`, `quarter`, `year` or `all`.
+    period: Option<String>,
+    /// How many people, 1 to 100 (default 10).
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 100)]
+    limit: Option<String>,
+    department: Option<String>,
+    /// `light` (default) or `dark`.
+    theme: Option<String>,
+    /// Seconds between refreshes, 5 to 3600 (default 60).
+    #[param(value_type = Option<i64>, minimum = 5, maximum = 3600)]
+    refresh: Option<String>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct WallWidgetQuery {
+    /// A widget token (`cw_...`).
+    token: Option<String>,
+    /// How many postcards, 1 to 50 (default 12).
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 50)]
+    limit: Option<String>,
+    /// `light` (default) or `dark`.
+    theme: Option<String>,
+    /// Seconds between refreshes, 5 to 3600 (default 60).
+    #[param(value_type = Option<i64>, minimum = 5, maximum = 3600)]
+    refresh: Option<String>,
+}
+
+struct BoardRow {
+    rank: i64,
+    name: String,
+    department: String,
+    score: i64,
+    received: i64,
+}
+
+#[derive(Template)]
+#[template(path = "widget_leaderboard.html")]
+struct LeaderboardPage {
+    theme: &'static str,
+    refresh: u32,
+    period_label: String,
+    rows: Vec<BoardRow>,
+    updated: String,
+}
+
+struct WallCard {
+    sender: String,
+    recipients: String,
+    behaviour: String,
+    message: String,
+    customer_name: Option<String>,
+    customer_quote: Option<String>,
+    endorsements: i32,
+    date: String,
+}
+
+#[derive(Template)]
+#[template(path = "widget_wall.html")]
+struct WallPage {
+    theme: &'static str,
+    refresh: u32,
+    cards: Vec<WallCard>,
+    updated: String,
+}
+
+fn theme(value: Option<&str>) -> AppResult<&'static str> {
+    match value.map(str::trim) {
+        None | Some("") | Some("light") => Ok("light"),
+        Some("dark") => Ok("dark"),
+        Some(_) => Err(AppError::bad_query("theme", "must be light or dark")),
+    }
+}
+
+fn refresh(value: Option<&str>) -> AppResult<u32> {
+    match value.map(str::trim) {
+        None | Some("") => Ok(60),
+        Some(s) => s
+            .parse::<u32>()
+            .ok()
+            .filter(|n| (5..=3600).contains(n))
+            .ok_or_else(|| AppError::bad_query("refresh", "must be a number of seconds from 5 to 3600")),
+    }
+}
+
+async fn authorise(state: &State, token: Option<&str>) -> AppResult<()> {
+    let token = token.map(str::trim).filter(|t| !t.is_empty()).ok_or_else(|| {
+        AppError::unauthorized(
+            "missing_token",
+            "a widget needs `?token=` with a widget token; an admin mints one with POST /api/v1/admin/widget-tokens",
+        )
+    })?;
+    widget_token_id(state, token).await.map(|_| ())
+}
+
+/// The widget's policy: scripts, styles and fetches from this service only, framed only by
+/// the configured intranet origins (or by this service itself when none are configured).
+fn widget_csp(state: &State) -> String {
+    let ancestors = if state.settings.server.allowed_origins.is_empty() {
+        "'self'".to_string()
+    } else {
+        state.settings.server.allowed_origins.join(" ")
+    };
+    format!(
+        "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; \
+         base-uri 'none'; form-action 'none'; frame-ancestors {ancestors}"
+    )
+}
+
+fn page(state: &State, html: String) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .insert_header((header::CONTENT_SECURITY_POLICY, widget_csp(state)))
+        .insert_header((header::CACHE_CONTROL, "private, no-cache"))
+        // The token is in the URL: never hand it on to the links' targets.
+        .insert_header((header::REFERRER_POLICY, "no-referrer"))
+        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .body(html)
+}
+
+fn render(t: &impl Template) -> AppResult<String> {
+    t.render().map_err(AppError::internal)
+}
+
+fn day(d: NaiveDate) -> String {
+    d.format("%-d %b %Y").to_string()
+}
+
+fn period_label(p: &PeriodView) -> String {
+    match (p.start, p.end) {
+        (Some(start), Some(end)) if start == end => day(start),
+        (Some(start), Some(end)) => format!("{} – {}", start.format("%-d %b"), day(end)),
+        _ => "All time".to_string(),
+    }
+}
+
+fn updated_at(state: &State) -> String {
+    let local = now().and_utc().with_timezone(&state.settings.org_timezone());
+    local.format("%H:%M").to_string()
+}
+
+/// The leaderboard widget: the top people of the period, light or dark, refreshing itself.
+#[utoipa::path(get, operation_id = "widgets_leaderboard", path = "/widgets/leaderboard", tag = "widgets", params(LeaderboardWidgetQuery),
+    responses((status = 200, description = "the widget page", content_type = "text/html", body = String),
+        (status = 400, description = "a bad parameter", content_type = "application/problem+json", body = super::problem::Problem),
+        (status = 401, description = "no token, or an unknown or revoked one", content_type = "application/problem+json", body = super::problem::Problem)))]
+pub async fn leaderboard_widget(state: State, q: web::Query<LeaderboardWidgetQuery>) -> AppResult<HttpResponse> {
+    let q = q.into_inner();
+    authorise(&state, q.token.as_deref()).await?;
+    let theme = theme(q.theme.as_deref())?;
+    let refresh = refresh(q.refresh.as_deref())?;
+    if q.period.as_deref().map(str::trim) == Some("custom") {
+        return Err(AppError::bad_query(
+            "period",
+            "must be week, month, quarter, year or all",
+        ));
+    }
+    let params = parse(
+        &state,
+        BoardQuery {
+            period: q.period,
+            department: non_empty(q.department),
+            limit: Some(non_empty(q.limit).unwrap_or_else(|| BOARD_DEFAULT.into())),
+            ..BoardQuery::default()
+        },
+    )?;
+    let view = db::run(&state.pool, move |conn| leaderboard::board(conn, &params.request())).await?;
+    let rows = view
+        .entries
+        .into_iter()
+        .map(|e| BoardRow {
+            rank: e.rank,
+            name: e.employee.name,
+            department: e.employee.department,
+            score: e.score,
+            received: e.received,
+        })
+        .collect();
+    let html = render(&LeaderboardPage {
+        theme,
+        refresh,
+        period_label: period_label(&view.period),
+        rows,
+        updated: updated_at(&state),
+    })?;
+    Ok(page(&state, html))
+}
+
+/// The wall widget: the newest public postcards (never private or hidden ones).
+#[utoipa::path(get, operation_id = "widgets_wall", path = "/widgets/wall", tag = "widgets", params(WallWidgetQuery),
+    responses((status = 200, description = "the widget page", content_type = "text/html", body = String),
+        (status = 400, description = "a bad parameter", content_type = "application/problem+json", body = super::problem::Problem),
+        (status = 401, description = "no token, or an unknown or revoked one", content_type = "application/problem+json", body = super::problem::Problem)))]
+pub async fn wall_widget(state: State, q: web::Query<WallWidgetQuery>) -> AppResult<HttpResponse> {
+    let q = q.into_inner();
+    authorise(&state, q.token.as_deref()).await?;
+    let theme = theme(q.theme.as_deref())?;
+    let refresh = refresh(q.refresh.as_deref())?;
+    let limit = match q.limit.as_deref().map(str::trim) {
+        None | Some("") => WALL_DEFAULT,
+        Some(s) => s
+            .parse::<i64>()
+            .ok()
+            .filter(|n| (1..=WALL_MAX).contains(n))
+            .ok_or_else(|| AppError::bad_query("limit", format!("must be an integer from 1 to {WALL_MAX}")))?,
+    };
+    let filter = FeedFilter {
+        limit,
+        ..FeedFilter::default()
+    };
+    let rows = db::run(&state.pool, move |conn| {
+        let nobody = Looker {
+            employee_id: None,
+            is_admin: false,
+        };
+        postcards::feed(conn, nobody, false, &filter)
+    })
+    .await?;
+    let tz = state.settings.org_timezone();
+    let cards = rows
+        .into_iter()
+        .map(|(_, v)| WallCard {
+            sender: v.sender.name,
+            recipients: v.recipients.into_iter().map(|r| r.name).collect::<Vec<_>>().join(", "),
+            behaviour: v.behaviour.title,
+            message: v.message,
+            customer_name: v.customer.as_ref().map(|c| c.name.clone()),
+            customer_quote: v.customer.and_then(|c| c.quote),
+            endorsements: v.endorsement_count,
+            date: v.created_at.with_timezone(&tz).format("%-d %b").to_string(),
+        })
+        .collect();
+    let html = render(&WallPage {
+        theme,
+        refresh,
+        cards,
+        updated: updated_at(&state),
+    })?;
+    Ok(page(&state, html))
+}

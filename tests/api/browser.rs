@@ -1,0 +1,308 @@
+//! End to end in headless Chromium: the web app (magic-link sign-in through the test SMTP
+//! server, sending with colleague search, a validation error next to its field, the wall,
+//! endorsing, the leaderboard, a manager's digest) and the widgets inside an intranet page
+//! on another origin. Screenshots go to `$CARGO_TARGET_TMPDIR/screenshots/`.
+
+use std::io::{Read, Write};
+use std::sync::{Arc, Mutex};
+
+use serde_json::{json, Value};
+
+use crate::helpers::{Backend, TestApp};
+use crate::webdriver::Browser;
+
+const STORY: &str = "<script>window.__pwned = 1</script><b>Stayed late</b> so Acme's payroll ran on time";
+
+fn shot_name(app: &TestApp, name: &str) -> String {
+    format!(
+        "{}-{name}",
+        if app.backend == Backend::Sqlite {
+            "sqlite"
+        } else {
+            "postgres"
+        }
+    )
+}
+
+struct People {
+    ada: Value,
+    bob: Value,
+}
+
+async fn org(app: &TestApp) -> People {
+    let ada = app
+        .create_employee("ada@example.com", "Ada Lovelace", "Support", None)
+        .await;
+    let bob = app
+        .create_employee("bob@example.com", "Bob Builder", "Support", ada["id"].as_str())
+        .await;
+    app.create_employee("cy@example.com", "Cy Young", "Sales", None).await;
+    People { ada, bob }
+}
+
+/// The sign-in link from the newest email to `to`, pointed at the test server.
+async fn sign_in_link(app: &TestApp, to: &str) -> String {
+    let mails = app
+        .smtp
+        .wait_for(15, "the sign-in email", |m| {
+            m.iter().any(|m| m.to.iter().any(|t| t.contains(to)))
+        })
+        .await;
+    let mail = mails
+        .iter()
+        .rev()
+        .find(|m| m.to.iter().any(|t| t.contains(to)))
+        .unwrap();
+    let token = crate::sign_in::magic_token(mail);
+    assert!(
+        mail.decoded().contains(&format!("/sign-in?magic_token={token}")),
+        "the email links to the app's sign-in page"
+    );
+    app.url(&format!("/sign-in?magic_token={token}"))
+}
+
+async fn employee_journey(app: TestApp) {
+    let people = org(&app).await;
+    let b = Browser::start(1280).await;
+
+    // Sign in by magic link.
+    b.goto(&app.url("/")).await;
+    b.type_into("#email", "ada@example.com").await;
+    b.click("form button[type=submit]").await;
+    b.wait_for_text(".notice", "Check your inbox", 15).await;
+    let link = sign_in_link(&app, "ada@").await;
+    b.goto(&link).await;
+    b.wait_for_text("#who-name", "Ada Lovelace", 15).await;
+    assert!(
+        !b.current_url().await.contains("magic_token"),
+        "the token leaves the address bar"
+    );
+    b.wait_for_text("#view", "No postcards yet", 15).await;
+
+    // Send: colleague search as you type, keyboard choice, a refused empty story.
+    b.click("a[data-view=send]").await;
+    b.type_into("#recipients", "bob").await;
+    b.wait_for_text("#colleague-options", "Bob Builder", 15).await;
+    b.press_enter("#recipients").await;
+    b.wait_for_text(".chips", "Bob Builder", 15).await;
+    b.wait_for("#behaviour option[value=above-and-beyond]", 15).await;
+    b.select("#behaviour", "above-and-beyond").await;
+    b.click("#send").await;
+    let error = b.wait_for_text("#error-message", "must not be empty", 15).await;
+    assert!(error.contains("must not be empty"), "{error}");
+    assert_eq!(b.attribute("#message", "aria-invalid").await.as_deref(), Some("true"));
+    assert_eq!(
+        b.attribute("#recipients", "aria-invalid").await,
+        None,
+        "only the bad field is marked"
+    );
+    b.screenshot(&shot_name(&app, "app-validation-error")).await;
+
+    b.type_into("#message", STORY).await;
+    b.type_into("#customer-name", "Acme Ltd").await;
+    b.type_into("#customer-quote", "Best support we ever had").await;
+    b.click("#send").await;
+    b.wait_for_text(".postcard .story", "Stayed late", 15).await;
+    assert!(b.text(".flash").await.contains("Postcard sent to Bob Builder"));
+    // The story is text: the tags show, nothing ran, no element was made from it.
+    assert_eq!(b.text(".postcard .story").await, STORY);
+    let safe = b
+        .js(
+            "return window.__pwned === undefined && document.querySelector('.postcard .story b') === null;",
+            json!([]),
+        )
+        .await;
+    assert_eq!(safe, json!(true), "a story never becomes markup");
+    assert!(b.text(".postcard .quote").await.contains("Best support we ever had"));
+    b.screenshot(&shot_name(&app, "app-wall")).await;
+
+    // The leaderboard, with a period switch.
+    b.click("a[data-view=leaderboard]").await;
+    let board = b.wait_for_text("table.board tbody", "Bob Builder", 15).await;
+    assert!(
+        board.contains("Bob Builder") && board.contains("Support3"),
+        "Bob: 3 points: {board}"
+    );
+    b.select("#period", "all").await;
+    b.wait_for_text("table.board caption", "All time", 15).await;
+    b.screenshot(&shot_name(&app, "app-leaderboard")).await;
+
+    // A manager's digest preview, and "my postcards".
+    b.click("a[data-view=team]").await;
+    b.wait_for("iframe.digest", 15).await;
+    b.wait_until(15, "the digest preview", || async {
+        b.attribute("iframe.digest", "srcdoc")
+            .await
+            .is_some_and(|html| html.contains("Ada"))
+    })
+    .await;
+    b.click("a[data-view=mine]").await;
+    b.wait_for_text("section[aria-labelledby=sent-h]", "Stayed late", 15)
+        .await;
+
+    // An operator signs in with a pasted token and endorses the postcard.
+    b.click("#sign-out").await;
+    b.wait_for("#email", 15).await;
+    b.click("details summary").await;
+    b.type_into("#pasted-token", &app.token("cy@example.com")).await;
+    b.click("details button[type=submit]").await;
+    b.wait_for_text("#who-name", "Cy Young", 15).await;
+    b.click(".postcard .endorse").await;
+    b.wait_until(15, "the endorsement", || async {
+        b.attribute(".postcard .endorse", "aria-pressed").await.as_deref() == Some("true")
+    })
+    .await;
+    assert_eq!(b.text(".postcard .count").await, "1");
+    b.screenshot(&shot_name(&app, "app-endorsed")).await;
+
+    let feed = app
+        .get(
+            &format!("/api/v1/postcards?recipient={}", people.bob["id"].as_str().unwrap()),
+            Some(&app.token("cy@example.com")),
+        )
+        .await;
+    assert_eq!(feed.body["items"][0]["endorsement_count"], 1);
+    assert_eq!(feed.body["items"][0]["sender"]["id"], people.ada["id"]);
+}
+
+/// A stand-in intranet on another origin: serves whatever page the test sets.
+struct Intranet {
+    origin: String,
+    page: Arc<Mutex<String>>,
+}
+
+impl Intranet {
+    fn start() -> Intranet {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("intranet port");
+        let origin = format!("http://127.0.0.1:{}", listener.local_addr().unwrap().port());
+        let page = Arc::new(Mutex::new(String::new()));
+        let served = page.clone();
+        std::thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                let mut stream = stream;
+                let mut buf = [0u8; 4096];
+                let _ = stream.read(&mut buf);
+                let body = served.lock().unwrap().clone();
+                let _ = write!(
+                    stream,
+                    "HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+            }
+        });
+        Intranet { origin, page }
+    }
+}
+
+async fn widgets_in_an_intranet_page(intranet: Intranet, app: TestApp) {
+    let people = org(&app).await;
+    let ada = app.token("ada@example.com");
+    let bob_id = people.bob["id"].as_str().unwrap().to_string();
+    let sent = app
+        .send_postcard(
+            &ada,
+            &json!({"recipients": [bob_id], "behaviour": "small-win", "message": STORY}),
+        )
+        .await;
+    assert_eq!(sent.status, 201, "{}", sent.text);
+    let minted = app
+        .post(
+            "/api/v1/admin/widget-tokens",
+            &app.admin_token(),
+            &json!({"name": "Lobby"}),
+        )
+        .await;
+    let token = minted.body["token"].as_str().unwrap().to_string();
+
+    // The README's one-line snippet, in a page on the allowed origin.
+    *intranet.page.lock().unwrap() = format!(
+        "<!DOCTYPE html><html><body><h1>Intranet</h1>\
+         <iframe src=\"{}/widgets/leaderboard?token={token}&theme=dark\" width=\"300\" height=\"400\" title=\"Customer Champions\"></iframe>\
+         </body></html>",
+        app.address
+    );
+    let b = Browser::start(360).await;
+    b.goto(&intranet.origin).await;
+    b.wait_for("iframe", 15).await;
+    b.frame(Some(0)).await;
+    let board = b.wait_for_text(".board", "Bob Builder", 15).await;
+    assert!(board.contains("3 pts"), "{board}");
+    assert_eq!(
+        b.js("return document.body.className;", json!([])).await,
+        json!("widget theme-dark")
+    );
+    b.frame(None).await;
+    b.screenshot(&shot_name(&app, "widget-leaderboard-in-intranet")).await;
+
+    // The wall: the story as text, refreshing in place when a postcard arrives.
+    b.goto(&app.url(&format!("/widgets/wall?token={token}&refresh=5")))
+        .await;
+    let wall = b.wait_for_text(".wall", "Stayed late", 15).await;
+    assert!(wall.contains("<script>"), "shown as text: {wall}");
+    b.js("window.__marker = 42; return true;", json!([])).await;
+    assert_eq!(
+        b.js(
+            "return window.__pwned === undefined && !document.querySelector('.story b');",
+            json!([])
+        )
+        .await,
+        json!(true)
+    );
+    app.send_postcard(
+        &ada,
+        &json!({"recipients": [bob_id], "behaviour": "team-player", "message": "Covered the late shift for a customer call"}),
+    )
+    .await;
+    b.wait_for_text(".wall", "Covered the late shift", 30).await;
+    assert_eq!(
+        b.js("return window.__marker;", json!([])).await,
+        json!(42),
+        "refreshed without reloading the page"
+    );
+    b.screenshot(&shot_name(&app, "widget-wall-narrow")).await;
+
+    // No token, or a revoked one: refused.
+    b.goto(&app.url("/widgets/wall")).await;
+    b.wait_for_text("body", "missing_token", 15).await;
+    let id = minted.body["id"].as_str().unwrap();
+    app.delete(&format!("/api/v1/admin/widget-tokens/{id}"), &app.admin_token())
+        .await;
+    b.goto(&app.url(&format!("/widgets/leaderboard?token={token}"))).await;
+    b.wait_for_text("body", "invalid_token", 15).await;
+}
+
+mod sqlite {
+    use super::*;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn employee_journey() {
+        super::employee_journey(crate::helpers::spawn_app(Backend::Sqlite).await).await
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn widgets_in_an_intranet_page() {
+        let intranet = Intranet::start();
+        let origin = intranet.origin.clone();
+        let app =
+            crate::helpers::spawn_app_with(Backend::Sqlite, &[("CHAMPION__SERVER__ALLOWED_ORIGINS", &origin)]).await;
+        super::widgets_in_an_intranet_page(intranet, app).await
+    }
+}
+
+mod postgres {
+    use super::*;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn employee_journey() {
+        super::employee_journey(crate::helpers::spawn_app(Backend::Postgres).await).await
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn widgets_in_an_intranet_page() {
+        let intranet = Intranet::start();
+        let origin = intranet.origin.clone();
+        let app =
+            crate::helpers::spawn_app_with(Backend::Postgres, &[("CHAMPION__SERVER__ALLOWED_ORIGINS", &origin)]).await;
+        super::widgets_in_an_intranet_page(intranet, app).await
+    }
+}
