@@ -136,6 +136,7 @@ async fn employee_journey(app: TestApp) {
             .is_some_and(|html| html.contains("Ada"))
     })
     .await;
+    b.screenshot(&shot_name(&app, "app-team-digest")).await;
     b.click("a[data-view=mine]").await;
     b.wait_for_text("section[aria-labelledby=sent-h]", "Stayed late", 15)
         .await;
@@ -152,8 +153,19 @@ async fn employee_journey(app: TestApp) {
         b.attribute(".postcard .endorse", "aria-pressed").await.as_deref() == Some("true")
     })
     .await;
-    assert_eq!(b.text(".postcard .count").await, "1");
+    assert_eq!(b.text(".postcard .endorsements").await.trim(), "+1 1 endorsement");
     b.screenshot(&shot_name(&app, "app-endorsed")).await;
+    b.resize(360, 780).await;
+    b.click("a[data-view=send]").await;
+    b.wait_for("#recipients", 15).await;
+    let fits = b
+        .js(
+            "return document.documentElement.scrollWidth <= window.innerWidth;",
+            json!([]),
+        )
+        .await;
+    assert_eq!(fits, json!(true), "no sideways scrolling on a phone");
+    b.screenshot(&shot_name(&app, "app-send-phone")).await;
 
     let feed = app
         .get(

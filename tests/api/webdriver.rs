@@ -279,6 +279,12 @@ impl Browser {
         path.display().to_string()
     }
 
+    /// Resizes the window (to check a narrow screen).
+    pub async fn resize(&self, width: u32, height: u32) {
+        self.post("/window/rect", json!({ "width": width, "height": height }))
+            .await;
+    }
+
     /// Enters the `index`-th iframe of the page (`None`: back to the top document).
     pub async fn frame(&self, index: Option<u32>) {
         self.post("/frame", json!({ "id": index })).await;

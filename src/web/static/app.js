@@ -200,6 +200,7 @@
     var me = state.me;
     var mine = p.sender.id === me.id || p.recipients.some(function (r) { return r.id === me.id; });
     var count = h("span", { class: "count" }, String(p.endorsement_count));
+    var label = h("span", {}, p.endorsement_count === 1 ? " endorsement" : " endorsements");
     var button = null;
     if (!mine) {
       button = h("button", {
@@ -211,6 +212,7 @@
           api(on ? "DELETE" : "POST", "/postcards/" + p.id + "/endorsements").then(function (updated) {
             button.setAttribute("aria-pressed", updated.endorsed_by_me ? "true" : "false");
             count.textContent = String(updated.endorsement_count);
+            label.textContent = updated.endorsement_count === 1 ? " endorsement" : " endorsements";
           }).catch(function (err) { flash(err.message, "bad"); })
             .then(function () { button.disabled = false; });
         }
@@ -226,7 +228,7 @@
       p.customer ? h("blockquote", { class: "quote" },
         p.customer.quote ? "“" + p.customer.quote + "”" : null,
         h("cite", {}, p.customer.name)) : null,
-      h("p", { class: "endorsements" }, button, " ", count, " endorsement", p.endorsement_count === 1 ? "" : "s"));
+      h("p", { class: "endorsements" }, button, " ", count, label));
   }
 
   // A list of postcards with "Show more", from a feed query.
