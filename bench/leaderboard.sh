@@ -7,7 +7,7 @@
 #
 # Seeded databases are kept in bench/out (REUSE=1 skips seeding when one exists); a run
 # takes a few minutes. DURATION (seconds per measurement, default 10) and PG_URL
-# (default postgres://postgres@127.0.0.1:5432) can be set.
+# (default postgres://postgres@127.0.0.1:5432) can be set; SEED_ONLY=1 stops after seeding.
 set -euo pipefail
 
 BACKEND=${1:-sqlite}
@@ -52,6 +52,9 @@ else
   start=$(date +%s)
   "$BIN" seed --employees "$EMPLOYEES" --postcards "$POSTCARDS"
   echo "   seeded in $(( $(date +%s) - start )) s"
+fi
+if [ "${SEED_ONLY:-0}" = 1 ]; then
+  exit 0
 fi
 
 SERVER=

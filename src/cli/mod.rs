@@ -270,12 +270,16 @@ fn leaderboard(settings: Settings, command: LeaderboardCommand) -> anyhow::Resul
             for employee in report.standings.iter().take(20) {
                 eprintln!("{employee}: department or standing on the boards is out of date");
             }
+            for line in report.departments.iter().take(20) {
+                eprintln!("department figures {line}");
+            }
             if !report.is_clean() {
                 anyhow::bail!(
-                    "{} leaderboard totals differ from a recount and {} employees are out of date \
-                     (run `champion leaderboard rebuild`)",
+                    "{} leaderboard totals differ from a recount, {} employees are out of date and \
+                     {} department figures are wrong (run `champion leaderboard rebuild`)",
                     report.totals.len(),
-                    report.standings.len()
+                    report.standings.len(),
+                    report.departments.len()
                 );
             }
             println!("leaderboard totals match a recount of every postcard");

@@ -167,12 +167,35 @@ fn stored_of_kind(conn: &mut DbConnection, kind: &str) -> AppResult<Vec<(BucketK
 pub struct Report {
     pub totals: Vec<Difference>,
     pub standings: Vec<String>,
+    /// Department figures (`period behaviour department`) that differ from the board rows.
+    pub departments: Vec<String>,
 }
 
 impl Report {
     pub fn is_clean(&self) -> bool {
-        self.totals.is_empty() && self.standings.is_empty()
+        self.totals.is_empty() && self.standings.is_empty() && self.departments.is_empty()
     }
+}
+
+/// Stored department figures that differ from what the board rows add up to (a row of
+/// zeros is the same as no row).
+fn stale_departments(conn: &mut DbConnection) -> AppResult<Vec<String>> {
+    let mut expected: HashMap<(String, String, String), (i64, i64)> = board::departments_from_totals(conn)?
+        .into_iter()
+        .map(|(p, b, d, s, n)| ((p, b, d), (s, n)))
+        .collect();
+    let mut stale = Vec::new();
+    for (p, b, d, s, n) in board::stored_departments(conn)? {
+        let want = expected.remove(&(p.clone(), b.clone(), d.clone())).unwrap_or_default();
+        if want != (s, n) {
+            stale.push(format!("{p} {b:?} {d:?}: stored {s}/{n}, expected {}/{}", want.0, want.1));
+        }
+    }
+    for ((p, b, d), want) in expected.into_iter().filter(|(_, v)| *v != (0, 0)) {
+        stale.push(format!("{p} {b:?} {d:?}: missing, expected {}/{}", want.0, want.1));
+    }
+    stale.sort();
+    Ok(stale)
 }
 
 pub fn verify(conn: &mut DbConnection, cfg: &BoardConfig) -> AppResult<Report> {
@@ -181,6 +204,7 @@ pub fn verify(conn: &mut DbConnection, cfg: &BoardConfig) -> AppResult<Report> {
         Ok(Report {
             totals: verify_in(conn, cfg)?,
             standings: stale_standings(conn)?,
+            departments: stale_departments(conn)?,
         })
     })
 }
@@ -301,6 +325,8 @@ pub fn rebuild(conn: &mut DbConnection, cfg: &BoardConfig, progress: &dyn Fn(u64
             }
             progress(k as u64 + 1, KINDS.len() as u64);
         }
+        let departments = board::departments_from_totals(conn)?;
+        board::insert_departments(conn, &departments)?;
         Ok(s.cards.len())
     })
 }

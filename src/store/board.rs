@@ -2,10 +2,12 @@
 //! endorsement or moderation that moves them: one statement per change, whatever the size
 //! of the history.
 
+use std::collections::{BTreeMap, HashMap};
+
 use diesel::prelude::*;
 use diesel::upsert::excluded;
 
-use super::schema::{board_totals, employees};
+use super::schema::{board_departments, board_totals, employees};
 use super::DbConnection;
 
 /// `scoring.postcard` and `scoring.endorsement`.
@@ -39,7 +41,7 @@ impl Contribution<'_> {
 /// What a board needs to know of a person: department, active, listed (active and not opted out).
 pub type Standing = (String, bool, bool);
 
-fn standings(conn: &mut DbConnection, ids: &[&str]) -> QueryResult<std::collections::HashMap<String, Standing>> {
+fn standings(conn: &mut DbConnection, ids: &[&str]) -> QueryResult<HashMap<String, Standing>> {
     let rows: Vec<(String, String, bool, bool)> = employees::table
         .filter(employees::id.eq_any(ids))
         .select((
@@ -98,7 +100,11 @@ fn totals_row<'a>(
     )
 }
 
-fn add_totals(conn: &mut DbConnection, rows: &[TotalsRow]) -> QueryResult<()> {
+/// A board row as it is after a change: `(period, behaviour, employee, received, given,
+/// score, department, active)`.
+type Changed = (String, String, String, i32, i32, i64, String, bool);
+
+fn add_totals(conn: &mut DbConnection, rows: &[TotalsRow]) -> QueryResult<Vec<Changed>> {
     use board_totals::*;
     let upsert = diesel::insert_into(table)
         .values(rows)
@@ -112,8 +118,61 @@ fn add_totals(conn: &mut DbConnection, rows: &[TotalsRow]) -> QueryResult<()> {
             department.eq(excluded(department)),
             active.eq(excluded(active)),
             listed.eq(excluded(listed)),
-        ));
-    crate::per_backend!(conn, c => upsert.execute(c)).map(|_| ())
+        ))
+        .returning((period, behaviour, employee_id, received, given, score, department, active));
+    crate::per_backend!(conn, c => upsert.get_results(c))
+}
+
+/// How a change moves each department's figures in each bucket: `(period, behaviour,
+/// department)` to `(score, participants)`. A BTreeMap, so rows are written in key order and
+/// concurrent writers cannot deadlock on them.
+#[derive(Debug, Default)]
+struct DepartmentDeltas(BTreeMap<(String, String, String), (i64, i32)>);
+
+impl DepartmentDeltas {
+    fn add(&mut self, period: &str, behaviour: &str, department: &str, score: i64, participants: i32) {
+        let d = self
+            .0
+            .entry((period.to_string(), behaviour.to_string(), department.to_string()))
+            .or_default();
+        d.0 += score;
+        d.1 += participants;
+    }
+
+    fn write(self, conn: &mut DbConnection) -> QueryResult<()> {
+        use board_departments::*;
+        let rows: Vec<_> = self
+            .0
+            .iter()
+            .filter(|(_, d)| **d != (0, 0))
+            .map(|((p, b, d), (s, n))| {
+                (
+                    period.eq(p.as_str()),
+                    behaviour.eq(b.as_str()),
+                    department.eq(d.as_str()),
+                    score.eq(*s),
+                    participants.eq(*n),
+                )
+            })
+            .collect();
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let upsert = diesel::insert_into(table)
+            .values(&rows)
+            .on_conflict((period, behaviour, department))
+            .do_update()
+            .set((
+                score.eq(score + excluded(score)),
+                participants.eq(participants + excluded(participants)),
+            ));
+        crate::per_backend!(conn, c => upsert.execute(c)).map(|_| ())
+    }
+}
+
+/// Someone took part in a bucket when they sent or received a visible postcard in it.
+fn took_part(received: i32, given: i32) -> bool {
+    received > 0 || given > 0
 }
 
 /// Adds (`sign = 1`) or removes (`sign = -1`) a postcard's contribution to every bucket,
@@ -147,28 +206,47 @@ pub fn apply_postcard(conn: &mut DbConnection, c: &Contribution, sign: i32, w: W
     // cannot deadlock.
     changes.sort_by(|a, b| (a.0, a.1, a.2).cmp(&(b.0, b.1, b.2)));
     let rows: Vec<TotalsRow> = changes
-        .into_iter()
-        .map(|(period, behaviour, employee, delta)| totals_row(period, behaviour, employee, delta, standing(employee)))
+        .iter()
+        .map(|&(period, behaviour, employee, delta)| totals_row(period, behaviour, employee, delta, standing(employee)))
         .collect();
-    add_totals(conn, &rows)
+    let after = add_totals(conn, &rows)?;
+    // The rows as they are now, less this change, tell whether each person just started (or
+    // stopped) taking part in the bucket: exact under concurrency, as each row is locked.
+    let deltas: HashMap<(&str, &str, &str), Delta> = changes.iter().map(|&(p, b, e, d)| ((p, b, e), d)).collect();
+    let mut departments = DepartmentDeltas::default();
+    for (period, behaviour, employee, received, given, _score, department, active) in &after {
+        let Some(d) = deltas.get(&(period.as_str(), behaviour.as_str(), employee.as_str())) else {
+            continue;
+        };
+        if !active {
+            continue;
+        }
+        let before = took_part(received - d.received, given - d.given);
+        let now = took_part(*received, *given);
+        departments.add(period, behaviour, department, d.score, i32::from(now) - i32::from(before));
+    }
+    departments.write(conn)
 }
 
 /// One endorsement added (`sign = 1`) or withdrawn (`sign = -1`) on a visible postcard.
 pub fn apply_endorsement(conn: &mut DbConnection, c: &Contribution, sign: i32, w: Weights) -> QueryResult<()> {
     use board_totals::*;
     let behaviours = ["", c.behaviour];
-    diesel::update(
+    let points = i64::from(sign) * w.endorsement;
+    let update = diesel::update(
         table
             .filter(period.eq_any(c.keys))
             .filter(behaviour.eq_any(behaviours))
             .filter(employee_id.eq_any(c.recipients)),
     )
-    .set((
-        endorsements.eq(endorsements + sign),
-        score.eq(score + i64::from(sign) * w.endorsement),
-    ))
-    .execute(conn)
-    .map(|_| ())
+    .set((endorsements.eq(endorsements + sign), score.eq(score + points)))
+    .returning((period, behaviour, department, active));
+    let changed: Vec<(String, String, String, bool)> = crate::per_backend!(conn, c => update.get_results(c))?;
+    let mut departments = DepartmentDeltas::default();
+    for (p, b, d, _) in changed.iter().filter(|r| r.3) {
+        departments.add(p, b, d, points, 0);
+    }
+    departments.write(conn)
 }
 
 /// Brings a person's department and standing on every board row up to date (after an edit,
@@ -178,6 +256,31 @@ pub fn sync_person(conn: &mut DbConnection, employee_id: &str) -> QueryResult<()
         return Ok(());
     };
     use board_totals::dsl;
+    // Move the person's figures from their old department (or standing) to the new one.
+    let moving: Vec<(String, String, i32, i32, i64, String, bool)> = dsl::board_totals
+        .filter(dsl::employee_id.eq(employee_id))
+        .filter(dsl::department.ne(&department).or(dsl::active.ne(active)))
+        .select((
+            dsl::period,
+            dsl::behaviour,
+            dsl::received,
+            dsl::given,
+            dsl::score,
+            dsl::department,
+            dsl::active,
+        ))
+        .load(conn)?;
+    let mut departments = DepartmentDeltas::default();
+    for (period, behaviour, received, given, score, old_department, was_active) in &moving {
+        let part = i32::from(took_part(*received, *given));
+        if *was_active {
+            departments.add(period, behaviour, old_department, -score, -part);
+        }
+        if active {
+            departments.add(period, behaviour, &department, *score, part);
+        }
+    }
+    departments.write(conn)?;
     diesel::update(
         dsl::board_totals.filter(dsl::employee_id.eq(employee_id)).filter(
             dsl::department
@@ -197,5 +300,66 @@ pub fn sync_person(conn: &mut DbConnection, employee_id: &str) -> QueryResult<()
 
 /// Forgets every total (before a rebuild).
 pub fn clear(conn: &mut DbConnection) -> QueryResult<()> {
+    diesel::delete(board_departments::table).execute(conn)?;
     diesel::delete(board_totals::table).execute(conn).map(|_| ())
+}
+
+/// `(period, behaviour, department, score, participants)`.
+pub type DepartmentRow = (String, String, String, i64, i64);
+
+/// Department figures as the board rows of active people add up to (to rebuild and to verify
+/// the stored ones).
+pub fn departments_from_totals(conn: &mut DbConnection) -> QueryResult<Vec<DepartmentRow>> {
+    use diesel::dsl::sql;
+    use diesel::sql_types::BigInt;
+    board_totals::table
+        .filter(board_totals::active.eq(true))
+        .group_by((board_totals::period, board_totals::behaviour, board_totals::department))
+        .select((
+            board_totals::period,
+            board_totals::behaviour,
+            board_totals::department,
+            sql::<BigInt>("CAST(COALESCE(SUM(board_totals.score), 0) AS BIGINT)"),
+            sql::<BigInt>(
+                "CAST(SUM(CASE WHEN board_totals.received > 0 OR board_totals.given > 0 THEN 1 ELSE 0 END) AS BIGINT)",
+            ),
+        ))
+        .load(conn)
+}
+
+/// The stored department figures.
+pub fn stored_departments(conn: &mut DbConnection) -> QueryResult<Vec<DepartmentRow>> {
+    use diesel::dsl::sql;
+    use diesel::sql_types::BigInt;
+    board_departments::table
+        .select((
+            board_departments::period,
+            board_departments::behaviour,
+            board_departments::department,
+            board_departments::score,
+            sql::<BigInt>("CAST(board_departments.participants AS BIGINT)"),
+        ))
+        .load(conn)
+}
+
+/// Writes department figures (after `clear`).
+pub fn insert_departments(conn: &mut DbConnection, rows: &[DepartmentRow]) -> QueryResult<()> {
+    use board_departments::*;
+    for chunk in rows.chunks(1000) {
+        let values: Vec<_> = chunk
+            .iter()
+            .map(|(p, b, d, s, n)| {
+                (
+                    period.eq(p.as_str()),
+                    behaviour.eq(b.as_str()),
+                    department.eq(d.as_str()),
+                    score.eq(*s),
+                    participants.eq(*n as i32),
+                )
+            })
+            .collect();
+        let insert = diesel::insert_into(table).values(&values);
+        crate::per_backend!(conn, c => insert.execute(c))?;
+    }
+    Ok(())
 }

@@ -5,7 +5,7 @@
 use diesel::dsl::count_star;
 use diesel::prelude::*;
 
-use super::schema::{board_totals, employees, postcard_recipients};
+use super::schema::{board_departments, board_totals, employees, postcard_recipients};
 use super::DbConnection;
 use crate::domain::period::Span;
 
@@ -168,23 +168,19 @@ pub fn senders_between(
     q.load(conn)
 }
 
-/// Per department of the (first) bucket: total score and how many people took part (sent or
-/// received), added up by the database.
+/// Per department of the (first) bucket: total score and how many active people took part
+/// (sent or received), one stored row per department.
 pub fn department_totals(conn: &mut DbConnection, f: &BoardFilter) -> QueryResult<Vec<(String, i64, i64)>> {
     use diesel::dsl::sql;
     use diesel::sql_types::BigInt;
     let key = f.keys.first().cloned().unwrap_or_default();
-    board_totals::table
-        .filter(board_totals::period.eq(key))
-        .filter(board_totals::behaviour.eq(f.behaviour))
-        .filter(board_totals::active.eq(true))
-        .group_by(board_totals::department)
+    board_departments::table
+        .filter(board_departments::period.eq(key))
+        .filter(board_departments::behaviour.eq(f.behaviour))
         .select((
-            board_totals::department,
-            sql::<BigInt>("CAST(COALESCE(SUM(board_totals.score), 0) AS BIGINT)"),
-            sql::<BigInt>(
-                "CAST(SUM(CASE WHEN board_totals.received > 0 OR board_totals.given > 0 THEN 1 ELSE 0 END) AS BIGINT)",
-            ),
+            board_departments::department,
+            board_departments::score,
+            sql::<BigInt>("CAST(board_departments.participants AS BIGINT)"),
         ))
         .load(conn)
 }

@@ -15,6 +15,16 @@ diesel::table! {
 }
 
 diesel::table! {
+    board_departments (period, behaviour, department) {
+        period -> Text,
+        behaviour -> Text,
+        department -> Text,
+        score -> BigInt,
+        participants -> Integer,
+    }
+}
+
+diesel::table! {
     board_totals (period, behaviour, employee_id) {
         period -> Text,
         behaviour -> Text,
@@ -169,6 +179,7 @@ diesel::joinable!(postcards -> behaviours (behaviour));
 diesel::allow_tables_to_appear_in_same_query!(
     audit_log,
     behaviours,
+    board_departments,
     board_totals,
     digests,
     employees,
