@@ -1,7 +1,7 @@
 //! Leaderboards as callers see them: competition ranks (1, 2, 2, 4), ties by name then id,
 //! only active people who did not opt out, and per-department figures.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use chrono::NaiveDate;
 use serde::Serialize;
@@ -106,13 +106,11 @@ fn unique_senders(
     behaviour: &str,
     ids: &[String],
 ) -> AppResult<HashMap<String, i64>> {
-    let mut senders: HashMap<String, HashSet<String>> = HashMap::new();
+    let mut senders = HashMap::new();
     for chunk in ids.chunks(500) {
-        for (recipient, sender) in board_read::senders_between(conn, span, behaviour, chunk)? {
-            senders.entry(recipient).or_default().insert(sender);
-        }
+        senders.extend(board_read::senders_between(conn, span, behaviour, chunk)?);
     }
-    Ok(senders.into_iter().map(|(k, v)| (k, v.len() as i64)).collect())
+    Ok(senders)
 }
 
 /// Competition ranks for a page whose first row has `first_rank`.

@@ -188,7 +188,10 @@ fn stale_departments(conn: &mut DbConnection) -> AppResult<Vec<String>> {
     for (p, b, d, s, n) in board::stored_departments(conn)? {
         let want = expected.remove(&(p.clone(), b.clone(), d.clone())).unwrap_or_default();
         if want != (s, n) {
-            stale.push(format!("{p} {b:?} {d:?}: stored {s}/{n}, expected {}/{}", want.0, want.1));
+            stale.push(format!(
+                "{p} {b:?} {d:?}: stored {s}/{n}, expected {}/{}",
+                want.0, want.1
+            ));
         }
     }
     for ((p, b, d), want) in expected.into_iter().filter(|(_, v)| *v != (0, 0)) {

@@ -119,7 +119,16 @@ fn add_totals(conn: &mut DbConnection, rows: &[TotalsRow]) -> QueryResult<Vec<Ch
             active.eq(excluded(active)),
             listed.eq(excluded(listed)),
         ))
-        .returning((period, behaviour, employee_id, received, given, score, department, active));
+        .returning((
+            period,
+            behaviour,
+            employee_id,
+            received,
+            given,
+            score,
+            department,
+            active,
+        ));
     crate::per_backend!(conn, c => upsert.get_results(c))
 }
 
@@ -223,7 +232,13 @@ pub fn apply_postcard(conn: &mut DbConnection, c: &Contribution, sign: i32, w: W
         }
         let before = took_part(received - d.received, given - d.given);
         let now = took_part(*received, *given);
-        departments.add(period, behaviour, department, d.score, i32::from(now) - i32::from(before));
+        departments.add(
+            period,
+            behaviour,
+            department,
+            d.score,
+            i32::from(now) - i32::from(before),
+        );
     }
     departments.write(conn)
 }

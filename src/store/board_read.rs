@@ -141,21 +141,25 @@ pub fn rows(conn: &mut DbConnection, f: &BoardFilter, employee: Option<&str>) ->
     q.load(conn)
 }
 
-/// Distinct `(recipient, sender)` pairs of the visible postcards these people received in
-/// `span` (all time without one): unique senders are not additive, so they are counted for
-/// the people shown, from the recipient index alone (it carries time, sender, behaviour and
-/// the hidden flag), never from the whole history.
+/// How many different people sent each of these people a visible postcard in `span` (all time
+/// without one): unique senders are not additive, so they are counted for the people shown,
+/// by the database from the recipient index alone (it carries time, sender, behaviour and the
+/// hidden flag), never from the whole history.
 pub fn senders_between(
     conn: &mut DbConnection,
     span: Option<Span>,
     behaviour: &str,
     recipients: &[String],
-) -> QueryResult<Vec<(String, String)>> {
+) -> QueryResult<Vec<(String, i64)>> {
+    use diesel::dsl::count;
     let mut q = postcard_recipients::table
         .filter(postcard_recipients::recipient_id.eq_any(recipients))
         .filter(postcard_recipients::hidden.eq(false))
-        .select((postcard_recipients::recipient_id, postcard_recipients::sender_id))
-        .distinct()
+        .group_by(postcard_recipients::recipient_id)
+        .select((
+            postcard_recipients::recipient_id,
+            count(postcard_recipients::sender_id).aggregate_distinct(),
+        ))
         .into_boxed();
     if let Some(span) = span {
         q = q
