@@ -16,6 +16,7 @@ use crate::email::render::{customer_line, PostcardNotice};
 use crate::email::unsubscribe::{self, Topic};
 use crate::error::{AppError, AppResult, Checks};
 use crate::settings::Settings;
+use crate::store::board::{self, Standing};
 use crate::store::db::write_tx;
 use crate::store::employees::{self, EmployeeRow};
 use crate::store::postcards::{self, FeedFilter, PostcardRow, RecipientRow, Viewer};
@@ -242,7 +243,7 @@ pub fn send(
 ) -> AppResult<PostcardView> {
     let (message, customer) = check_input(&input, &sender.id, rules)?;
     write_tx(conn, |conn| {
-        postcards::lock_sender(conn, &sender.id)?;
+        let sender_standing = postcards::lock_sender(conn, &sender.id)?;
         let named = check_directory(conn, &input)?;
         check_limits(conn, &sender.id, &input.recipients, rules, now)?;
         let id = id_at(now);
@@ -273,7 +274,18 @@ pub fn send(
             })
             .collect();
         postcards::insert(conn, &row, &recipients)?;
-        scoreboard::on_new_postcard(conn, &row, &input.recipients, &rules.board)?;
+        let mut standings: HashMap<String, Standing> = named
+            .recipients
+            .values()
+            .map(|e| {
+                (
+                    e.id.clone(),
+                    board::standing(e.department.clone(), e.active, e.show_on_leaderboard),
+                )
+            })
+            .collect();
+        standings.insert(sender.id.clone(), sender_standing);
+        scoreboard::on_new_postcard(conn, &row, &input.recipients, &standings, &rules.board)?;
         // Everything the answer shows is at hand: no need to read the postcard back.
         let people: Vec<&EmployeeRow> = input
             .recipients

@@ -1,6 +1,8 @@
 //! Keeping the leaderboard totals in step with postcards: every write path calls in here
 //! inside its own transaction. `services::recount` proves they are right.
 
+use std::collections::HashMap;
+
 use chrono::{NaiveDateTime, Weekday};
 use chrono_tz::Tz;
 
@@ -8,7 +10,7 @@ use crate::domain::buckets::keys_for;
 use crate::domain::period::local_date;
 use crate::error::AppResult;
 use crate::settings::Settings;
-use crate::store::board::{self, Contribution, Weights};
+use crate::store::board::{self, Contribution, Standing, Weights};
 use crate::store::postcards::{self, PostcardRow};
 use crate::store::DbConnection;
 
@@ -63,6 +65,7 @@ pub fn on_new_postcard(
     conn: &mut DbConnection,
     row: &PostcardRow,
     recipients: &[String],
+    standings: &HashMap<String, Standing>,
     cfg: &BoardConfig,
 ) -> AppResult<()> {
     let keys = cfg.keys(row.created_at);
@@ -73,7 +76,7 @@ pub fn on_new_postcard(
         recipients,
         endorsements: row.endorsement_count,
     };
-    Ok(board::apply_postcard(conn, &c, 1, cfg.weights)?)
+    Ok(board::apply_postcard_with(conn, &c, 1, cfg.weights, standings)?)
 }
 
 /// An endorsement added or withdrawn; hidden postcards are not on the boards.

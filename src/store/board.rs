@@ -41,6 +41,10 @@ impl Contribution<'_> {
 /// What a board needs to know of a person: department, active, listed (active and not opted out).
 pub type Standing = (String, bool, bool);
 
+pub fn standing(department: String, active: bool, show_on_leaderboard: bool) -> Standing {
+    (department, active, active && show_on_leaderboard)
+}
+
 fn standings(conn: &mut DbConnection, ids: &[&str]) -> QueryResult<HashMap<String, Standing>> {
     let rows: Vec<(String, String, bool, bool)> = employees::table
         .filter(employees::id.eq_any(ids))
@@ -53,7 +57,7 @@ fn standings(conn: &mut DbConnection, ids: &[&str]) -> QueryResult<HashMap<Strin
         .load(conn)?;
     Ok(rows
         .into_iter()
-        .map(|(id, department, active, shown)| (id, (department, active, active && shown)))
+        .map(|(id, department, active, shown)| (id, standing(department, active, shown)))
         .collect())
 }
 
@@ -187,10 +191,22 @@ fn took_part(received: i32, given: i32) -> bool {
 /// Adds (`sign = 1`) or removes (`sign = -1`) a postcard's contribution to every bucket,
 /// in one multi-row upsert.
 pub fn apply_postcard(conn: &mut DbConnection, c: &Contribution, sign: i32, w: Weights) -> QueryResult<()> {
-    let scopes = c.scopes();
     let mut people: Vec<&str> = c.recipients.iter().map(String::as_str).collect();
     people.push(c.sender_id);
     let standings = standings(conn, &people)?;
+    apply_postcard_with(conn, c, sign, w, &standings)
+}
+
+/// `apply_postcard` for a caller that already holds the people's standings (a send, which
+/// has just read the recipients and locked the sender).
+pub fn apply_postcard_with(
+    conn: &mut DbConnection,
+    c: &Contribution,
+    sign: i32,
+    w: Weights,
+    standings: &HashMap<String, Standing>,
+) -> QueryResult<()> {
+    let scopes = c.scopes();
     let unknown: Standing = (String::new(), false, false);
     let standing = |id: &str| standings.get(id).unwrap_or(&unknown);
     let per_recipient_score = i64::from(sign) * (w.postcard + w.endorsement * i64::from(c.endorsements));

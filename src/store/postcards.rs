@@ -38,18 +38,26 @@ pub struct RecipientRow {
 }
 
 /// Serialises sends by one sender for the rest of the transaction, so that two requests
-/// cannot both see "one postcard left this week". SQLite needs nothing here: write
-/// transactions begin IMMEDIATE and so already run one at a time.
-pub fn lock_sender(conn: &mut DbConnection, sender_id: &str) -> QueryResult<()> {
-    match conn {
-        DbConnection::Sqlite(_) => Ok(()),
-        DbConnection::Postgres(c) => employees::table
+/// cannot both see "one postcard left this week", and answers the sender's standing on the
+/// boards as it is now (a locked row: a concurrent edit of the sender waits for this send and
+/// then brings its board rows up to date). SQLite needs no lock: write transactions begin
+/// IMMEDIATE and so already run one at a time.
+pub fn lock_sender(conn: &mut DbConnection, sender_id: &str) -> QueryResult<super::board::Standing> {
+    let columns = (employees::department, employees::active, employees::show_on_leaderboard);
+    let (department, active, shown) = match conn {
+        DbConnection::Sqlite(c) => employees::table
             .find(sender_id)
-            .select(employees::id)
-            .for_update()
-            .first::<String>(c)
-            .map(|_| ()),
-    }
+            .select(columns)
+            .first::<(String, bool, bool)>(c)?,
+        DbConnection::Postgres(c) => {
+            employees::table
+                .find(sender_id)
+                .select(columns)
+                .for_update()
+                .first::<(String, bool, bool)>(c)?
+        }
+    };
+    Ok(super::board::standing(department, active, shown))
 }
 
 /// Postcards the sender sent within `span` (hidden ones included: they were sent).
