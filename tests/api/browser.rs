@@ -217,14 +217,7 @@ async fn widgets_in_an_intranet_page(intranet: Intranet, app: TestApp) {
         )
         .await;
     assert_eq!(sent.status, 201, "{}", sent.text);
-    let minted = app
-        .post(
-            "/api/v1/admin/widget-tokens",
-            &app.admin_token(),
-            &json!({"name": "Lobby"}),
-        )
-        .await;
-    let token = minted.body["token"].as_str().unwrap().to_string();
+    let (token, token_id) = crate::widgets::mint(&app).await;
 
     // The README's one-line snippet, in a page on the allowed origin.
     *intranet.page.lock().unwrap() = format!(
@@ -276,8 +269,7 @@ async fn widgets_in_an_intranet_page(intranet: Intranet, app: TestApp) {
     // No token, or a revoked one: refused.
     b.goto(&app.url("/widgets/wall")).await;
     b.wait_for_text("body", "missing_token", 15).await;
-    let id = minted.body["id"].as_str().unwrap();
-    app.delete(&format!("/api/v1/admin/widget-tokens/{id}"), &app.admin_token())
+    app.delete(&format!("/api/v1/admin/widget-tokens/{token_id}"), &app.admin_token())
         .await;
     b.goto(&app.url(&format!("/widgets/leaderboard?token={token}"))).await;
     b.wait_for_text("body", "invalid_token", 15).await;

@@ -28,7 +28,8 @@ fn unescape(html: &str) -> String {
     .replace("&amp;", "&")
 }
 
-async fn mint(app: &TestApp) -> (String, String) {
+/// A new widget token: `(token, id)`.
+pub async fn mint(app: &TestApp) -> (String, String) {
     let minted = app
         .post(
             "/api/v1/admin/widget-tokens",
