@@ -152,6 +152,8 @@ impl Application {
                 .service(web::resource("/assets/{name}").route(web::get().to(http::web_app::asset)))
                 .service(web::resource("/").route(web::get().to(http::web_app::index)))
                 .service(web::resource("/sign-in").route(web::get().to(http::web_app::index)))
+                // Emails link to a postcard's own page.
+                .service(web::resource("/postcards/{id}").route(web::get().to(http::web_app::index)))
                 .service(SwaggerUi::new("/docs/{_:.*}").url("/api-docs/openapi.json", openapi.clone()))
                 .service(web::redirect("/docs", "/docs/"))
                 .service(web::scope("/api/v1").configure(http::api_routes))

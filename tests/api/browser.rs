@@ -155,6 +155,19 @@ async fn employee_journey(app: TestApp) {
     .await;
     assert_eq!(b.text(".postcard .endorsements").await.trim(), "+1 1 endorsement");
     b.screenshot(&shot_name(&app, "app-endorsed")).await;
+
+    // The page an email links to, and the settings an unsubscribe page points at.
+    let id = b.attribute(".postcard", "data-id").await.expect("a postcard id");
+    b.goto(&app.url(&format!("/postcards/{id}"))).await;
+    b.wait_for_text("#view", "A Customer Champion postcard", 15).await;
+    assert!(b.text(".postcard .story").await.contains("Stayed late"));
+    b.click("a[data-view=settings]").await;
+    b.wait_for("#pref-show_on_leaderboard", 15).await;
+    b.click("#pref-show_on_leaderboard").await;
+    b.wait_for_text("#settings-status", "Saved", 15).await;
+    let prefs = app.get("/api/v1/me/preferences", Some(&app.token("cy@example.com"))).await;
+    assert_eq!(prefs.body["show_on_leaderboard"], false, "{}", prefs.text);
+    assert_eq!(prefs.body["notify_on_postcard"], true, "only the box clicked changed");
     b.resize(360, 780).await;
     b.click("a[data-view=send]").await;
     b.wait_for("#recipients", 15).await;

@@ -183,8 +183,11 @@
 
   function route() {
     if (!state.me) { return; }
+    // A postcard's own page, linked from emails: /postcards/{id}.
+    var own = window.location.pathname.match(/^\/postcards\/([^/]+)$/);
+    if (own && !window.location.hash) { renderPostcard(decodeURIComponent(own[1])); return; }
     var name = (window.location.hash.replace(/^#\/?/, "") || "wall").split("?")[0];
-    var views = { wall: renderWall, send: renderSend, leaderboard: renderLeaderboard, mine: renderMine, team: renderTeam };
+    var views = { wall: renderWall, send: renderSend, leaderboard: renderLeaderboard, mine: renderMine, team: renderTeam, settings: renderSettings };
     var render = views[name] || renderWall;
     Array.prototype.forEach.call(document.querySelectorAll("#nav a"), function (a) {
       if (a.getAttribute("data-view") === name) { a.setAttribute("aria-current", "page"); } else { a.removeAttribute("aria-current"); }
@@ -257,6 +260,48 @@
       h("div", { class: "heading" }, h("h1", {}, "The wall"), h("a", { class: "button primary", href: "#/send" }, "Send a postcard")),
       feed("limit=20", "No postcards yet. Be the first to catch a colleague doing something great for a customer!")
     ], "Wall");
+  }
+
+  function renderPostcard(id) {
+    show(h("p", {}, "Loading…"), "Postcard");
+    api("GET", "/postcards/" + encodeURIComponent(id)).then(function (p) {
+      show([h("h1", {}, "A Customer Champion postcard"), postcardCard(p), h("a", { href: "/#/wall" }, "See the whole wall")], "Postcard");
+    }).catch(function (err) {
+      show([h("h1", {}, "Postcard"), errorBox(err.status === 404 ? { message: "This postcard does not exist, or is not visible to you." } : err)], "Postcard");
+    });
+  }
+
+  // ---- settings ----------------------------------------------------------------------
+
+  function renderSettings() {
+    var boxes = {
+      weekly_digest: "Email me the weekly digest of my team (managers)",
+      notify_on_postcard: "Email me when I receive a postcard",
+      show_on_leaderboard: "Show me on public leaderboards"
+    };
+    var status = h("p", { role: "status", class: "help", id: "settings-status" });
+    var form = h("form", { class: "card narrow", id: "settings-form" });
+    show([h("h1", {}, "Settings"), form], "Settings");
+    api("GET", "/me/preferences").then(function (prefs) {
+      append(form, [h("fieldset", { class: "field" }, h("legend", {}, "Notifications and privacy"),
+        Object.keys(boxes).map(function (key) {
+          var box = h("input", {
+            type: "checkbox", id: "pref-" + key, checked: !!prefs[key],
+            onchange: function () {
+              var change = {};
+              change[key] = box.checked;
+              box.disabled = true;
+              api("PATCH", "/me/preferences", change).then(function () {
+                status.textContent = "Saved.";
+              }).catch(function (err) {
+                box.checked = !box.checked;
+                status.textContent = err.message;
+              }).then(function () { box.disabled = false; });
+            }
+          });
+          return h("div", { class: "radio" }, box, h("label", { for: "pref-" + key }, boxes[key]));
+        })), status]);
+    }).catch(function (err) { append(form, errorBox(err)); });
   }
 
   function renderMine() {
@@ -505,7 +550,11 @@
 
   document.addEventListener("DOMContentLoaded", function () {
     $("sign-out").addEventListener("click", function () { signOut("You are signed out."); });
-    window.addEventListener("hashchange", function () { flashOnce(); route(); });
+    window.addEventListener("hashchange", function () {
+      if (window.location.pathname !== "/") { window.history.replaceState(null, "", "/" + window.location.hash); }
+      flashOnce();
+      route();
+    });
     var magic = new URLSearchParams(window.location.search).get("magic_token");
     if (magic) { redeemMagicLink(magic); return; }
     if (token()) {
