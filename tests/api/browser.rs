@@ -165,7 +165,9 @@ async fn employee_journey(app: TestApp) {
     b.wait_for("#pref-show_on_leaderboard", 15).await;
     b.click("#pref-show_on_leaderboard").await;
     b.wait_for_text("#settings-status", "Saved", 15).await;
-    let prefs = app.get("/api/v1/me/preferences", Some(&app.token("cy@example.com"))).await;
+    let prefs = app
+        .get("/api/v1/me/preferences", Some(&app.token("cy@example.com")))
+        .await;
     assert_eq!(prefs.body["show_on_leaderboard"], false, "{}", prefs.text);
     assert_eq!(prefs.body["notify_on_postcard"], true, "only the box clicked changed");
     b.resize(360, 780).await;
