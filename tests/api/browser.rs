@@ -141,13 +141,25 @@ async fn employee_journey(app: TestApp) {
     b.wait_for_text("section[aria-labelledby=sent-h]", "Stayed late", 15)
         .await;
 
-    // An operator signs in with a pasted token and endorses the postcard.
+    // An operator opens the postcard's page (as from an email) signed out, signs in with a
+    // pasted token, lands on that page and endorses the postcard.
     b.click("#sign-out").await;
+    b.wait_for("#email", 15).await;
+    let sent = app
+        .get(
+            &format!("/api/v1/postcards?sender={}", people.ada["id"].as_str().unwrap()),
+            Some(&app.token("ada@example.com")),
+        )
+        .await;
+    let id = sent.body["items"][0]["id"].as_str().expect("the postcard").to_string();
+    b.goto(&app.url(&format!("/postcards/{id}"))).await;
     b.wait_for("#email", 15).await;
     b.click("details summary").await;
     b.type_into("#pasted-token", &app.token("cy@example.com")).await;
     b.click("details button[type=submit]").await;
     b.wait_for_text("#who-name", "Cy Young", 15).await;
+    b.wait_for_text("#view", "A Customer Champion postcard", 15).await;
+    assert!(b.text(".postcard .story").await.contains("Stayed late"));
     b.click(".postcard .endorse").await;
     b.wait_until(15, "the endorsement", || async {
         b.attribute(".postcard .endorse", "aria-pressed").await.as_deref() == Some("true")
@@ -156,11 +168,7 @@ async fn employee_journey(app: TestApp) {
     assert_eq!(b.text(".postcard .endorsements").await.trim(), "+1 1 endorsement");
     b.screenshot(&shot_name(&app, "app-endorsed")).await;
 
-    // The page an email links to, and the settings an unsubscribe page points at.
-    let id = b.attribute(".postcard", "data-id").await.expect("a postcard id");
-    b.goto(&app.url(&format!("/postcards/{id}"))).await;
-    b.wait_for_text("#view", "A Customer Champion postcard", 15).await;
-    assert!(b.text(".postcard .story").await.contains("Stayed late"));
+    // The settings an unsubscribe page points at.
     b.click("a[data-view=settings]").await;
     b.wait_for("#pref-show_on_leaderboard", 15).await;
     b.click("#pref-show_on_leaderboard").await;

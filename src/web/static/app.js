@@ -93,7 +93,22 @@
     renderSignIn(message);
   }
 
+  // Where a signed-out visitor was going (a postcard's page from an email): kept across the
+  // sign-in email's new tab, and taken once signed in.
+  var AFTER_KEY = "champion.after";
+  function rememberDestination() {
+    if (/^\/postcards\/[^/]+$/.test(window.location.pathname)) {
+      window.localStorage.setItem(AFTER_KEY, window.location.pathname);
+    }
+  }
+  function takeDestination() {
+    var after = window.localStorage.getItem(AFTER_KEY);
+    window.localStorage.removeItem(AFTER_KEY);
+    if (after && /^\/postcards\/[^/]+$/.test(after)) { window.history.replaceState(null, "", after); }
+  }
+
   function renderSignIn(message) {
+    rememberDestination();
     var emailErr = h("p", { class: "field-error", id: "email-error", hidden: true });
     var email = h("input", { id: "email", name: "email", type: "email", autocomplete: "email", required: true, "aria-describedby": "email-error" });
     var sent = h("p", { class: "notice", role: "status", hidden: true });
@@ -169,6 +184,7 @@
       $("who").hidden = false;
       $("nav").hidden = false;
       $("nav-team").hidden = !(me.is_manager || me.role === "admin");
+      takeDestination();
       route();
     });
   }
