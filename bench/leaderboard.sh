@@ -8,6 +8,8 @@
 # Seeded databases are kept in bench/out (REUSE=1 skips seeding when one exists); a run
 # takes a few minutes. DURATION (seconds per measurement, default 10) and PG_URL
 # (default postgres://postgres@127.0.0.1:5432) can be set; SEED_ONLY=1 stops after seeding.
+# The POST phase adds postcards to the database (this week, to ~900 people), so reads of a
+# reused database are measured on a busier week than a fresh seed has.
 set -euo pipefail
 
 BACKEND=${1:-sqlite}
