@@ -290,9 +290,15 @@ async fn widgets_in_an_intranet_page(intranet: Intranet, app: TestApp) {
     b.screenshot(&shot_name(&app, "widget-wall-narrow")).await;
     b.resize(1920, 1080).await;
     let big = b
-        .js("return parseFloat(getComputedStyle(document.body).fontSize);", json!([]))
+        .js(
+            "return parseFloat(getComputedStyle(document.body).fontSize);",
+            json!([]),
+        )
         .await;
-    assert!(big.as_f64().unwrap_or(0.0) >= 24.0, "text grows on a wall screen: {big}");
+    assert!(
+        big.as_f64().unwrap_or(0.0) >= 24.0,
+        "text grows on a wall screen: {big}"
+    );
     b.screenshot(&shot_name(&app, "widget-wall-screen")).await;
 
     // No token, or a revoked one: refused.
