@@ -110,5 +110,7 @@ pub fn demo(settings: &Settings) -> anyhow::Result<()> {
     println!("  curl -H \"Authorization: Bearer $TOKEN\" {base}/api/v1/behaviours");
     println!("  curl -H \"Authorization: Bearer $TOKEN\" '{base}/api/v1/postcards?limit=5'");
     println!("  open {base}/docs for the API explorer");
+    println!("  open {base}/ for the web app (\"Operators: sign in with an access token\", paste the token)");
+    println!("  champion widget-token --name Lobby, then open {base}/widgets/leaderboard?token=<it>");
     Ok(())
 }
