@@ -105,8 +105,8 @@ fn totals_row<'a>(
 }
 
 /// A board row as it is after a change: `(period, behaviour, employee, received, given,
-/// score, department, active)`.
-type Changed = (String, String, String, i32, i32, i64, String, bool);
+/// department, active)`.
+type Changed = (String, String, String, i32, i32, String, bool);
 
 fn add_totals(conn: &mut DbConnection, rows: &[TotalsRow]) -> QueryResult<Vec<Changed>> {
     use board_totals::*;
@@ -123,16 +123,7 @@ fn add_totals(conn: &mut DbConnection, rows: &[TotalsRow]) -> QueryResult<Vec<Ch
             active.eq(excluded(active)),
             listed.eq(excluded(listed)),
         ))
-        .returning((
-            period,
-            behaviour,
-            employee_id,
-            received,
-            given,
-            score,
-            department,
-            active,
-        ));
+        .returning((period, behaviour, employee_id, received, given, department, active));
     crate::per_backend!(conn, c => upsert.get_results(c))
 }
 
@@ -239,7 +230,7 @@ pub fn apply_postcard_with(
     // stopped) taking part in the bucket: exact under concurrency, as each row is locked.
     let deltas: HashMap<(&str, &str, &str), Delta> = changes.iter().map(|&(p, b, e, d)| ((p, b, e), d)).collect();
     let mut departments = DepartmentDeltas::default();
-    for (period, behaviour, employee, received, given, _score, department, active) in &after {
+    for (period, behaviour, employee, received, given, department, active) in &after {
         let Some(d) = deltas.get(&(period.as_str(), behaviour.as_str(), employee.as_str())) else {
             continue;
         };
