@@ -33,10 +33,10 @@ const BEHAVIOURS: [&str; 6] = [
     "small-win",
     "team-player",
 ];
-const FIRST: [&str; 12] = [
+pub(super) const FIRST: [&str; 12] = [
     "Ada", "Ben", "Chloe", "Dev", "Elena", "Farid", "Grete", "Hiro", "Ines", "Jonas", "Kemi", "Luca",
 ];
-const LAST: [&str; 10] = [
+pub(super) const LAST: [&str; 10] = [
     "Okafor",
     "Lindqvist",
     "Moreau",

@@ -20,20 +20,9 @@ const DEPARTMENTS: [(&str, &str); 5] = [
     ("Operations", "Asia/Singapore"),
 ];
 
-const FIRST: [&str; 10] = [
-    "Ada", "Ben", "Chloe", "Dev", "Elena", "Farid", "Grete", "Hiro", "Ines", "Jonas",
-];
-const LAST: [&str; 9] = [
-    "Okafor",
-    "Lindqvist",
-    "Moreau",
-    "Patel",
-    "Nakamura",
-    "Silva",
-    "Kowalski",
-    "Haddad",
-    "Byrne",
-];
+// The demo's people take the first names of the bulk seeder's lists.
+const FIRST: &[&str] = super::bulk_seed::FIRST.split_at(10).0;
+const LAST: &[&str] = super::bulk_seed::LAST.split_at(9).0;
 
 /// The demo directory as CSV: a CX leader, a head of each department, and their teams.
 pub fn demo_csv() -> String {

@@ -10,7 +10,7 @@ use utoipa::IntoParams;
 use super::auth::{Caller, Reader};
 use super::pagination::parse_limit;
 use super::problem::ReadProblems;
-use super::query::non_empty;
+use super::query::{non_empty, parse_int_in};
 use super::State;
 use crate::domain::board_period::{resolve, BoardPeriod};
 use crate::domain::period::{local_date, start_of_day_utc, Span};
@@ -101,14 +101,7 @@ pub(crate) fn parse(state: &State, q: BoardQuery) -> AppResult<Params> {
         Some("given") => Metric::Given,
         Some(_) => return Err(AppError::bad_query("metric", "must be score, received or given")),
     };
-    let offset = match q.offset.as_deref().map(str::trim) {
-        None | Some("") => 0,
-        Some(s) => s
-            .parse::<i64>()
-            .ok()
-            .filter(|n| (0..=MAX_OFFSET).contains(n))
-            .ok_or_else(|| AppError::bad_query("offset", format!("must be an integer from 0 to {MAX_OFFSET}")))?,
-    };
+    let offset = parse_int_in("offset", q.offset.as_deref(), 0..=MAX_OFFSET, 0)?;
     let span = period.first_day.zip(period.last_day).map(|(first, last)| Span {
         start: start_of_day_utc(first, tz),
         end: start_of_day_utc(last + chrono::Duration::days(1), tz),

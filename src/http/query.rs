@@ -21,6 +21,24 @@ pub fn non_empty(s: Option<String>) -> Option<String> {
     s.map(|s| s.trim().to_string()).filter(|s| !s.is_empty())
 }
 
+/// A whole number in `range` such as `?offset=`; absent or blank means `default`.
+pub fn parse_int_in(
+    field: &str,
+    raw: Option<&str>,
+    range: std::ops::RangeInclusive<i64>,
+    default: i64,
+) -> AppResult<i64> {
+    match raw.map(str::trim).filter(|s| !s.is_empty()) {
+        None => Ok(default),
+        Some(s) => s.parse::<i64>().ok().filter(|n| range.contains(n)).ok_or_else(|| {
+            AppError::bad_query(
+                field,
+                format!("must be an integer from {} to {}", range.start(), range.end()),
+            )
+        }),
+    }
+}
+
 /// A point in time such as `?since=`: see [`period::parse_instant`].
 pub fn parse_instant(field: &str, raw: Option<&str>, tz: Tz) -> AppResult<Option<NaiveDateTime>> {
     match raw.map(str::trim).filter(|s| !s.is_empty()) {

@@ -12,7 +12,7 @@ use utoipa::IntoParams;
 
 use super::auth::widget_token_id;
 use super::leaderboard::{parse, BoardQuery};
-use super::query::non_empty;
+use super::query::{non_empty, parse_int_in};
 use super::State;
 use crate::error::{AppError, AppResult};
 use crate::services::leaderboard::{self, PeriodView};
@@ -104,14 +104,8 @@ fn theme(value: Option<&str>) -> AppResult<&'static str> {
 }
 
 fn refresh(value: Option<&str>) -> AppResult<u32> {
-    match value.map(str::trim) {
-        None | Some("") => Ok(60),
-        Some(s) => s
-            .parse::<u32>()
-            .ok()
-            .filter(|n| (5..=3600).contains(n))
-            .ok_or_else(|| AppError::bad_query("refresh", "must be a number of seconds from 5 to 3600")),
-    }
+    // The range fits a u32.
+    parse_int_in("refresh", value, 5..=3600, 60).map(|n| n as u32)
 }
 
 async fn authorise(state: &State, token: Option<&str>) -> AppResult<()> {
@@ -227,14 +221,7 @@ pub async fn wall_widget(state: State, q: web::Query<WallWidgetQuery>) -> AppRes
     authorise(&state, q.token.as_deref()).await?;
     let theme = theme(q.theme.as_deref())?;
     let refresh = refresh(q.refresh.as_deref())?;
-    let limit = match q.limit.as_deref().map(str::trim) {
-        None | Some("") => WALL_DEFAULT,
-        Some(s) => s
-            .parse::<i64>()
-            .ok()
-            .filter(|n| (1..=WALL_MAX).contains(n))
-            .ok_or_else(|| AppError::bad_query("limit", format!("must be an integer from 1 to {WALL_MAX}")))?,
-    };
+    let limit = parse_int_in("limit", q.limit.as_deref(), 1..=WALL_MAX, WALL_DEFAULT)?;
     let filter = FeedFilter {
         limit,
         ..FeedFilter::default()

@@ -46,17 +46,22 @@ fn recipients_of(conn: &mut DbConnection, postcard_id: &str) -> AppResult<Vec<St
         .collect())
 }
 
+/// What a postcard, as stored now, is worth on the boards of its buckets.
+fn contribution<'a>(row: &'a PostcardRow, keys: &'a [String], recipients: &'a [String]) -> Contribution<'a> {
+    Contribution {
+        keys,
+        behaviour: &row.behaviour,
+        sender_id: &row.sender_id,
+        recipients,
+        endorsements: row.endorsement_count,
+    }
+}
+
 /// Adds (`sign = 1`, sent or restored) or removes (`-1`, hidden) a postcard from the boards.
 pub fn on_postcard(conn: &mut DbConnection, row: &PostcardRow, cfg: &BoardConfig, sign: i32) -> AppResult<()> {
     let keys = cfg.keys(row.created_at);
     let recipients = recipients_of(conn, &row.id)?;
-    let c = Contribution {
-        keys: &keys,
-        behaviour: &row.behaviour,
-        sender_id: &row.sender_id,
-        recipients: &recipients,
-        endorsements: row.endorsement_count,
-    };
+    let c = contribution(row, &keys, &recipients);
     Ok(board::apply_postcard(conn, &c, sign, cfg.weights)?)
 }
 
@@ -69,13 +74,7 @@ pub fn on_new_postcard(
     cfg: &BoardConfig,
 ) -> AppResult<()> {
     let keys = cfg.keys(row.created_at);
-    let c = Contribution {
-        keys: &keys,
-        behaviour: &row.behaviour,
-        sender_id: &row.sender_id,
-        recipients,
-        endorsements: row.endorsement_count,
-    };
+    let c = contribution(row, &keys, recipients);
     Ok(board::apply_postcard_with(conn, &c, 1, cfg.weights, standings)?)
 }
 
@@ -86,12 +85,6 @@ pub fn on_endorsement(conn: &mut DbConnection, row: &PostcardRow, cfg: &BoardCon
     }
     let keys = cfg.keys(row.created_at);
     let recipients = recipients_of(conn, &row.id)?;
-    let c = Contribution {
-        keys: &keys,
-        behaviour: &row.behaviour,
-        sender_id: &row.sender_id,
-        recipients: &recipients,
-        endorsements: row.endorsement_count,
-    };
+    let c = contribution(row, &keys, &recipients);
     Ok(board::apply_endorsement(conn, &c, sign, cfg.weights)?)
 }
