@@ -7,7 +7,8 @@
 #
 # Seeded databases are kept in bench/out (REUSE=1 skips seeding when one exists); a run
 # takes a few minutes. DURATION (seconds per measurement, default 10) and PG_URL
-# (default postgres://postgres@127.0.0.1:5432) can be set; SEED_ONLY=1 stops after seeding.
+# (default postgres://postgres@127.0.0.1:5432) can be set; SEED_ONLY=1 stops after seeding,
+# ONLY_POST=1 measures only POST /postcards.
 # The POST phase adds postcards to the database (this week, to ~900 people), so reads of a
 # reused database are measured on a busier week than a fresh seed has.
 set -euo pipefail
@@ -93,6 +94,7 @@ READS=(
   "departments board, monthly|/api/v1/leaderboard/departments?period=month"
 )
 
+if [ "${ONLY_POST:-0}" != 1 ]; then
 echo "-- recomputed on every request (cache off), 4 connections"
 serve 0
 for r in "${READS[@]}"; do measure "${r%%|*}" 4 "${r#*|}"; done
@@ -104,6 +106,7 @@ for r in "${READS[@]}"; do
   etag=$(curl -sI -H "Authorization: Bearer $TOKEN" "$BASE${r#*|}" | awk 'tolower($1) == "etag:" {print $2}' | tr -d '\r')
   measure "${r%%|*} + If-None-Match (304)" 32 "${r#*|}" "If-None-Match: $etag"
 done
+fi
 
 echo "-- POST /postcards, 32 connections (allowance and pair cap raised so senders never run out)"
 serve 1000 CHAMPION__RULES__WEEKLY_ALLOWANCE=100000000 CHAMPION__RULES__SAME_PAIR_PER_WEEK=100000000

@@ -19,7 +19,7 @@ use crate::error::{AppError, FieldError};
 use crate::http::board_cache::BoardCache;
 use crate::http::{self, health, metrics, openapi::ApiDoc, problem, AppState};
 use crate::settings::Settings;
-use crate::store::{self, db};
+use crate::store::{self, db, postcards};
 
 pub struct Application {
     port: u16,
@@ -29,13 +29,22 @@ pub struct Application {
     background: Vec<tokio::task::AbortHandle>,
 }
 
+const UNIQUE_SENDERS_MIGRATION: &str = "20261123000007";
+
 /// Opens the pool and brings the schema up to date.
 pub fn prepare_database(settings: &Settings) -> anyhow::Result<store::Pool> {
     let pool = db::connect(settings.database.url.expose_secret(), settings.database.pool_size)?;
     let mut conn = pool.get()?;
     let applied = db::run_migrations(&mut conn)?;
-    if applied > 0 {
-        tracing::info!(applied, "database migrations applied");
+    if !applied.is_empty() {
+        tracing::info!(applied = applied.len(), "database migrations applied");
+    }
+    // This migration adds stored unique senders, which depend on org.timezone: recount them
+    // (an installation that already has postcards would otherwise show zeros).
+    if applied.iter().any(|v| v == UNIQUE_SENDERS_MIGRATION) && postcards::any(&mut conn)? {
+        let cfg = crate::services::scoreboard::BoardConfig::from_settings(settings);
+        let counted = crate::services::recount::rebuild(&mut conn, &cfg, &|_, _| {})?;
+        tracing::info!(postcards = counted, "leaderboard totals rebuilt with unique senders");
     }
     Ok(pool)
 }

@@ -6,7 +6,7 @@ use actix_web::{HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::auth::Caller;
+use super::auth::{Caller, VerifiedToken};
 use super::json::Json;
 use super::pagination::{decode_time_cursor, encode_time_cursor, page, parse_limit, Page};
 use super::problem::{ReadProblems, WriteProblems};
@@ -19,7 +19,7 @@ use crate::services::postcard_views::{self, Looker, PostcardView};
 use crate::services::postcards::{self, IdempotencyTicket, Rules, SendInput};
 use crate::store::employees::now;
 use crate::store::postcards::FeedFilter;
-use crate::store::{db, idempotency as idempotency_store};
+use crate::store::{db, employees, idempotency as idempotency_store};
 
 #[derive(Debug, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -87,11 +87,12 @@ fn replay(r: StoredResponse) -> HttpResponse {
     params(("Idempotency-Key" = Option<String>, Header, description = "1-255 visible ASCII characters; kept 24 hours, per caller")),
     request_body = SendPostcard,
     responses((status = 201, body = PostcardView, headers(("Location" = String))), WriteProblems))]
-pub async fn send(state: State, caller: Caller, req: HttpRequest, body: Json<SendPostcard>) -> AppResult<HttpResponse> {
-    let me = caller.employee()?.clone();
-    if !me.active {
-        return Err(AppError::forbidden("a deactivated employee cannot send postcards"));
-    }
+pub async fn send(
+    state: State,
+    token: VerifiedToken,
+    req: HttpRequest,
+    body: Json<SendPostcard>,
+) -> AppResult<HttpResponse> {
     let key = idempotency_key(&req)?;
     let body = body.into_inner();
     let hash = body.fingerprint()?;
@@ -104,6 +105,12 @@ pub async fn send(state: State, caller: Caller, req: HttpRequest, body: Json<Sen
     };
     let rules = Rules::from_settings(&state.settings);
     let outcome = db::run(&state.pool, move |conn| {
+        // The caller's directory entry on the connection the send uses (one pool trip).
+        let caller = token.resolve(employees::find_by_email(conn, token.email.as_str())?)?;
+        let me = caller.employee()?;
+        if !me.active {
+            return Err(AppError::forbidden("a deactivated employee cannot send postcards"));
+        }
         let at = now();
         if let Some(key) = &key {
             if let Claim::Replay(r) = idempotency::claim(conn, &me.id, key, &hash, at)? {
@@ -111,7 +118,7 @@ pub async fn send(state: State, caller: Caller, req: HttpRequest, body: Json<Sen
             }
         }
         let ticket = key.as_deref().map(|k| IdempotencyTicket { caller: &me.id, key: k });
-        match postcards::send(conn, &me, input, &rules, at, ticket) {
+        match postcards::send(conn, me, input, &rules, at, ticket) {
             Ok(view) => Ok(Ok(view)),
             Err(e) => {
                 // The key stays usable for a corrected request.

@@ -31,6 +31,8 @@ pub fn endorse(
         is_admin,
     };
     write_tx(conn, |conn| {
+        // Not while the postcard is being hidden or restored (see `postcards::lock`).
+        postcards::lock(conn, postcard_id)?;
         let (row, view) = postcard_views::visible(conn, postcard_id, looker)?;
         if row.hidden {
             return Err(refused("postcard_hidden", "a hidden postcard cannot be endorsed"));
@@ -64,6 +66,8 @@ pub fn withdraw(
         is_admin,
     };
     write_tx(conn, |conn| {
+        // Not while the postcard is being hidden or restored (see `postcards::lock`).
+        postcards::lock(conn, postcard_id)?;
         let (row, _) = postcard_views::visible(conn, postcard_id, looker)?;
         if endorsements::remove(conn, postcard_id, employee_id)? {
             scoreboard::on_endorsement(conn, &row, board, -1)?;

@@ -99,16 +99,23 @@ fn entry(rank: i64, r: EntryRow, unique_senders: i64) -> EntryView {
     }
 }
 
-/// How many different people sent each of these employees a postcard in the period.
-fn unique_senders(
-    conn: &mut DbConnection,
-    span: Option<Span>,
-    behaviour: &str,
-    ids: &[String],
-) -> AppResult<HashMap<String, i64>> {
+/// How many different people sent each of these employees a postcard in the period: stored
+/// in the bucket when the period is one, counted from the postcards for the people shown
+/// when it adds up several (custom periods).
+fn unique_senders(conn: &mut DbConnection, req: &BoardRequest, rows: &[EntryRow]) -> AppResult<HashMap<String, i64>> {
+    let stored = || {
+        rows.iter()
+            .map(|r| (r.employee_id.clone(), i64::from(r.unique_senders)))
+            .collect()
+    };
+    let span = match req.span {
+        Some(span) if req.period.keys.len() > 1 => span,
+        _ => return Ok(stored()),
+    };
+    let ids: Vec<String> = rows.iter().map(|r| r.employee_id.clone()).collect();
     let mut senders = HashMap::new();
     for chunk in ids.chunks(500) {
-        senders.extend(board_read::senders_between(conn, span, behaviour, chunk)?);
+        senders.extend(board_read::senders_between(conn, span, req.behaviour, chunk)?);
     }
     Ok(senders)
 }
@@ -173,8 +180,7 @@ pub fn board(conn: &mut DbConnection, req: &BoardRequest) -> AppResult<Leaderboa
             Some(r) => 1 + board_read::count_above(conn, &f, req.metric, r.value(req.metric))?,
             None => 1,
         };
-        let ids: Vec<String> = rows.iter().map(|r| r.employee_id.clone()).collect();
-        let senders = unique_senders(conn, req.span, req.behaviour, &ids)?;
+        let senders = unique_senders(conn, req, &rows)?;
         ranked(rows, req.metric, req.offset, first_rank, &senders)
     } else {
         let mut rows = summed(conn, &f)?;
@@ -194,8 +200,7 @@ pub fn board(conn: &mut DbConnection, req: &BoardRequest) -> AppResult<Leaderboa
             .skip(req.offset as usize)
             .take(req.limit as usize)
             .collect();
-        let ids: Vec<String> = page.iter().map(|r| r.employee_id.clone()).collect();
-        let senders = unique_senders(conn, req.span, req.behaviour, &ids)?;
+        let senders = unique_senders(conn, req, &page)?;
         ranked(page, req.metric, req.offset, first_rank, &senders)
     };
     Ok(LeaderboardView {
@@ -239,7 +244,7 @@ pub fn standing(conn: &mut DbConnection, req: &BoardRequest, employee_id: &str, 
         let rows = summed(conn, &req.filter())?;
         Some(1 + rows.iter().filter(|r| r.value(req.metric) > value).count() as i64)
     };
-    let unique = unique_senders(conn, req.span, req.behaviour, &[employee_id.to_string()])?;
+    let unique = unique_senders(conn, req, mine.as_slice())?;
     let e = mine.map(|r| entry(0, r, unique.get(employee_id).copied().unwrap_or(0)));
     Ok(MyStanding {
         period: req.period_view(),

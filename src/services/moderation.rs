@@ -52,7 +52,11 @@ fn set_hidden(
     board: &BoardConfig,
 ) -> AppResult<PostcardView> {
     write_tx(conn, |conn| {
+        // The postcard, then its sender (as sends do): the state read next is the latest, and
+        // no send, hide or restore of the same sender changes the pair counts meanwhile.
+        postcards::lock(conn, postcard_id)?;
         let row = postcards::find(conn, postcard_id)?.ok_or_else(|| postcard_views::not_found(postcard_id))?;
+        postcards::lock_sender(conn, &row.sender_id)?;
         if row.hidden != hidden {
             postcards::set_hidden(conn, postcard_id, hidden)?;
             scoreboard::on_postcard(conn, &row, board, if hidden { -1 } else { 1 })?;

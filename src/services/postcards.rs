@@ -19,7 +19,7 @@ use crate::settings::Settings;
 use crate::store::board::{self, Standing};
 use crate::store::db::write_tx;
 use crate::store::employees::{self, EmployeeRow};
-use crate::store::postcards::{self, FeedFilter, PostcardRow, RecipientRow, Viewer};
+use crate::store::postcards::{self, FeedFilter, PairRow, PostcardRow, RecipientRow, Viewer};
 use crate::store::{behaviours, idempotency, DbConnection};
 
 /// The `[rules]` and `[org]` settings that sending depends on.
@@ -194,11 +194,13 @@ fn check_directory(conn: &mut DbConnection, input: &SendInput) -> AppResult<Name
     })
 }
 
-/// The weekly allowance and the same-pair cap; call with the sender locked.
+/// The weekly allowance and the same-pair cap; call with the sender locked. `earlier` is
+/// every postcard the sender sent these recipients (hidden ones count: they were sent).
 fn check_limits(
     conn: &mut DbConnection,
     sender_id: &str,
     recipients: &[String],
+    earlier: &[PairRow],
     rules: &Rules,
     now: NaiveDateTime,
 ) -> AppResult<()> {
@@ -215,7 +217,10 @@ fn check_limits(
         });
     }
     for (i, id) in recipients.iter().enumerate() {
-        let to_them = postcards::count_sent_to(conn, sender_id, id, week)?;
+        let to_them = earlier
+            .iter()
+            .filter(|(r, _, at, _)| r == id && week.start <= *at && *at < week.end)
+            .count() as i64;
         if to_them >= rules.same_pair_per_week {
             return Err(rule(
                 "pair_limit_exceeded",
@@ -245,8 +250,9 @@ pub fn send(
     write_tx(conn, |conn| {
         let sender_standing = postcards::lock_sender(conn, &sender.id)?;
         let named = check_directory(conn, &input)?;
-        check_limits(conn, &sender.id, &input.recipients, rules, now)?;
         let id = id_at(now);
+        let earlier = postcards::pair_history(conn, &sender.id, &input.recipients, &id)?;
+        check_limits(conn, &sender.id, &input.recipients, &earlier, rules, now)?;
         let row = PostcardRow {
             id: id.clone(),
             sender_id: sender.id.clone(),
@@ -285,7 +291,7 @@ pub fn send(
             })
             .collect();
         standings.insert(sender.id.clone(), sender_standing);
-        scoreboard::on_new_postcard(conn, &row, &input.recipients, &standings, &rules.board)?;
+        scoreboard::on_new_postcard(conn, &row, &input.recipients, &earlier, &standings, &rules.board)?;
         // Everything the answer shows is at hand: no need to read the postcard back.
         let people: Vec<&EmployeeRow> = input
             .recipients

@@ -4,7 +4,7 @@
 //! stored ones (after changing `org.timezone`, `org.week_starts` or `scoring`, and after a
 //! bulk seed).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use chrono::NaiveDate;
 use diesel::prelude::*;
@@ -25,6 +25,7 @@ pub struct Totals {
     pub given: i32,
     pub endorsements: i32,
     pub score: i64,
+    pub unique_senders: i32,
 }
 
 /// `(period bucket, behaviour or "", employee id)`.
@@ -123,6 +124,8 @@ struct KindTotals {
 fn totals_of_kind(s: &Snapshot, kind: &str, cfg: &BoardConfig) -> KindTotals {
     let (mut periods, mut periods_ix) = (Vec::new(), HashMap::new());
     let mut totals: HashMap<Key, Totals> = HashMap::new();
+    // (bucket, behaviour, recipient, sender) already counted as a unique sender.
+    let mut pairs: HashSet<(u32, u32, u32, u32)> = HashSet::new();
     let w = cfg.weights;
     for c in &s.cards {
         let p = intern(&mut periods, &mut periods_ix, key_of(kind, c.date, cfg));
@@ -132,6 +135,9 @@ fn totals_of_kind(s: &Snapshot, kind: &str, cfg: &BoardConfig) -> KindTotals {
                 t.received += 1;
                 t.endorsements += c.endorsements;
                 t.score += w.postcard + w.endorsement * i64::from(c.endorsements);
+                if pairs.insert((p, b, r, c.sender)) {
+                    t.unique_senders += 1;
+                }
             }
             totals.entry((p, b, c.sender)).or_default().given += 1;
         }
@@ -148,6 +154,7 @@ fn stored_of_kind(conn: &mut DbConnection, kind: &str) -> AppResult<Vec<(BucketK
                 board_totals::given,
                 board_totals::endorsements,
                 board_totals::score,
+                board_totals::unique_senders,
             ),
         ))
         .into_boxed();
@@ -319,6 +326,7 @@ pub fn rebuild(conn: &mut DbConnection, cfg: &BoardConfig, progress: &dyn Fn(u64
                         board_totals::department.eq(&standing.get(person(e)).unwrap_or(&unknown).0),
                         board_totals::active.eq(standing.get(person(e)).unwrap_or(&unknown).1),
                         board_totals::listed.eq(standing.get(person(e)).unwrap_or(&unknown).2),
+                        board_totals::unique_senders.eq(v.unique_senders),
                     )
                 })
                 .collect();

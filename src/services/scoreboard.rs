@@ -10,8 +10,8 @@ use crate::domain::buckets::keys_for;
 use crate::domain::period::local_date;
 use crate::error::AppResult;
 use crate::settings::Settings;
-use crate::store::board::{self, Contribution, Standing, Weights};
-use crate::store::postcards::{self, PostcardRow};
+use crate::store::board::{self, Contribution, LonePairs, Standing, Weights};
+use crate::store::postcards::{self, PairRow, PostcardRow};
 use crate::store::DbConnection;
 
 /// Where postcards fall (timezone, week start) and what they are worth.
@@ -47,34 +47,79 @@ fn recipients_of(conn: &mut DbConnection, postcard_id: &str) -> AppResult<Vec<St
 }
 
 /// What a postcard, as stored now, is worth on the boards of its buckets.
-fn contribution<'a>(row: &'a PostcardRow, keys: &'a [String], recipients: &'a [String]) -> Contribution<'a> {
+fn contribution<'a>(
+    row: &'a PostcardRow,
+    keys: &'a [String],
+    recipients: &'a [String],
+    lone_pairs: &'a LonePairs<'a>,
+) -> Contribution<'a> {
     Contribution {
         keys,
         behaviour: &row.behaviour,
         sender_id: &row.sender_id,
         recipients,
         endorsements: row.endorsement_count,
+        lone_pairs,
     }
 }
 
-/// Adds (`sign = 1`, sent or restored) or removes (`-1`, hidden) a postcard from the boards.
+/// The buckets of a postcard (keys `keys`, behaviour `behaviour`) where its sender has no
+/// other visible postcard to a recipient, given every other postcard of those pairs: there
+/// the sender is one unique sender more when it is sent or restored, one less when hidden.
+pub fn lone_pairs<'a>(
+    cfg: &BoardConfig,
+    keys: &'a [String],
+    behaviour: &'a str,
+    recipients: &'a [String],
+    others: &[PairRow],
+) -> LonePairs<'a> {
+    // The other visible postcards' buckets, kind by kind in the order of `keys`.
+    let others: Vec<(&str, &str, [String; 6])> = others
+        .iter()
+        .filter(|(_, _, _, hidden)| !hidden)
+        .map(|(r, b, at, _)| (r.as_str(), b.as_str(), cfg.keys(*at)))
+        .collect();
+    let mut lone = LonePairs::new();
+    for r in recipients {
+        let theirs: Vec<&(&str, &str, [String; 6])> = others.iter().filter(|o| o.0 == r.as_str()).collect();
+        for (kind, key) in keys.iter().enumerate() {
+            let mut in_bucket = theirs.iter().filter(|o| o.2.get(kind) == Some(key)).peekable();
+            if in_bucket.peek().is_none() {
+                lone.insert((key.as_str(), "", r.as_str()));
+            }
+            if !in_bucket.any(|o| o.1 == behaviour) {
+                lone.insert((key.as_str(), behaviour, r.as_str()));
+            }
+        }
+    }
+    lone
+}
+
+/// Adds (`sign = 1`, restored) or removes (`-1`, hidden) a postcard from the boards. Call
+/// with the sender locked (`postcards::lock_sender`): the pair's other postcards must not
+/// change until the transaction ends.
 pub fn on_postcard(conn: &mut DbConnection, row: &PostcardRow, cfg: &BoardConfig, sign: i32) -> AppResult<()> {
     let keys = cfg.keys(row.created_at);
     let recipients = recipients_of(conn, &row.id)?;
-    let c = contribution(row, &keys, &recipients);
+    let others = postcards::pair_history(conn, &row.sender_id, &recipients, &row.id)?;
+    let lone = lone_pairs(cfg, &keys, &row.behaviour, &recipients, &others);
+    let c = contribution(row, &keys, &recipients, &lone);
     Ok(board::apply_postcard(conn, &c, sign, cfg.weights)?)
 }
 
-/// A postcard just sent, whose recipients the caller already knows.
+/// A postcard just sent, whose recipients the caller already knows, with every earlier
+/// postcard of its pairs (`postcards::pair_history`).
 pub fn on_new_postcard(
     conn: &mut DbConnection,
     row: &PostcardRow,
     recipients: &[String],
+    earlier: &[PairRow],
     standings: &HashMap<String, Standing>,
     cfg: &BoardConfig,
 ) -> AppResult<()> {
     let keys = cfg.keys(row.created_at);
-    let c = contribution(row, &keys, recipients);
+    let lone = lone_pairs(cfg, &keys, &row.behaviour, recipients, earlier);
+    let c = contribution(row, &keys, recipients, &lone);
     Ok(board::apply_postcard_with(conn, &c, 1, cfg.weights, standings)?)
 }
 
@@ -85,6 +130,7 @@ pub fn on_endorsement(conn: &mut DbConnection, row: &PostcardRow, cfg: &BoardCon
     }
     let keys = cfg.keys(row.created_at);
     let recipients = recipients_of(conn, &row.id)?;
-    let c = contribution(row, &keys, &recipients);
+    let none = LonePairs::new();
+    let c = contribution(row, &keys, &recipients, &none);
     Ok(board::apply_endorsement(conn, &c, sign, cfg.weights)?)
 }

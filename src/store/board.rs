@@ -2,7 +2,7 @@
 //! endorsement or moderation that moves them: one statement per change, whatever the size
 //! of the history.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use diesel::prelude::*;
 use diesel::upsert::excluded;
@@ -27,7 +27,13 @@ pub struct Contribution<'a> {
     pub recipients: &'a [String],
     /// Endorsements the postcard holds now.
     pub endorsements: i32,
+    /// The `(bucket, behaviour or "", recipient)` where the sender has no other visible
+    /// postcard to the recipient: there the postcard moves the recipient's unique senders.
+    pub lone_pairs: &'a LonePairs<'a>,
 }
+
+/// See [`Contribution::lone_pairs`].
+pub type LonePairs<'a> = HashSet<(&'a str, &'a str, &'a str)>;
 
 impl Contribution<'_> {
     fn scopes(&self) -> Vec<(&str, &str)> {
@@ -72,6 +78,7 @@ type TotalsRow<'a> = (
     diesel::dsl::Eq<board_totals::department, &'a str>,
     diesel::dsl::Eq<board_totals::active, bool>,
     diesel::dsl::Eq<board_totals::listed, bool>,
+    diesel::dsl::Eq<board_totals::unique_senders, i32>,
 );
 
 /// How much a change moves one person's totals.
@@ -81,6 +88,7 @@ struct Delta {
     given: i32,
     endorsements: i32,
     score: i64,
+    unique_senders: i32,
 }
 
 fn totals_row<'a>(
@@ -101,6 +109,7 @@ fn totals_row<'a>(
         board_totals::department.eq(standing.0.as_str()),
         board_totals::active.eq(standing.1),
         board_totals::listed.eq(standing.2),
+        board_totals::unique_senders.eq(d.unique_senders),
     )
 }
 
@@ -122,6 +131,7 @@ fn add_totals(conn: &mut DbConnection, rows: &[TotalsRow]) -> QueryResult<Vec<Ch
             department.eq(excluded(department)),
             active.eq(excluded(active)),
             listed.eq(excluded(listed)),
+            unique_senders.eq(unique_senders + excluded(unique_senders)),
         ))
         .returning((period, behaviour, employee_id, received, given, department, active));
     crate::per_backend!(conn, c => upsert.get_results(c))
@@ -204,10 +214,12 @@ pub fn apply_postcard_with(
     let mut changes: Vec<(&str, &str, &str, Delta)> = Vec::with_capacity(scopes.len() * (c.recipients.len() + 1));
     for (period, behaviour) in &scopes {
         for r in c.recipients {
+            let lone = c.lone_pairs.contains(&(*period, *behaviour, r.as_str()));
             let received = Delta {
                 received: sign,
                 endorsements: sign * c.endorsements,
                 score: per_recipient_score,
+                unique_senders: if lone { sign } else { 0 },
                 ..Delta::default()
             };
             changes.push((period, behaviour, r, received));

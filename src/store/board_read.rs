@@ -37,6 +37,9 @@ pub struct EntryRow {
     pub given: i32,
     pub endorsements: i32,
     pub score: i64,
+    /// Different people who sent them a visible postcard in the bucket (not additive: only
+    /// meaningful for a single bucket).
+    pub unique_senders: i32,
 }
 
 impl EntryRow {
@@ -58,6 +61,7 @@ type Selection = (
     board_totals::given,
     board_totals::endorsements,
     board_totals::score,
+    board_totals::unique_senders,
 );
 
 const SELECTION: Selection = (
@@ -69,6 +73,7 @@ const SELECTION: Selection = (
     board_totals::given,
     board_totals::endorsements,
     board_totals::score,
+    board_totals::unique_senders,
 );
 
 /// The rows of the filter's buckets, on `board_totals` alone or joined to `employees` (for
@@ -141,13 +146,13 @@ pub fn rows(conn: &mut DbConnection, f: &BoardFilter, employee: Option<&str>) ->
     q.load(conn)
 }
 
-/// How many different people sent each of these people a visible postcard in `span` (all time
-/// without one): unique senders are not additive, so they are counted for the people shown,
-/// by the database from the recipient index alone (it carries time, sender, behaviour and the
-/// hidden flag), never from the whole history.
+/// How many different people sent each of these people a visible postcard in `span`, for
+/// periods of several buckets (custom ones; a single bucket stores its unique senders): they
+/// are not additive, so they are counted for the people shown, by the database from the
+/// recipient index alone (it carries time, sender, behaviour and the hidden flag).
 pub fn senders_between(
     conn: &mut DbConnection,
-    span: Option<Span>,
+    span: Span,
     behaviour: &str,
     recipients: &[String],
 ) -> QueryResult<Vec<(String, i64)>> {
@@ -161,11 +166,9 @@ pub fn senders_between(
             count(postcard_recipients::sender_id).aggregate_distinct(),
         ))
         .into_boxed();
-    if let Some(span) = span {
-        q = q
-            .filter(postcard_recipients::created_at.ge(span.start))
-            .filter(postcard_recipients::created_at.lt(span.end));
-    }
+    q = q
+        .filter(postcard_recipients::created_at.ge(span.start))
+        .filter(postcard_recipients::created_at.lt(span.end));
     if !behaviour.is_empty() {
         q = q.filter(postcard_recipients::behaviour.eq(behaviour.to_string()));
     }

@@ -121,11 +121,15 @@ pub fn prepare_for_bulk_writes(conn: &mut DbConnection) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Applies pending migrations of the connection's backend; returns how many ran.
-pub fn run_migrations(conn: &mut DbConnection) -> anyhow::Result<usize> {
+/// Applies pending migrations of the connection's backend; returns the versions that ran.
+pub fn run_migrations(conn: &mut DbConnection) -> anyhow::Result<Vec<String>> {
     let applied = match conn {
-        DbConnection::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS).map(|v| v.len()),
-        DbConnection::Postgres(c) => c.run_pending_migrations(POSTGRES_MIGRATIONS).map(|v| v.len()),
+        DbConnection::Sqlite(c) => c
+            .run_pending_migrations(SQLITE_MIGRATIONS)
+            .map(|v| v.iter().map(|m| m.to_string()).collect()),
+        DbConnection::Postgres(c) => c
+            .run_pending_migrations(POSTGRES_MIGRATIONS)
+            .map(|v| v.iter().map(|m| m.to_string()).collect()),
     };
     applied.map_err(|e| anyhow::anyhow!("migrations failed: {e}"))
 }

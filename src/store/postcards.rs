@@ -60,6 +60,21 @@ pub fn lock_sender(conn: &mut DbConnection, sender_id: &str) -> QueryResult<supe
     Ok(super::board::standing(department, active, shown))
 }
 
+/// Holds a postcard for the rest of the transaction on Postgres (SQLite's write transactions
+/// already run one at a time): hiding, restoring and endorsing read its state and move the
+/// boards by it, so two of them on one postcard must not interleave.
+pub fn lock(conn: &mut DbConnection, id: &str) -> QueryResult<()> {
+    if let DbConnection::Postgres(c) = conn {
+        postcards::table
+            .find(id)
+            .select(postcards::id)
+            .for_update()
+            .first::<String>(c)
+            .optional()?;
+    }
+    Ok(())
+}
+
 /// Postcards the sender sent within `span` (hidden ones included: they were sent).
 pub fn count_sent(conn: &mut DbConnection, sender_id: &str, span: Span) -> QueryResult<i64> {
     postcards::table
@@ -70,16 +85,30 @@ pub fn count_sent(conn: &mut DbConnection, sender_id: &str, span: Span) -> Query
         .get_result(conn)
 }
 
-/// Postcards the sender sent to this recipient within `span`: read from the recipient index
-/// alone (what the recipient received that week is short; what a sender sent may not be).
-pub fn count_sent_to(conn: &mut DbConnection, sender_id: &str, recipient_id: &str, span: Span) -> QueryResult<i64> {
+/// One postcard a sender sent one recipient: `(recipient, behaviour, created_at, hidden)`.
+pub type PairRow = (String, String, NaiveDateTime, bool);
+
+/// Every postcard this sender sent these recipients, hidden ones included, except `except`:
+/// read from the pair index alone, so it is as long as what one person sent another, never
+/// the recipients' whole history. It answers the same-pair cap and whether the sender is
+/// already among a recipient's unique senders in a bucket.
+pub fn pair_history(
+    conn: &mut DbConnection,
+    sender_id: &str,
+    recipients: &[String],
+    except: &str,
+) -> QueryResult<Vec<PairRow>> {
     postcard_recipients::table
-        .filter(postcard_recipients::recipient_id.eq(recipient_id))
-        .filter(postcard_recipients::created_at.ge(span.start))
-        .filter(postcard_recipients::created_at.lt(span.end))
+        .filter(postcard_recipients::recipient_id.eq_any(recipients))
         .filter(postcard_recipients::sender_id.eq(sender_id))
-        .count()
-        .get_result(conn)
+        .filter(postcard_recipients::postcard_id.ne(except))
+        .select((
+            postcard_recipients::recipient_id,
+            postcard_recipients::behaviour,
+            postcard_recipients::created_at,
+            postcard_recipients::hidden,
+        ))
+        .load(conn)
 }
 
 pub fn insert(conn: &mut DbConnection, row: &PostcardRow, recipients: &[RecipientRow]) -> QueryResult<()> {

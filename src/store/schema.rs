@@ -36,6 +36,7 @@ diesel::table! {
         department -> Text,
         active -> Bool,
         listed -> Bool,
+        unique_senders -> Integer,
     }
 }
 

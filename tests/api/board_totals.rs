@@ -105,8 +105,15 @@ async fn totals_equal_a_recount_after_a_random_workload(app: TestApp) {
         .await;
     assert_eq!(ops.body["entries"][0]["employee"]["name"], "Bob Ray", "{}", ops.text);
     assert!(withdrawn > 5, "and withdrew endorsements: {withdrawn}");
+    let (diffs, buckets) = recount(&app).await;
+    assert!(buckets > 50, "totals were written: {buckets}");
+    assert!(diffs.is_clean(), "stored totals differ from a recount: {diffs:#?}");
+}
+
+/// `champion leaderboard verify`'s report, and how many board rows are stored.
+async fn recount(app: &TestApp) -> (champion::services::recount::Report, i64) {
     let (url, settings) = (app.db.url.clone(), app.settings.clone());
-    let (diffs, buckets) = tokio::task::spawn_blocking(move || {
+    tokio::task::spawn_blocking(move || {
         let pool = champion::store::db::connect(&url, 1).unwrap();
         let mut conn = pool.get().unwrap();
         let cfg = champion::services::scoreboard::BoardConfig::from_settings(&settings);
@@ -118,10 +125,93 @@ async fn totals_equal_a_recount_after_a_random_workload(app: TestApp) {
         (champion::services::recount::verify(&mut conn, &cfg).unwrap(), stored)
     })
     .await
-    .unwrap();
-    assert!(buckets > 50, "totals were written: {buckets}");
+    .unwrap()
+}
+
+/// Ann's unique senders on the all-time board.
+async fn unique_senders_of_ann(app: &TestApp, o: &crate::org::Org) -> i64 {
+    let board = app.get("/api/v1/leaderboard?period=all", Some(&o.cat.token)).await;
+    board.body["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["employee"]["id"] == o.ann.id.as_str())
+        .map_or(0, |e| e["unique_senders"].as_i64().unwrap())
+}
+
+/// Unique senders are stored per bucket: a sender counts once however many postcards they
+/// sent, and stops counting only when their last visible one is hidden, also when hides,
+/// restores and sends of the same pair race each other.
+async fn unique_senders_survive_racing_hides_and_sends(app: TestApp) {
+    let o = org(&app).await;
+    let admin = app.admin_token();
+    let body = json!({"recipients": [o.ann.id], "behaviour": "small-win", "message": "Thanks"});
+    let mut cards = Vec::new();
+    for _ in 0..3 {
+        let r = app.send_postcard(&o.bob.token, &body).await;
+        assert_eq!(r.status, 201, "{}", r.text);
+        cards.push(r.body["id"].as_str().unwrap().to_string());
+    }
+    let from_cat = app.send_postcard(&o.cat.token, &body).await;
+    assert_eq!(from_cat.status, 201, "{}", from_cat.text);
+    assert_eq!(
+        unique_senders_of_ann(&app, &o).await,
+        2,
+        "Bob counts once for three postcards"
+    );
+    let hide = |card: String| {
+        let (app, admin) = (&app, &admin);
+        async move {
+            app.post(
+                &format!("/api/v1/postcards/{card}/hide"),
+                admin,
+                &json!({"reason": "test"}),
+            )
+            .await
+        }
+    };
+    let (a, b) = tokio::join!(hide(cards[0].clone()), hide(cards[1].clone()));
+    assert_eq!((a.status, b.status), (200, 200), "{} {}", a.text, b.text);
+    assert_eq!(
+        unique_senders_of_ann(&app, &o).await,
+        2,
+        "Bob's third postcard still counts"
+    );
+    // The last of Bob's postcards hidden while he sends another: either order ends with Bob
+    // counted once.
+    let (c, d) = tokio::join!(hide(cards[2].clone()), app.send_postcard(&o.bob.token, &body));
+    assert_eq!((c.status, d.status), (200, 201), "{} {}", c.text, d.text);
+    assert_eq!(unique_senders_of_ann(&app, &o).await, 2);
+    let last = d.body["id"].as_str().unwrap().to_string();
+    let gone = hide(last).await;
+    assert_eq!(gone.status, 200, "{}", gone.text);
+    assert_eq!(
+        unique_senders_of_ann(&app, &o).await,
+        1,
+        "no visible postcard from Bob is left"
+    );
+    let restore = |card: String| {
+        let (app, admin) = (&app, &admin);
+        async move {
+            app.post(
+                &format!("/api/v1/postcards/{card}/restore"),
+                admin,
+                &json!({"reason": "test"}),
+            )
+            .await
+        }
+    };
+    let (e, f) = tokio::join!(restore(cards[0].clone()), restore(cards[1].clone()));
+    assert_eq!((e.status, f.status), (200, 200), "{} {}", e.text, f.text);
+    assert_eq!(
+        unique_senders_of_ann(&app, &o).await,
+        2,
+        "restored postcards count Bob once"
+    );
+    let (diffs, _) = recount(&app).await;
     assert!(diffs.is_clean(), "stored totals differ from a recount: {diffs:#?}");
 }
 
 crate::on_both_backends!(with &[("CHAMPION__RULES__WEEKLY_ALLOWANCE", "100"), ("CHAMPION__RULES__SAME_PAIR_PER_WEEK", "50")];
-    totals_equal_a_recount_after_a_random_workload);
+    totals_equal_a_recount_after_a_random_workload,
+    unique_senders_survive_racing_hides_and_sends);

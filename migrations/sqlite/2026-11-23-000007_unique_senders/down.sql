@@ -1,0 +1,2 @@
+DROP INDEX postcard_recipients_by_pair;
+ALTER TABLE board_totals DROP COLUMN unique_senders;
