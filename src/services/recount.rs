@@ -13,10 +13,10 @@ use super::scoreboard::BoardConfig;
 use crate::domain::buckets::{day_key, month_key, quarter_key, week_key, year_key, ALL_TIME};
 use crate::domain::period::local_date;
 use crate::error::AppResult;
-use crate::store::board;
 use crate::store::db::{snapshot_tx, write_tx};
 use crate::store::schema::{board_totals, employees, postcard_recipients, postcards};
 use crate::store::DbConnection;
+use crate::store::{board, board_read};
 
 /// One employee's totals in one bucket.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Queryable)]
@@ -203,6 +203,17 @@ fn stale_departments(conn: &mut DbConnection) -> AppResult<Vec<String>> {
     }
     for ((p, b, d), want) in expected.into_iter().filter(|(_, v)| *v != (0, 0)) {
         stale.push(format!("{p} {b:?} {d:?}: missing, expected {}/{}", want.0, want.1));
+    }
+    // Active headcounts (kept by triggers on employees); departments at zero are no row.
+    let mut counted: HashMap<String, i64> = board_read::counted_headcounts(conn)?.into_iter().collect();
+    for (d, stored) in board_read::headcounts(conn)? {
+        let want = counted.remove(&d).unwrap_or(0);
+        if want != stored {
+            stale.push(format!("headcount {d:?}: stored {stored}, expected {want}"));
+        }
+    }
+    for (d, want) in counted {
+        stale.push(format!("headcount {d:?}: missing, expected {want}"));
     }
     stale.sort();
     Ok(stale)

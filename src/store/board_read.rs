@@ -5,7 +5,7 @@
 use diesel::dsl::count_star;
 use diesel::prelude::*;
 
-use super::schema::{board_departments, board_totals, employees, postcard_recipients};
+use super::schema::{board_departments, board_totals, department_headcounts, employees, postcard_recipients};
 use super::DbConnection;
 use crate::domain::period::Span;
 
@@ -192,8 +192,21 @@ pub fn department_totals(conn: &mut DbConnection, f: &BoardFilter) -> QueryResul
         .load(conn)
 }
 
-/// Active employees per department (for per-capita figures).
+/// Active employees per department (for per-capita figures), kept by triggers on employees.
 pub fn headcounts(conn: &mut DbConnection) -> QueryResult<Vec<(String, i64)>> {
+    use diesel::dsl::sql;
+    use diesel::sql_types::BigInt;
+    department_headcounts::table
+        .filter(department_headcounts::active.gt(0))
+        .select((
+            department_headcounts::department,
+            sql::<BigInt>("CAST(department_headcounts.active AS BIGINT)"),
+        ))
+        .load(conn)
+}
+
+/// The same counted from the directory (to verify the stored ones).
+pub fn counted_headcounts(conn: &mut DbConnection) -> QueryResult<Vec<(String, i64)>> {
     employees::table
         .filter(employees::active.eq(true))
         .group_by(employees::department)

@@ -53,6 +53,13 @@ diesel::table! {
 }
 
 diesel::table! {
+    department_headcounts (department) {
+        department -> Text,
+        active -> Integer,
+    }
+}
+
+diesel::table! {
     digests (manager_id, week) {
         manager_id -> Text,
         week -> Text,
@@ -182,6 +189,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     behaviours,
     board_departments,
     board_totals,
+    department_headcounts,
     digests,
     employees,
     endorsements,

@@ -213,6 +213,17 @@ async fn scores_ranks_and_metrics(app: TestApp) {
         )
         .await;
     assert_eq!(off.status, 200);
+    let depts = app.get("/api/v1/leaderboard/departments", Some(t)).await;
+    let sales = depts.body["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["department"] == "Sales")
+        .unwrap_or_else(|| panic!("{}", depts.text));
+    assert_eq!(
+        sales["employees"], 1,
+        "Cat no longer counts in Sales' headcount: {sales}"
+    );
     let after = app.get("/api/v1/leaderboard", Some(t)).await;
     assert_eq!(
         names_and_ranks(&after.body),

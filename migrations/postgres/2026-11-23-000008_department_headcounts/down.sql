@@ -1,0 +1,3 @@
+DROP TRIGGER employees_headcount ON employees;
+DROP FUNCTION employees_headcount();
+DROP TABLE department_headcounts;
