@@ -159,17 +159,19 @@ async fn unique_senders_survive_racing_hides_and_sends(app: TestApp) {
         2,
         "Bob counts once for three postcards"
     );
-    let hide = |card: String| {
+    // `hide` or `restore` one postcard, as an admin.
+    let moderate = |card: String, action: &'static str| {
         let (app, admin) = (&app, &admin);
         async move {
             app.post(
-                &format!("/api/v1/postcards/{card}/hide"),
+                &format!("/api/v1/postcards/{card}/{action}"),
                 admin,
                 &json!({"reason": "test"}),
             )
             .await
         }
     };
+    let hide = |card: String| moderate(card, "hide");
     let (a, b) = tokio::join!(hide(cards[0].clone()), hide(cards[1].clone()));
     assert_eq!((a.status, b.status), (200, 200), "{} {}", a.text, b.text);
     assert_eq!(
@@ -190,17 +192,7 @@ async fn unique_senders_survive_racing_hides_and_sends(app: TestApp) {
         1,
         "no visible postcard from Bob is left"
     );
-    let restore = |card: String| {
-        let (app, admin) = (&app, &admin);
-        async move {
-            app.post(
-                &format!("/api/v1/postcards/{card}/restore"),
-                admin,
-                &json!({"reason": "test"}),
-            )
-            .await
-        }
-    };
+    let restore = |card: String| moderate(card, "restore");
     let (e, f) = tokio::join!(restore(cards[0].clone()), restore(cards[1].clone()));
     assert_eq!((e.status, f.status), (200, 200), "{} {}", e.text, f.text);
     assert_eq!(

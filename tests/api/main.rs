@@ -25,4 +25,5 @@ mod postcards;
 mod schema;
 mod sign_in;
 mod stats;
+mod upgrade;
 mod widgets;
