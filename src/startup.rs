@@ -41,9 +41,11 @@ pub fn prepare_database(settings: &Settings) -> anyhow::Result<store::Pool> {
     }
     // This migration adds stored unique senders, which depend on org.timezone: recount them
     // (an installation that already has postcards would otherwise show zeros).
+    // Before serving, so nobody reads the boards meanwhile.
     if applied.iter().any(|v| v == UNIQUE_SENDERS_MIGRATION) && postcards::any(&mut conn)? {
+        use crate::services::recount::Readers;
         let cfg = crate::services::scoreboard::BoardConfig::from_settings(settings);
-        let counted = crate::services::recount::rebuild(&mut conn, &cfg, &|_, _| {})?;
+        let counted = crate::services::recount::rebuild(&mut conn, &cfg, Readers::None, &|_, _| {})?;
         tracing::info!(postcards = counted, "leaderboard totals rebuilt with unique senders");
     }
     Ok(pool)

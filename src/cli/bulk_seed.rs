@@ -24,6 +24,17 @@ use crate::store::schema::{employees, endorsements, postcard_recipients, postcar
 use crate::store::DbConnection;
 
 const BATCH: usize = 1000;
+
+/// Inserts one batch of rows: `COPY` on Postgres (no statement of thousands of parameters to
+/// parse and plan), a multi-row `INSERT` on SQLite.
+macro_rules! bulk_insert {
+    ($table:expr) => {
+        |conn: &mut DbConnection, chunk| match conn {
+            DbConnection::Postgres(c) => diesel::copy_from($table).from_insertable(chunk).execute(c),
+            DbConnection::Sqlite(c) => diesel::insert_into($table).values(chunk).execute(c),
+        }
+    };
+}
 const TEAM: usize = 8;
 const BEHAVIOURS: [&str; 6] = [
     "customer-obsessed",
@@ -194,6 +205,7 @@ pub fn run(settings: &Settings, n_people: usize, n_postcards: usize, weeks: i64)
     crate::store::db::prepare_for_bulk_writes(&mut conn)?;
 
     write_tx(&mut conn, |conn| {
+        // Not COPY: employees are few, and their Insertable leaves NULLs to column defaults.
         insert_all(conn, &staff, "employees", |c, chunk| {
             let q = diesel::insert_into(employees::table).values(chunk);
             crate::per_backend!(c, c => q.execute(c))
@@ -212,10 +224,7 @@ pub fn run(settings: &Settings, n_people: usize, n_postcards: usize, weeks: i64)
                 )
             })
             .collect();
-        insert_all(conn, &rows, "postcards", |c, chunk| {
-            let q = diesel::insert_into(postcards::table).values(chunk);
-            crate::per_backend!(c, c => q.execute(c))
-        })?;
+        insert_all(conn, &rows, "postcards", bulk_insert!(postcards::table))?;
         let rows: Vec<_> = recipients
             .iter()
             .map(|(p, r, i, sender, behaviour, at)| {
@@ -229,10 +238,7 @@ pub fn run(settings: &Settings, n_people: usize, n_postcards: usize, weeks: i64)
                 )
             })
             .collect();
-        insert_all(conn, &rows, "recipients", |c, chunk| {
-            let q = diesel::insert_into(postcard_recipients::table).values(chunk);
-            crate::per_backend!(c, c => q.execute(c))
-        })?;
+        insert_all(conn, &rows, "recipients", bulk_insert!(postcard_recipients::table))?;
         let rows: Vec<_> = fans
             .iter()
             .map(|(p, e, at)| {
@@ -243,18 +249,17 @@ pub fn run(settings: &Settings, n_people: usize, n_postcards: usize, weeks: i64)
                 )
             })
             .collect();
-        insert_all(conn, &rows, "endorsements", |c, chunk| {
-            let q = diesel::insert_into(endorsements::table).values(chunk);
-            crate::per_backend!(c, c => q.execute(c))
-        })?;
+        insert_all(conn, &rows, "endorsements", bulk_insert!(endorsements::table))?;
         Ok(())
     })
     .map_err(|e| anyhow::anyhow!("{e}"))
     .context("writing the seed")?;
 
     let totals = bar(6, "kinds of leaderboard bucket rebuilt");
-    recount::rebuild(&mut conn, &rules.board, &|done, _| totals.set_position(done))
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    recount::rebuild(&mut conn, &rules.board, recount::Readers::None, &|done, _| {
+        totals.set_position(done)
+    })
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
     totals.finish_and_clear();
     // Fresh statistics, so the query planners know the tables' new shape (and, on Postgres,
     // a visibility map, so index-only scans need not visit the table).

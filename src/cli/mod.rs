@@ -286,7 +286,7 @@ fn leaderboard(settings: Settings, command: LeaderboardCommand) -> anyhow::Resul
             Ok(())
         }
         LeaderboardCommand::Rebuild => {
-            let n = recount::rebuild(&mut conn, &cfg, &|_, _| {}).map_err(failed)?;
+            let n = recount::rebuild(&mut conn, &cfg, recount::Readers::Live, &|_, _| {}).map_err(failed)?;
             println!("leaderboard totals rebuilt from {n} visible postcards");
             Ok(())
         }

@@ -301,14 +301,33 @@ fn verify_in(conn: &mut DbConnection, cfg: &BoardConfig) -> AppResult<Vec<Differ
 
 const BATCH: usize = 1000;
 
+/// Whether boards are read while a rebuild runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Readers {
+    /// A live service: readers keep the old totals until the rebuild commits.
+    Live,
+    /// Nobody (a bulk seed, an upgrade before serving): the secondary indexes are dropped
+    /// for the load and built again after, which blocks readers until the commit.
+    None,
+}
+
 /// Replaces every stored total with a recount, in one transaction; returns how many
 /// visible postcards were counted. `progress(done, total)` is told as buckets are written.
-pub fn rebuild(conn: &mut DbConnection, cfg: &BoardConfig, progress: &dyn Fn(u64, u64)) -> AppResult<usize> {
+pub fn rebuild(
+    conn: &mut DbConnection,
+    cfg: &BoardConfig,
+    readers: Readers,
+    progress: &dyn Fn(u64, u64),
+) -> AppResult<usize> {
     write_tx(conn, |conn| {
         let s = snapshot(conn, cfg)?;
         let standing = standings(conn)?;
         let unknown: board::Standing = (String::new(), false, false);
         board::clear(conn)?;
+        let dropped = match readers {
+            Readers::None => board::drop_secondary_indexes(conn)?,
+            Readers::Live => Vec::new(),
+        };
         for (k, kind) in KINDS.iter().enumerate() {
             let t = totals_of_kind(&s, kind, cfg);
             let period = |p: u32| t.periods[p as usize].as_str();
@@ -341,12 +360,23 @@ pub fn rebuild(conn: &mut DbConnection, cfg: &BoardConfig, progress: &dyn Fn(u64
                     )
                 })
                 .collect();
-            for chunk in rows.chunks(BATCH) {
-                let insert = diesel::insert_into(board_totals::table).values(chunk);
-                crate::per_backend!(conn, c => insert.execute(c))?;
+            match &mut *conn {
+                // COPY: a million rows of multi-row INSERTs spent most of a bulk seed in
+                // parsing and planning statements of thousands of parameters.
+                DbConnection::Postgres(c) => {
+                    diesel::copy_from(board_totals::table)
+                        .from_insertable(&rows)
+                        .execute(c)?;
+                }
+                DbConnection::Sqlite(c) => {
+                    for chunk in rows.chunks(BATCH) {
+                        diesel::insert_into(board_totals::table).values(chunk).execute(c)?;
+                    }
+                }
             }
             progress(k as u64 + 1, KINDS.len() as u64);
         }
+        board::create_indexes(conn, &dropped)?;
         let departments = board::departments_from_totals(conn)?;
         board::insert_departments(conn, &departments)?;
         Ok(s.cards.len())

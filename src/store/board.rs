@@ -332,6 +332,49 @@ pub fn sync_person(conn: &mut DbConnection, employee_id: &str) -> QueryResult<()
     .map(|_| ())
 }
 
+#[derive(QueryableByName)]
+struct IndexDef {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    indexname: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    indexdef: String,
+}
+
+/// Drops the secondary indexes of the totals and answers the statements that build them
+/// again (their definitions as the database holds them, so nothing is repeated from the
+/// migrations): loading millions of rows and then building each index once is far faster
+/// than maintaining the indexes row by row. The indexes are gone until the transaction ends,
+/// so only for a rebuild nobody reads meanwhile.
+pub fn drop_secondary_indexes(conn: &mut DbConnection) -> QueryResult<Vec<String>> {
+    use diesel::connection::SimpleConnection;
+    let list = match conn {
+        DbConnection::Postgres(_) => {
+            "SELECT indexname::text AS indexname, indexdef FROM pg_indexes \
+             WHERE schemaname = current_schema() AND tablename = 'board_totals' \
+             AND indexname <> 'board_totals_pkey'"
+        }
+        // The primary key's own index has no SQL and stays.
+        DbConnection::Sqlite(_) => {
+            "SELECT name AS indexname, sql AS indexdef FROM sqlite_master \
+             WHERE type = 'index' AND tbl_name = 'board_totals' AND sql IS NOT NULL"
+        }
+    };
+    let defs: Vec<IndexDef> = diesel::sql_query(list).load(conn)?;
+    for d in &defs {
+        conn.batch_execute(&format!("DROP INDEX \"{}\"", d.indexname))?;
+    }
+    Ok(defs.into_iter().map(|d| d.indexdef).collect())
+}
+
+/// Builds the indexes `drop_secondary_indexes` dropped.
+pub fn create_indexes(conn: &mut DbConnection, defs: &[String]) -> QueryResult<()> {
+    use diesel::connection::SimpleConnection;
+    for d in defs {
+        conn.batch_execute(d)?;
+    }
+    Ok(())
+}
+
 /// Forgets every total (before a rebuild).
 pub fn clear(conn: &mut DbConnection) -> QueryResult<()> {
     diesel::delete(board_departments::table).execute(conn)?;

@@ -32,6 +32,12 @@ INSERT INTO postcard_recipients (postcard_id, recipient_id, position, sender_id,
 ";
 
 #[derive(QueryableByName)]
+struct Name {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    name: String,
+}
+
+#[derive(QueryableByName)]
 struct Unique {
     #[diesel(sql_type = Integer)]
     unique_senders: i32,
@@ -64,6 +70,27 @@ fn upgrade_rebuilds_unique_senders(backend: Backend) {
         got,
         vec![2, 2, 2, 2],
         "Ada counts once, Cy once: all time and that week, overall and for the behaviour"
+    );
+    // The rebuild dropped the secondary indexes for the load: they must all be back.
+    let list = match backend {
+        Backend::Postgres => {
+            "SELECT indexname::text AS name FROM pg_indexes WHERE tablename = 'board_totals' \
+             AND indexname <> 'board_totals_pkey' ORDER BY 1"
+        }
+        Backend::Sqlite => {
+            "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'board_totals' \
+             AND sql IS NOT NULL ORDER BY 1"
+        }
+    };
+    let names: Vec<Name> = diesel::sql_query(list).load(&mut *conn).unwrap();
+    let names: Vec<String> = names.into_iter().map(|n| n.name).collect();
+    assert_eq!(
+        names,
+        [
+            "board_totals_by_department",
+            "board_totals_by_employee",
+            "board_totals_by_score"
+        ]
     );
     let cfg = champion::services::scoreboard::BoardConfig::from_settings(&settings);
     let report = champion::services::recount::verify(&mut conn, &cfg).unwrap();
