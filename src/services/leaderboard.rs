@@ -33,6 +33,7 @@ pub struct EntryView {
     pub received: i64,
     pub given: i64,
     pub endorsements: i64,
+    /// Different people who sent them a visible postcard in the period.
     pub unique_senders: i64,
 }
 
