@@ -18,6 +18,7 @@ use crate::auth::TokenKeys;
 use crate::error::{AppError, FieldError};
 use crate::http::board_cache::BoardCache;
 use crate::http::{self, health, metrics, openapi::ApiDoc, problem, AppState};
+use crate::services::recount::{self, Readers};
 use crate::settings::Settings;
 use crate::store::{self, db, postcards};
 
@@ -43,9 +44,8 @@ pub fn prepare_database(settings: &Settings) -> anyhow::Result<store::Pool> {
     // (an installation that already has postcards would otherwise show zeros).
     // Before serving, so nobody reads the boards meanwhile.
     if applied.iter().any(|v| v == UNIQUE_SENDERS_MIGRATION) && postcards::any(&mut conn)? {
-        use crate::services::recount::Readers;
         let cfg = crate::services::scoreboard::BoardConfig::from_settings(settings);
-        let counted = crate::services::recount::rebuild(&mut conn, &cfg, Readers::None, &|_, _| {})?;
+        let counted = recount::rebuild(&mut conn, &cfg, Readers::Nobody, &|_, _| {})?;
         tracing::info!(postcards = counted, "leaderboard totals rebuilt with unique senders");
     }
     Ok(pool)

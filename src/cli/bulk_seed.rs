@@ -25,16 +25,6 @@ use crate::store::DbConnection;
 
 const BATCH: usize = 1000;
 
-/// Inserts one batch of rows: `COPY` on Postgres (no statement of thousands of parameters to
-/// parse and plan), a multi-row `INSERT` on SQLite.
-macro_rules! bulk_insert {
-    ($table:expr) => {
-        |conn: &mut DbConnection, chunk| match conn {
-            DbConnection::Postgres(c) => diesel::copy_from($table).from_insertable(chunk).execute(c),
-            DbConnection::Sqlite(c) => diesel::insert_into($table).values(chunk).execute(c),
-        }
-    };
-}
 const TEAM: usize = 8;
 const BEHAVIOURS: [&str; 6] = [
     "customer-obsessed",
@@ -224,7 +214,7 @@ pub fn run(settings: &Settings, n_people: usize, n_postcards: usize, weeks: i64)
                 )
             })
             .collect();
-        insert_all(conn, &rows, "postcards", bulk_insert!(postcards::table))?;
+        insert_all(conn, &rows, "postcards", crate::bulk_insert!(postcards::table))?;
         let rows: Vec<_> = recipients
             .iter()
             .map(|(p, r, i, sender, behaviour, at)| {
@@ -238,7 +228,12 @@ pub fn run(settings: &Settings, n_people: usize, n_postcards: usize, weeks: i64)
                 )
             })
             .collect();
-        insert_all(conn, &rows, "recipients", bulk_insert!(postcard_recipients::table))?;
+        insert_all(
+            conn,
+            &rows,
+            "recipients",
+            crate::bulk_insert!(postcard_recipients::table),
+        )?;
         let rows: Vec<_> = fans
             .iter()
             .map(|(p, e, at)| {
@@ -249,14 +244,14 @@ pub fn run(settings: &Settings, n_people: usize, n_postcards: usize, weeks: i64)
                 )
             })
             .collect();
-        insert_all(conn, &rows, "endorsements", bulk_insert!(endorsements::table))?;
+        insert_all(conn, &rows, "endorsements", crate::bulk_insert!(endorsements::table))?;
         Ok(())
     })
     .map_err(|e| anyhow::anyhow!("{e}"))
     .context("writing the seed")?;
 
     let totals = bar(6, "kinds of leaderboard bucket rebuilt");
-    recount::rebuild(&mut conn, &rules.board, recount::Readers::None, &|done, _| {
+    recount::rebuild(&mut conn, &rules.board, recount::Readers::Nobody, &|done, _| {
         totals.set_position(done)
     })
     .map_err(|e| anyhow::anyhow!("{e}"))?;

@@ -308,7 +308,7 @@ pub enum Readers {
     Live,
     /// Nobody (a bulk seed, an upgrade before serving): the secondary indexes are dropped
     /// for the load and built again after, which blocks readers until the commit.
-    None,
+    Nobody,
 }
 
 /// Replaces every stored total with a recount, in one transaction; returns how many
@@ -325,7 +325,7 @@ pub fn rebuild(
         let unknown: board::Standing = (String::new(), false, false);
         board::clear(conn)?;
         let dropped = match readers {
-            Readers::None => board::drop_secondary_indexes(conn)?,
+            Readers::Nobody => board::drop_secondary_indexes(conn)?,
             Readers::Live => Vec::new(),
         };
         for (k, kind) in KINDS.iter().enumerate() {
@@ -360,19 +360,15 @@ pub fn rebuild(
                     )
                 })
                 .collect();
-            match &mut *conn {
-                // COPY: a million rows of multi-row INSERTs spent most of a bulk seed in
-                // parsing and planning statements of thousands of parameters.
-                DbConnection::Postgres(c) => {
-                    diesel::copy_from(board_totals::table)
-                        .from_insertable(&rows)
-                        .execute(c)?;
-                }
-                DbConnection::Sqlite(c) => {
-                    for chunk in rows.chunks(BATCH) {
-                        diesel::insert_into(board_totals::table).values(chunk).execute(c)?;
-                    }
-                }
+            let insert = crate::bulk_insert!(board_totals::table);
+            // One COPY per kind on Postgres (each COPY has a set-up cost); SQLite's statements
+            // are bounded by its parameter limit.
+            let batch = match conn {
+                DbConnection::Postgres(_) => rows.len().max(1),
+                DbConnection::Sqlite(_) => BATCH,
+            };
+            for chunk in rows.chunks(batch) {
+                insert(conn, chunk)?;
             }
             progress(k as u64 + 1, KINDS.len() as u64);
         }

@@ -66,7 +66,7 @@ fn contribution<'a>(
 /// The buckets of a postcard (keys `keys`, behaviour `behaviour`) where its sender has no
 /// other visible postcard to a recipient, given every other postcard of those pairs: there
 /// the sender is one unique sender more when it is sent or restored, one less when hidden.
-pub fn lone_pairs<'a>(
+fn lone_pairs<'a>(
     cfg: &BoardConfig,
     keys: &'a [String],
     behaviour: &'a str,

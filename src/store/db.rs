@@ -36,6 +36,19 @@ macro_rules! per_backend {
     };
 }
 
+/// A closure inserting one batch of rows into `$table`: `COPY` on Postgres (no statement of
+/// thousands of parameters to parse and plan), a multi-row `INSERT` on SQLite. For bulk loads
+/// (seeding, rebuilding totals) of rows that name every column they set.
+#[macro_export]
+macro_rules! bulk_insert {
+    ($table:expr) => {
+        |conn: &mut $crate::store::DbConnection, chunk| match conn {
+            $crate::store::DbConnection::Postgres(c) => diesel::copy_from($table).from_insertable(chunk).execute(c),
+            $crate::store::DbConnection::Sqlite(c) => diesel::insert_into($table).values(chunk).execute(c),
+        }
+    };
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
     Sqlite,
