@@ -291,7 +291,6 @@ pub fn send(
             })
             .collect();
         standings.insert(sender.id.clone(), sender_standing);
-        scoreboard::on_new_postcard(conn, &row, &input.recipients, &earlier, &standings, &rules.board)?;
         // Everything the answer shows is at hand: no need to read the postcard back.
         let people: Vec<&EmployeeRow> = input
             .recipients
@@ -301,11 +300,14 @@ pub fn send(
         if let Some(links) = &rules.notify {
             queue_notices(conn, links, &row, sender, &people, &named.behaviour_title, now)?;
         }
-        let view = postcard_views::fresh(row, sender, &people, named.behaviour_title);
+        let view = postcard_views::fresh(row.clone(), sender, &people, named.behaviour_title);
         if let Some(t) = ticket {
             let body = serde_json::to_string(&view).map_err(AppError::internal)?;
             idempotency::complete(conn, t.caller, t.key, 201, &body, Some(&location(&id)))?;
         }
+        // The boards last: their rows (a department's especially) are shared by concurrent
+        // sends, which wait for each other's commit; nothing else runs while they are held.
+        scoreboard::on_new_postcard(conn, &row, &input.recipients, &earlier, &standings, &rules.board)?;
         Ok(view)
     })
 }

@@ -40,8 +40,9 @@ pub struct RecipientRow {
 /// Serialises sends by one sender for the rest of the transaction, so that two requests
 /// cannot both see "one postcard left this week", and answers the sender's standing on the
 /// boards as it is now (a locked row: a concurrent edit of the sender waits for this send and
-/// then brings its board rows up to date). SQLite needs no lock: write transactions begin
-/// IMMEDIATE and so already run one at a time.
+/// then brings its board rows up to date). `NO KEY UPDATE`: sends naming this person as a
+/// recipient only key-share the row (their foreign key check) and need not wait for it.
+/// SQLite needs no lock: write transactions begin IMMEDIATE and so already run one at a time.
 pub fn lock_sender(conn: &mut DbConnection, sender_id: &str) -> QueryResult<super::board::Standing> {
     let columns = (employees::department, employees::active, employees::show_on_leaderboard);
     let (department, active, shown) = match conn {
@@ -49,13 +50,11 @@ pub fn lock_sender(conn: &mut DbConnection, sender_id: &str) -> QueryResult<supe
             .find(sender_id)
             .select(columns)
             .first::<(String, bool, bool)>(c)?,
-        DbConnection::Postgres(c) => {
-            employees::table
-                .find(sender_id)
-                .select(columns)
-                .for_update()
-                .first::<(String, bool, bool)>(c)?
-        }
+        DbConnection::Postgres(c) => employees::table
+            .find(sender_id)
+            .select(columns)
+            .for_no_key_update()
+            .first::<(String, bool, bool)>(c)?,
     };
     Ok(super::board::standing(department, active, shown))
 }
@@ -68,7 +67,7 @@ pub fn lock(conn: &mut DbConnection, id: &str) -> QueryResult<()> {
         postcards::table
             .find(id)
             .select(postcards::id)
-            .for_update()
+            .for_no_key_update()
             .first::<String>(c)
             .optional()?;
     }

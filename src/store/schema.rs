@@ -25,7 +25,7 @@ diesel::table! {
 }
 
 diesel::table! {
-    board_totals (period, behaviour, employee_id) {
+    board_totals (employee_id, period, behaviour) {
         period -> Text,
         behaviour -> Text,
         employee_id -> Text,
