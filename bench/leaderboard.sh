@@ -40,17 +40,23 @@ if [ -z "$BIN" ]; then
 fi
 
 NAME=bench_${EMPLOYEES}_${POSTCARDS}
+# Per backend: start afresh, run one SQL query (rows on stdout, one column), tidy up after
+# writes.
 case $BACKEND in
   sqlite) export CHAMPION__DATABASE__URL=sqlite://$OUT/$NAME.db
           FRESH() { rm -f "$OUT/$NAME.db"*; }
-          EXISTS() { [ -f "$OUT/$NAME.db" ]; } ;;
+          QUERY() { python3 -c 'import sqlite3,sys; [print(r[0]) for r in sqlite3.connect(sys.argv[1]).execute(sys.argv[2])]' "$OUT/$NAME.db" "$1"; }
+          TIDY() { :; } ;;
   postgres) export CHAMPION__DATABASE__URL=$PG_URL/$NAME$PG_OPTS
           FRESH() { psql "$PG_URL/postgres" -qc "DROP DATABASE IF EXISTS $NAME WITH (FORCE)" -c "CREATE DATABASE $NAME"; }
-          EXISTS() { psql "$PG_URL/$NAME" -qtAc "SELECT 1 FROM employees LIMIT 1" 2>/dev/null | grep -q 1; } ;;
+          QUERY() { psql "$PG_URL/$NAME" -qtAc "$1"; }
+          # This machine's Postgres runs without autovacuum; a production one would have
+          # cleaned up after earlier runs' updates (and known the seeded tables' statistics).
+          TIDY() { psql "$PG_URL/$NAME" -qc "VACUUM (ANALYZE)"; } ;;
   *) echo "backend must be sqlite or postgres" >&2; exit 2 ;;
 esac
 
-if [ "${REUSE:-0}" = 1 ] && EXISTS; then
+if [ "${REUSE:-0}" = 1 ] && QUERY "SELECT 1 FROM employees LIMIT 1" 2>/dev/null | grep -q 1; then
   echo "== reusing $NAME ($BACKEND)"
 else
   FRESH
@@ -59,11 +65,7 @@ else
   "$BIN" seed --employees "$EMPLOYEES" --postcards "$POSTCARDS"
   echo "   seeded in $(( $(date +%s) - start )) s"
 fi
-if [ "$BACKEND" = postgres ]; then
-  # This machine's Postgres runs without autovacuum; a production one would have cleaned up
-  # after earlier runs' updates (and known the seeded tables' statistics).
-  psql "$PG_URL/$NAME" -qc "VACUUM (ANALYZE)"
-fi
+TIDY
 if [ "${SEED_ONLY:-0}" = 1 ]; then
   exit 0
 fi
@@ -122,14 +124,10 @@ serve 1000 CHAMPION__RULES__WEEKLY_ALLOWANCE=100000000 CHAMPION__RULES__SAME_PAI
 # of postcards onto a few people (which would change the next run's boards), and so senders
 # rarely wait for each other (a send holds its sender until it commits, as 1,000 sends a
 # second from one company come from many people).
-for i in $(seq 2 513); do "$BIN" token --email "person$i@bench.example"; done > "$OUT/tokens.txt"
-senders=$(seq 2 513 | sed "s/.*/'person&@bench.example'/" | paste -sd,)
-RECIPIENTS="SELECT id FROM employees WHERE active AND email NOT IN ($senders) ORDER BY random() LIMIT 5000"
-case $BACKEND in
-  sqlite) python3 -c 'import sqlite3,sys; [print(r[0]) for r in sqlite3.connect(sys.argv[1]).execute(sys.argv[2])]' \
-            "$OUT/$NAME.db" "$RECIPIENTS" ;;
-  postgres) psql "$PG_URL/$NAME" -qtAc "$RECIPIENTS" ;;
-esac > "$OUT/recipients.txt"
+senders=$(seq 2 513 | sed 's/.*/person&@bench.example/')
+for e in $senders; do "$BIN" token --email "$e"; done > "$OUT/tokens.txt"
+QUERY "SELECT id FROM employees WHERE active AND email NOT IN ($(echo "$senders" | sed "s/.*/'&'/" | paste -sd,))
+       ORDER BY random() LIMIT 5000" > "$OUT/recipients.txt"
 # Busy CPU time of the whole machine (user, nice, system, irq, softirq; not idle, iowait or
 # steal) per request: throughput on a shared VM moves with its neighbours, this much less.
 busy() { awk '$1 == "cpu" {print $2 + $3 + $4 + $7 + $8}' /proc/stat; }
