@@ -46,7 +46,12 @@ pub fn enqueue(
     public_url: &str,
     now: NaiveDateTime,
 ) -> diesel::QueryResult<bool> {
-    let row = OutboxRow {
+    outbox::enqueue(conn, &row(id, email, public_url, now))
+}
+
+/// The outbox row of an email to queue under `id` (for callers queueing several at once).
+pub fn row(id: &str, email: Outgoing, public_url: &str, now: NaiveDateTime) -> OutboxRow {
+    OutboxRow {
         message_id: message_id(id, public_url),
         id: id.to_string(),
         kind: email.kind.to_string(),
@@ -64,8 +69,7 @@ pub fn enqueue(
         last_error: None,
         created_at: now,
         sent_at: None,
-    };
-    outbox::enqueue(conn, &row)
+    }
 }
 
 #[cfg(test)]

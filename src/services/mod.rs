@@ -14,6 +14,7 @@ pub mod postcard_views;
 pub mod postcards;
 pub mod recount;
 pub mod scoreboard;
+pub mod send_batch;
 pub mod sign_in;
 pub mod stats;
 pub mod widget_tokens;

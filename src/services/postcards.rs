@@ -8,7 +8,8 @@ use chrono::{NaiveDateTime, Weekday};
 use chrono_tz::Tz;
 
 use super::postcard_views::{self, Looker, PostcardView};
-use super::scoreboard::{self, BoardConfig};
+use super::scoreboard::BoardConfig;
+pub use super::send_batch::{send_many, SendJob};
 use crate::domain::period::{week_containing, Span};
 use crate::domain::postcard::{check_recipients, parse_customer, Customer, Message, RecipientProblem, Visibility};
 use crate::email::queue::{self, Outgoing, KIND_POSTCARD};
@@ -16,11 +17,11 @@ use crate::email::render::{customer_line, PostcardNotice};
 use crate::email::unsubscribe::{self, Topic};
 use crate::error::{AppError, AppResult, Checks};
 use crate::settings::Settings;
-use crate::store::board::{self, Standing};
-use crate::store::db::write_tx;
-use crate::store::employees::{self, EmployeeRow};
-use crate::store::postcards::{self, FeedFilter, PairRow, PostcardRow, RecipientRow, Viewer};
-use crate::store::{behaviours, idempotency, DbConnection};
+use crate::store::behaviours::BehaviourRow;
+use crate::store::employees::EmployeeRow;
+use crate::store::outbox::OutboxRow;
+use crate::store::postcards::{self, FeedFilter, PairRow, PostcardRow, Viewer};
+use crate::store::DbConnection;
 
 /// The `[rules]` and `[org]` settings that sending depends on.
 #[derive(Debug, Clone)]
@@ -92,7 +93,7 @@ fn rule(code: &'static str, field: impl Into<String>, detail: impl Into<String>)
 }
 
 /// The checks that need no database, every bad field reported at once.
-fn check_input(input: &SendInput, sender_id: &str, rules: &Rules) -> AppResult<(Message, Option<Customer>)> {
+pub(super) fn check_input(input: &SendInput, sender_id: &str, rules: &Rules) -> AppResult<(Message, Option<Customer>)> {
     let mut checks = Checks::new();
     let message = checks.check("message", Message::parse(&input.message, rules.message_max_chars));
     if input.behaviour.trim().is_empty() {
@@ -140,15 +141,14 @@ fn check_input(input: &SendInput, sender_id: &str, rules: &Rules) -> AppResult<(
     Ok((message, customer))
 }
 
-/// What the directory says about a postcard about to be sent.
-struct Named {
-    behaviour_title: String,
-    recipients: HashMap<String, EmployeeRow>,
-}
-
-/// Behaviour and recipients must exist and be active.
-fn check_directory(conn: &mut DbConnection, input: &SendInput) -> AppResult<Named> {
-    let behaviour_title = match behaviours::find(conn, input.behaviour.trim())? {
+/// Behaviour and recipients must exist and be active; answers the behaviour's title.
+/// `behaviour` is the row the slug names, `people` holds (at least) the recipients found.
+pub(super) fn check_directory(
+    input: &SendInput,
+    behaviour: Option<&BehaviourRow>,
+    people: &HashMap<String, EmployeeRow>,
+) -> AppResult<String> {
+    let title = match behaviour {
         None => {
             return Err(rule(
                 "unknown_behaviour",
@@ -163,14 +163,10 @@ fn check_directory(conn: &mut DbConnection, input: &SendInput) -> AppResult<Name
                 format!("the behaviour {:?} is archived", b.slug),
             ))
         }
-        Some(b) => b.title,
+        Some(b) => b.title.clone(),
     };
-    let found: HashMap<String, EmployeeRow> = employees::find_many(conn, &input.recipients)?
-        .into_iter()
-        .map(|e| (e.id.clone(), e))
-        .collect();
     for (i, id) in input.recipients.iter().enumerate() {
-        match found.get(id) {
+        match people.get(id) {
             None => {
                 return Err(rule(
                     "unknown_recipient",
@@ -188,24 +184,19 @@ fn check_directory(conn: &mut DbConnection, input: &SendInput) -> AppResult<Name
             Some(_) => {}
         }
     }
-    Ok(Named {
-        behaviour_title,
-        recipients: found,
-    })
+    Ok(title)
 }
 
-/// The weekly allowance and the same-pair cap; call with the sender locked. `earlier` is
-/// every postcard the sender sent these recipients (hidden ones count: they were sent).
-fn check_limits(
-    conn: &mut DbConnection,
-    sender_id: &str,
+/// The weekly allowance and the same-pair cap, given what the sender has `sent` in `week`
+/// and `earlier`, every postcard the sender sent these recipients (hidden ones count: they
+/// were sent). Both must be read with the sender locked.
+pub(super) fn check_limits(
+    sent: i64,
     recipients: &[String],
     earlier: &[PairRow],
     rules: &Rules,
-    now: NaiveDateTime,
+    week: Span,
 ) -> AppResult<()> {
-    let week = rules.week_of(now);
-    let sent = postcards::count_sent(conn, sender_id, week)?;
     if sent >= rules.weekly_allowance {
         return Err(AppError::Rule {
             code: "weekly_allowance_exceeded",
@@ -246,82 +237,26 @@ pub fn send(
     now: NaiveDateTime,
     ticket: Option<IdempotencyTicket>,
 ) -> AppResult<PostcardView> {
-    let (message, customer) = check_input(&input, &sender.id, rules)?;
-    write_tx(conn, |conn| {
-        let sender_standing = postcards::lock_sender(conn, &sender.id)?;
-        let named = check_directory(conn, &input)?;
-        let id = id_at(now);
-        let earlier = postcards::pair_history(conn, &sender.id, &input.recipients, &id)?;
-        check_limits(conn, &sender.id, &input.recipients, &earlier, rules, now)?;
-        let row = PostcardRow {
-            id: id.clone(),
-            sender_id: sender.id.clone(),
-            behaviour: input.behaviour.trim().to_string(),
-            message: message.into_string(),
-            customer_name: customer.as_ref().map(|c| c.name.clone()),
-            customer_quote: customer.and_then(|c| c.quote),
-            visibility: input.visibility.as_str().to_string(),
-            endorsement_count: 0,
-            hidden: false,
-            created_at: now,
-        };
-        let recipients: Vec<RecipientRow> = input
-            .recipients
-            .iter()
-            .enumerate()
-            .map(|(i, r)| RecipientRow {
-                postcard_id: id.clone(),
-                recipient_id: r.clone(),
-                position: i as i32,
-                sender_id: sender.id.clone(),
-                behaviour: row.behaviour.clone(),
-                created_at: now,
-                hidden: false,
-            })
-            .collect();
-        postcards::insert(conn, &row, &recipients)?;
-        let mut standings: HashMap<String, Standing> = named
-            .recipients
-            .values()
-            .map(|e| {
-                (
-                    e.id.clone(),
-                    board::standing(e.department.clone(), e.active, e.show_on_leaderboard),
-                )
-            })
-            .collect();
-        standings.insert(sender.id.clone(), sender_standing);
-        // Everything the answer shows is at hand: no need to read the postcard back.
-        let people: Vec<&EmployeeRow> = input
-            .recipients
-            .iter()
-            .filter_map(|r| named.recipients.get(r))
-            .collect();
-        if let Some(links) = &rules.notify {
-            queue_notices(conn, links, &row, sender, &people, &named.behaviour_title, now)?;
-        }
-        let view = postcard_views::fresh(row.clone(), sender, &people, named.behaviour_title);
-        if let Some(t) = ticket {
-            let body = serde_json::to_string(&view).map_err(AppError::internal)?;
-            idempotency::complete(conn, t.caller, t.key, 201, &body, Some(&location(&id)))?;
-        }
-        // The boards last: their rows (a department's especially) are shared by concurrent
-        // sends, which wait for each other's commit; nothing else runs while they are held.
-        scoreboard::on_new_postcard(conn, &row, &input.recipients, &earlier, &standings, &rules.board)?;
-        Ok(view)
-    })
+    let job = SendJob {
+        sender: sender.clone(),
+        input,
+        idempotency_key: ticket.map(|t| t.key.to_string()),
+    };
+    send_many(conn, std::slice::from_ref(&job), rules, now)?
+        .pop()
+        .unwrap_or_else(|| Err(AppError::internal(anyhow::anyhow!("a send of one gave no answer"))))
 }
 
-/// Queues an email to each recipient who wants one, in the postcard's transaction.
-fn queue_notices(
-    conn: &mut DbConnection,
+/// The notification emails of a postcard to the recipients who want one.
+pub(super) fn notices(
     links: &NoticeLinks,
     row: &PostcardRow,
     sender: &EmployeeRow,
     recipients: &[&EmployeeRow],
     behaviour_title: &str,
     now: NaiveDateTime,
-) -> AppResult<()> {
+) -> AppResult<Vec<OutboxRow>> {
+    let mut rows = Vec::new();
     for r in recipients.iter().filter(|r| r.notify_on_postcard && r.active) {
         let notice = PostcardNotice {
             recipient_name: r.name.clone(),
@@ -332,8 +267,7 @@ fn queue_notices(
             url: format!("{}/postcards/{}", links.public_url, row.id),
             unsubscribe_url: unsubscribe::url(&links.public_url, &links.secret, &r.id, Topic::PostcardEmails),
         };
-        queue::enqueue(
-            conn,
+        rows.push(queue::row(
             &queue::new_id(),
             Outgoing {
                 kind: KIND_POSTCARD,
@@ -345,9 +279,9 @@ fn queue_notices(
             },
             &links.public_url,
             now,
-        )?;
+        ));
     }
-    Ok(())
+    Ok(rows)
 }
 
 /// A UUID v7 carrying the postcard's own time, so ids sort like `created_at` (also for

@@ -107,20 +107,41 @@ pub fn on_postcard(conn: &mut DbConnection, row: &PostcardRow, cfg: &BoardConfig
     Ok(board::apply_postcard(conn, &c, sign, cfg.weights)?)
 }
 
-/// A postcard just sent, whose recipients the caller already knows, with every earlier
-/// postcard of its pairs (`postcards::pair_history`).
-pub fn on_new_postcard(
+/// A postcard just sent, with its recipients and every earlier postcard of its pairs
+/// (`postcards::pair_history`, plus those sent before it in the same batch).
+pub struct NewPostcard<'a> {
+    pub row: &'a PostcardRow,
+    pub recipients: &'a [String],
+    pub earlier: &'a [PairRow],
+}
+
+/// Postcards just sent, whose people's standings the caller already knows: one merged
+/// board upsert for all of them.
+pub fn on_new_postcards(
     conn: &mut DbConnection,
-    row: &PostcardRow,
-    recipients: &[String],
-    earlier: &[PairRow],
+    cards: &[NewPostcard],
     standings: &HashMap<String, Standing>,
     cfg: &BoardConfig,
 ) -> AppResult<()> {
-    let keys = cfg.keys(row.created_at);
-    let lone = lone_pairs(cfg, &keys, &row.behaviour, recipients, earlier);
-    let c = contribution(row, &keys, recipients, &lone);
-    Ok(board::apply_postcard_with(conn, &c, 1, cfg.weights, standings)?)
+    let keys: Vec<[String; 6]> = cards.iter().map(|c| cfg.keys(c.row.created_at)).collect();
+    let lone: Vec<LonePairs> = cards
+        .iter()
+        .zip(&keys)
+        .map(|(c, k)| lone_pairs(cfg, k, &c.row.behaviour, c.recipients, c.earlier))
+        .collect();
+    let contributions: Vec<Contribution> = cards
+        .iter()
+        .zip(&keys)
+        .zip(&lone)
+        .map(|((c, k), l)| contribution(c.row, k, c.recipients, l))
+        .collect();
+    Ok(board::apply_postcards_with(
+        conn,
+        &contributions,
+        1,
+        cfg.weights,
+        standings,
+    )?)
 }
 
 /// An endorsement added or withdrawn; hidden postcards are not on the boards.

@@ -43,6 +43,14 @@ pub fn find(conn: &mut DbConnection, slug: &str) -> QueryResult<Option<Behaviour
         .optional()
 }
 
+/// The behaviours with these slugs (unknown slugs are missing).
+pub fn find_many(conn: &mut DbConnection, slugs: &[&str]) -> QueryResult<Vec<BehaviourRow>> {
+    behaviours::table
+        .filter(behaviours::slug.eq_any(slugs))
+        .select(BehaviourRow::as_select())
+        .load(conn)
+}
+
 pub fn next_position(conn: &mut DbConnection) -> QueryResult<i32> {
     let max: Option<i32> = behaviours::table
         .select(diesel::dsl::max(behaviours::position))

@@ -91,6 +91,16 @@ struct Delta {
     unique_senders: i32,
 }
 
+impl Delta {
+    fn add(&mut self, d: Delta) {
+        self.received += d.received;
+        self.given += d.given;
+        self.endorsements += d.endorsements;
+        self.score += d.score;
+        self.unique_senders += d.unique_senders;
+    }
+}
+
 fn totals_row<'a>(
     period: &'a str,
     behaviour: &'a str,
@@ -195,44 +205,44 @@ pub fn apply_postcard(conn: &mut DbConnection, c: &Contribution, sign: i32, w: W
     let mut people: Vec<&str> = c.recipients.iter().map(String::as_str).collect();
     people.push(c.sender_id);
     let standings = standings(conn, &people)?;
-    apply_postcard_with(conn, c, sign, w, &standings)
+    apply_postcards_with(conn, std::slice::from_ref(c), sign, w, &standings)
 }
 
-/// `apply_postcard` for a caller that already holds the people's standings (a send, which
-/// has just read the recipients and locked the sender).
-pub fn apply_postcard_with(
+/// `apply_postcard` for several postcards at once, by a caller that already holds the
+/// people's standings (sends, which have just read the recipients and locked the senders).
+/// Their changes to one row are merged: one upsert, each row named once, in key order.
+pub fn apply_postcards_with(
     conn: &mut DbConnection,
-    c: &Contribution,
+    cs: &[Contribution],
     sign: i32,
     w: Weights,
     standings: &HashMap<String, Standing>,
 ) -> QueryResult<()> {
-    let scopes = c.scopes();
     let unknown: Standing = (String::new(), false, false);
     let standing = |id: &str| standings.get(id).unwrap_or(&unknown);
-    let per_recipient_score = i64::from(sign) * (w.postcard + w.endorsement * i64::from(c.endorsements));
-    let mut changes: Vec<(&str, &str, &str, Delta)> = Vec::with_capacity(scopes.len() * (c.recipients.len() + 1));
-    for (period, behaviour) in &scopes {
-        for r in c.recipients {
-            let lone = c.lone_pairs.contains(&(*period, *behaviour, r.as_str()));
-            let received = Delta {
-                received: sign,
-                endorsements: sign * c.endorsements,
-                score: per_recipient_score,
-                unique_senders: if lone { sign } else { 0 },
+    // Rows in key order (a BTreeMap): concurrent writers then lock shared rows in the same
+    // order and cannot deadlock.
+    let mut merged: BTreeMap<(&str, &str, &str), Delta> = BTreeMap::new();
+    for c in cs {
+        let per_recipient_score = i64::from(sign) * (w.postcard + w.endorsement * i64::from(c.endorsements));
+        for (period, behaviour) in c.scopes() {
+            for r in c.recipients {
+                let lone = c.lone_pairs.contains(&(period, behaviour, r.as_str()));
+                merged.entry((period, behaviour, r)).or_default().add(Delta {
+                    received: sign,
+                    endorsements: sign * c.endorsements,
+                    score: per_recipient_score,
+                    unique_senders: if lone { sign } else { 0 },
+                    ..Delta::default()
+                });
+            }
+            merged.entry((period, behaviour, c.sender_id)).or_default().add(Delta {
+                given: sign,
                 ..Delta::default()
-            };
-            changes.push((period, behaviour, r, received));
+            });
         }
-        let given = Delta {
-            given: sign,
-            ..Delta::default()
-        };
-        changes.push((period, behaviour, c.sender_id, given));
     }
-    // Rows in key order: concurrent writers then lock shared rows in the same order and
-    // cannot deadlock.
-    changes.sort_by(|a, b| (a.0, a.1, a.2).cmp(&(b.0, b.1, b.2)));
+    let changes: Vec<(&str, &str, &str, Delta)> = merged.into_iter().map(|((p, b, e), d)| (p, b, e, d)).collect();
     let rows: Vec<TotalsRow> = changes
         .iter()
         .map(|&(period, behaviour, employee, delta)| totals_row(period, behaviour, employee, delta, standing(employee)))

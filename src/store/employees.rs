@@ -84,6 +84,14 @@ pub fn find_by_email(conn: &mut DbConnection, email: &str) -> QueryResult<Option
         .optional()
 }
 
+/// The employees with these emails (any order; unknown emails are missing).
+pub fn find_by_emails(conn: &mut DbConnection, emails: &[&str]) -> QueryResult<Vec<EmployeeRow>> {
+    employees::table
+        .filter(employees::email.eq_any(emails))
+        .select(EmployeeRow::as_select())
+        .load(conn)
+}
+
 /// Every active employee, by name.
 pub fn all_active(conn: &mut DbConnection) -> QueryResult<Vec<EmployeeRow>> {
     employees::table

@@ -43,6 +43,21 @@ pub fn enqueue(conn: &mut DbConnection, row: &OutboxRow) -> QueryResult<bool> {
     Ok(crate::per_backend!(conn, c => insert.execute(c))? == 1)
 }
 
+/// Queues several emails, those whose `dedupe_key` exists skipped: one statement on
+/// Postgres (a round trip each would cost more than the insert); one per row on SQLite, which
+/// has no round trips and whose diesel cannot batch an insert with `ON CONFLICT`.
+pub fn enqueue_many(conn: &mut DbConnection, rows: &[OutboxRow]) -> QueryResult<usize> {
+    match conn {
+        DbConnection::Postgres(c) if !rows.is_empty() => diesel::insert_into(outbox::table)
+            .values(rows)
+            .on_conflict_do_nothing()
+            .execute(c),
+        _ => rows
+            .iter()
+            .try_fold(0, |n, row| Ok(n + usize::from(enqueue(conn, row)?))),
+    }
+}
+
 /// Claims up to `limit` due emails (queued and due, or sending with an expired claim) until
 /// `claimed_until`, counting the attempt. Run inside a write transaction.
 pub fn claim_due(

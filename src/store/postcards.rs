@@ -1,6 +1,8 @@
 //! Postcards and their recipients: inserts, the counts the sending rules need, and the feed
 //! query with its visibility rule written in SQL (so pages are filled, never thinned afterwards).
 
+use std::collections::HashMap;
+
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
@@ -44,19 +46,34 @@ pub struct RecipientRow {
 /// recipient only key-share the row (their foreign key check) and need not wait for it.
 /// SQLite needs no lock: write transactions begin IMMEDIATE and so already run one at a time.
 pub fn lock_sender(conn: &mut DbConnection, sender_id: &str) -> QueryResult<super::board::Standing> {
-    let columns = (employees::department, employees::active, employees::show_on_leaderboard);
-    let (department, active, shown) = match conn {
-        DbConnection::Sqlite(c) => employees::table
-            .find(sender_id)
-            .select(columns)
-            .first::<(String, bool, bool)>(c)?,
-        DbConnection::Postgres(c) => employees::table
-            .find(sender_id)
-            .select(columns)
-            .for_no_key_update()
-            .first::<(String, bool, bool)>(c)?,
+    lock_senders(conn, &[sender_id])?
+        .remove(sender_id)
+        .ok_or(diesel::result::Error::NotFound)
+}
+
+/// `lock_sender` for several senders at once (a batch of sends), locked in id order so that
+/// two batches naming the same people cannot deadlock. Unknown ids are missing.
+pub fn lock_senders(
+    conn: &mut DbConnection,
+    sender_ids: &[&str],
+) -> QueryResult<HashMap<String, super::board::Standing>> {
+    let query = employees::table
+        .filter(employees::id.eq_any(sender_ids))
+        .order(employees::id)
+        .select((
+            employees::id,
+            employees::department,
+            employees::active,
+            employees::show_on_leaderboard,
+        ));
+    let rows: Vec<(String, String, bool, bool)> = match conn {
+        DbConnection::Sqlite(c) => query.load(c)?,
+        DbConnection::Postgres(c) => query.for_no_key_update().load(c)?,
     };
-    Ok(super::board::standing(department, active, shown))
+    Ok(rows
+        .into_iter()
+        .map(|(id, department, active, shown)| (id, super::board::standing(department, active, shown)))
+        .collect())
 }
 
 /// Holds a postcard for the rest of the transaction on Postgres (SQLite's write transactions
@@ -82,6 +99,18 @@ pub fn count_sent(conn: &mut DbConnection, sender_id: &str, span: Span) -> Query
         .filter(postcards::created_at.lt(span.end))
         .count()
         .get_result(conn)
+}
+
+/// `count_sent` for several senders at once; senders who sent nothing are missing.
+pub fn count_sent_by(conn: &mut DbConnection, sender_ids: &[&str], span: Span) -> QueryResult<HashMap<String, i64>> {
+    let rows: Vec<(String, i64)> = postcards::table
+        .filter(postcards::sender_id.eq_any(sender_ids))
+        .filter(postcards::created_at.ge(span.start))
+        .filter(postcards::created_at.lt(span.end))
+        .group_by(postcards::sender_id)
+        .select((postcards::sender_id, diesel::dsl::count_star()))
+        .load(conn)?;
+    Ok(rows.into_iter().collect())
 }
 
 /// One postcard a sender sent one recipient: `(recipient, behaviour, created_at, hidden)`.
@@ -110,8 +139,31 @@ pub fn pair_history(
         .load(conn)
 }
 
-pub fn insert(conn: &mut DbConnection, row: &PostcardRow, recipients: &[RecipientRow]) -> QueryResult<()> {
-    diesel::insert_into(postcards::table).values(row).execute(conn)?;
+/// `pair_history` for a batch of sends: every postcard any of these senders sent any of
+/// these recipients, as `(sender, row)` (a superset of the batch's pairs, from the same index).
+pub fn pair_histories(
+    conn: &mut DbConnection,
+    sender_ids: &[&str],
+    recipients: &[&str],
+) -> QueryResult<Vec<(String, PairRow)>> {
+    let rows: Vec<(String, String, String, NaiveDateTime, bool)> = postcard_recipients::table
+        .filter(postcard_recipients::recipient_id.eq_any(recipients))
+        .filter(postcard_recipients::sender_id.eq_any(sender_ids))
+        .select((
+            postcard_recipients::sender_id,
+            postcard_recipients::recipient_id,
+            postcard_recipients::behaviour,
+            postcard_recipients::created_at,
+            postcard_recipients::hidden,
+        ))
+        .load(conn)?;
+    Ok(rows.into_iter().map(|(s, r, b, at, h)| (s, (r, b, at, h))).collect())
+}
+
+/// Inserts postcards and their recipients, one statement per table.
+pub fn insert(conn: &mut DbConnection, rows: &[PostcardRow], recipients: &[RecipientRow]) -> QueryResult<()> {
+    let cards = diesel::insert_into(postcards::table).values(rows);
+    crate::per_backend!(conn, c => cards.execute(c))?;
     let insert = diesel::insert_into(postcard_recipients::table).values(recipients);
     crate::per_backend!(conn, c => insert.execute(c))?;
     Ok(())

@@ -1,0 +1,188 @@
+//! Sending several postcards in one transaction. Under load, sends that arrive together are
+//! written together: each statement (sender locks, lookups, counts, inserts, the board
+//! upsert) runs once for the batch instead of once per postcard, and one commit ends it. The
+//! rules are checked in memory in the order the sends arrived, each seeing the ones accepted
+//! before it, so a batch decides exactly as the same sends one after another would. A send
+//! refused by a rule writes nothing and does not stop the others.
+
+use std::collections::{BTreeSet, HashMap};
+
+use chrono::NaiveDateTime;
+
+use super::postcard_views::{self, PostcardView};
+use super::postcards::{check_directory, check_input, check_limits, id_at, location, notices, Rules, SendInput};
+use super::scoreboard::{self, NewPostcard};
+use crate::error::{AppError, AppResult};
+use crate::store::board::{self, Standing};
+use crate::store::db::write_tx;
+use crate::store::employees::{self, EmployeeRow};
+use crate::store::outbox::{self, OutboxRow};
+use crate::store::postcards::{self, PairRow, PostcardRow, RecipientRow};
+use crate::store::{behaviours, idempotency, DbConnection};
+
+/// One send of a batch: who sends what, and the `Idempotency-Key` (claimed by the caller
+/// beforehand) under which to store the answer for replays, in the same transaction.
+#[derive(Debug, Clone)]
+pub struct SendJob {
+    pub sender: EmployeeRow,
+    pub input: SendInput,
+    pub idempotency_key: Option<String>,
+}
+
+/// A send the rules accepted, waiting for the batch's inserts.
+struct Accepted {
+    row: PostcardRow,
+    recipients: Vec<String>,
+    earlier: Vec<PairRow>,
+}
+
+/// Sends every job at `now` in one transaction: one answer per job, in order. An `Err` for
+/// the whole batch means the transaction failed and wrote nothing (retrying each job alone
+/// then tells which one, if any, cannot be written).
+pub fn send_many(
+    conn: &mut DbConnection,
+    jobs: &[SendJob],
+    rules: &Rules,
+    now: NaiveDateTime,
+) -> AppResult<Vec<AppResult<PostcardView>>> {
+    let checked: Vec<_> = jobs
+        .iter()
+        .map(|j| check_input(&j.input, &j.sender.id, rules))
+        .collect();
+    if checked.iter().all(Result::is_err) {
+        return Ok(checked.into_iter().filter_map(Result::err).map(Err).collect());
+    }
+    let live = || jobs.iter().zip(&checked).filter(|(_, c)| c.is_ok()).map(|(j, _)| j);
+    let sender_ids: Vec<&str> = live()
+        .map(|j| j.sender.id.as_str())
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let slugs: Vec<&str> = live()
+        .map(|j| j.input.behaviour.trim())
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let recipient_ids: Vec<&str> = live()
+        .flat_map(|j| j.input.recipients.iter().map(String::as_str))
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let week = rules.week_of(now);
+    write_tx(conn, |conn| {
+        let mut standings = postcards::lock_senders(conn, &sender_ids)?;
+        let found_behaviours: HashMap<String, _> = behaviours::find_many(conn, &slugs)?
+            .into_iter()
+            .map(|b| (b.slug.clone(), b))
+            .collect();
+        let recipient_ids: Vec<String> = recipient_ids.iter().map(|r| r.to_string()).collect();
+        let people: HashMap<String, EmployeeRow> = employees::find_many(conn, &recipient_ids)?
+            .into_iter()
+            .map(|e| (e.id.clone(), e))
+            .collect();
+        let recipient_refs: Vec<&str> = recipient_ids.iter().map(String::as_str).collect();
+        // Counted with the senders locked: no other transaction can add to them until commit.
+        let mut sent = postcards::count_sent_by(conn, &sender_ids, week)?;
+        let mut history: HashMap<String, Vec<PairRow>> = HashMap::new();
+        for (sender, pair) in postcards::pair_histories(conn, &sender_ids, &recipient_refs)? {
+            history.entry(sender).or_default().push(pair);
+        }
+
+        let mut answers = Vec::with_capacity(jobs.len());
+        let mut accepted: Vec<Accepted> = Vec::new();
+        let mut recipient_rows: Vec<RecipientRow> = Vec::new();
+        let mut emails: Vec<OutboxRow> = Vec::new();
+        let mut replies: Vec<(&str, &str, String, String)> = Vec::new();
+        for (job, checked) in jobs.iter().zip(checked) {
+            let answer = checked.and_then(|(message, customer)| {
+                let sender = &job.sender;
+                let input = &job.input;
+                let slug = input.behaviour.trim();
+                let title = check_directory(input, found_behaviours.get(slug), &people)?;
+                if !standings.contains_key(&sender.id) {
+                    return Err(AppError::forbidden("this action needs an employee in the directory"));
+                }
+                let earlier: Vec<PairRow> = history
+                    .get(&sender.id)
+                    .map(|h| h.iter().filter(|p| input.recipients.contains(&p.0)).cloned().collect())
+                    .unwrap_or_default();
+                let sent_so_far = sent.get(&sender.id).copied().unwrap_or(0);
+                check_limits(sent_so_far, &input.recipients, &earlier, rules, week)?;
+
+                let id = id_at(now);
+                let row = PostcardRow {
+                    id: id.clone(),
+                    sender_id: sender.id.clone(),
+                    behaviour: slug.to_string(),
+                    message: message.into_string(),
+                    customer_name: customer.as_ref().map(|c| c.name.clone()),
+                    customer_quote: customer.and_then(|c| c.quote),
+                    visibility: input.visibility.as_str().to_string(),
+                    endorsement_count: 0,
+                    hidden: false,
+                    created_at: now,
+                };
+                // What the sends after this one in the batch must see.
+                *sent.entry(sender.id.clone()).or_default() += 1;
+                let pairs = history.entry(sender.id.clone()).or_default();
+                for (i, r) in input.recipients.iter().enumerate() {
+                    pairs.push((r.clone(), row.behaviour.clone(), now, false));
+                    recipient_rows.push(RecipientRow {
+                        postcard_id: id.clone(),
+                        recipient_id: r.clone(),
+                        position: i as i32,
+                        sender_id: sender.id.clone(),
+                        behaviour: row.behaviour.clone(),
+                        created_at: now,
+                        hidden: false,
+                    });
+                }
+                let named: Vec<&EmployeeRow> = input.recipients.iter().filter_map(|r| people.get(r)).collect();
+                for e in &named {
+                    standings.insert(e.id.clone(), recipient_standing(e));
+                }
+                if let Some(links) = &rules.notify {
+                    emails.extend(notices(links, &row, sender, &named, &title, now)?);
+                }
+                // Everything the answer shows is at hand: no need to read the postcard back.
+                let view = postcard_views::fresh(row.clone(), sender, &named, title);
+                if let Some(key) = &job.idempotency_key {
+                    let body = serde_json::to_string(&view).map_err(AppError::internal)?;
+                    replies.push((&sender.id, key, body, location(&id)));
+                }
+                accepted.push(Accepted {
+                    row,
+                    recipients: input.recipients.clone(),
+                    earlier,
+                });
+                Ok(view)
+            });
+            answers.push(answer);
+        }
+        if accepted.is_empty() {
+            return Ok(answers);
+        }
+        let rows: Vec<PostcardRow> = accepted.iter().map(|a| a.row.clone()).collect();
+        postcards::insert(conn, &rows, &recipient_rows)?;
+        outbox::enqueue_many(conn, &emails)?;
+        for (caller, key, body, location) in &replies {
+            idempotency::complete(conn, caller, key, 201, body, Some(location))?;
+        }
+        // The boards last: their rows (a department's especially) are shared by concurrent
+        // sends, which wait for each other's commit; nothing else runs while they are held.
+        let cards: Vec<NewPostcard> = accepted
+            .iter()
+            .map(|a| NewPostcard {
+                row: &a.row,
+                recipients: &a.recipients,
+                earlier: &a.earlier,
+            })
+            .collect();
+        scoreboard::on_new_postcards(conn, &cards, &standings, &rules.board)?;
+        Ok(answers)
+    })
+}
+
+fn recipient_standing(e: &EmployeeRow) -> Standing {
+    board::standing(e.department.clone(), e.active, e.show_on_leaderboard)
+}
