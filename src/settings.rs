@@ -43,6 +43,10 @@ pub struct DatabaseSettings {
     /// May carry a password, so it is kept secret.
     pub url: SecretString,
     pub pool_size: u32,
+    /// Transactions writing queued sends at once; 0 writes each send in its own transaction.
+    pub send_writers: u32,
+    /// Most sends one such transaction takes.
+    pub send_batch_max: u32,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -179,6 +183,15 @@ impl Settings {
         }
         if self.database.pool_size == 0 {
             return Err(invalid("database.pool_size", "must be at least 1"));
+        }
+        if self.database.send_writers >= self.database.pool_size {
+            return Err(invalid(
+                "database.send_writers",
+                "must be less than database.pool_size (the writers hold a connection each)",
+            ));
+        }
+        if self.database.send_batch_max == 0 {
+            return Err(invalid("database.send_batch_max", "must be at least 1"));
         }
         let secret = self.auth.hs256_secret.expose_secret();
         if secret.len() < 32 {

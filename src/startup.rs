@@ -17,7 +17,9 @@ use utoipa_swagger_ui::SwaggerUi;
 use crate::auth::TokenKeys;
 use crate::error::{AppError, FieldError};
 use crate::http::board_cache::BoardCache;
+use crate::http::send_queue::SendQueue;
 use crate::http::{self, health, metrics, openapi::ApiDoc, problem, AppState};
+use crate::services::postcards::Rules;
 use crate::services::recount::{self, Readers};
 use crate::settings::Settings;
 use crate::store::{self, db, postcards};
@@ -115,6 +117,12 @@ impl Application {
             keys,
             metrics: metrics::Metrics::new()?,
             boards: BoardCache::new(Duration::from_millis(settings.server.leaderboard_cache_ms)),
+            sends: SendQueue::start(
+                pool.clone(),
+                Rules::from_settings(&settings),
+                settings.database.send_writers,
+                settings.database.send_batch_max,
+            ),
         });
         let background = spawn_background(&settings, &pool)?;
         let openapi = ApiDoc::openapi();

@@ -19,6 +19,7 @@ pub mod postcards;
 pub mod preferences;
 pub mod problem;
 pub mod query;
+pub mod send_queue;
 pub mod sign_in;
 pub mod stats;
 pub mod unsubscribe;
@@ -42,6 +43,7 @@ pub struct AppState {
     pub keys: Arc<TokenKeys>,
     pub metrics: metrics::Metrics,
     pub boards: board_cache::BoardCache,
+    pub sends: send_queue::SendQueue,
 }
 
 impl AppState {

@@ -14,12 +14,12 @@ use super::query::{non_empty, parse_bool, parse_instant};
 use super::State;
 use crate::domain::postcard::Visibility;
 use crate::error::{AppError, AppResult};
-use crate::services::idempotency::{self, Claim, StoredResponse};
+use super::send_queue::{Request, Sent};
+use crate::services::idempotency::{self, StoredResponse};
 use crate::services::postcard_views::{self, Looker, PostcardView};
-use crate::services::postcards::{self, IdempotencyTicket, Rules, SendInput};
-use crate::store::employees::now;
+use crate::services::postcards::{self, SendInput};
+use crate::store::db;
 use crate::store::postcards::FeedFilter;
-use crate::store::{db, employees, idempotency as idempotency_store};
 
 #[derive(Debug, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -103,43 +103,19 @@ pub async fn send(
         customer: body.customer.map(|c| (c.name, c.quote)),
         visibility: body.visibility.unwrap_or(Visibility::Public),
     };
-    let rules = Rules::from_settings(&state.settings);
-    let outcome = db::run(&state.pool, move |conn| {
-        // The caller's directory entry on the connection the send uses (one pool trip).
-        let caller = token.resolve(employees::find_by_email(conn, token.email.as_str())?)?;
-        let me = caller.employee()?;
-        if !me.active {
-            return Err(AppError::forbidden("a deactivated employee cannot send postcards"));
-        }
-        let at = now();
-        if let Some(key) = &key {
-            if let Claim::Replay(r) = idempotency::claim(conn, &me.id, key, &hash, at)? {
-                return Ok(Err(r));
-            }
-        }
-        let ticket = key.as_deref().map(|k| IdempotencyTicket { caller: &me.id, key: k });
-        match postcards::send(conn, me, input, &rules, at, ticket) {
-            Ok(view) => Ok(Ok(view)),
-            Err(e) => {
-                // The key stays usable for a corrected request.
-                if let Some(key) = &key {
-                    if let Err(release) = idempotency_store::release(conn, &me.id, key) {
-                        tracing::warn!(error = %release, "could not release an idempotency key");
-                    }
-                }
-                Err(e)
-            }
-        }
-    })
-    .await?;
-    match outcome {
-        Ok(view) => {
+    let request = Request {
+        token,
+        input,
+        key: key.map(|k| (k, hash)),
+    };
+    match state.sends.send(request).await? {
+        Sent::Created(view) => {
             state.boards.invalidate();
             Ok(HttpResponse::Created()
                 .insert_header((header::LOCATION, postcards::location(&view.id)))
                 .json(view))
         }
-        Err(stored) => Ok(replay(stored)),
+        Sent::Replay(stored) => Ok(replay(stored)),
     }
 }
 

@@ -105,6 +105,8 @@ pub fn test_settings(db_url: &str, extra: &[(&str, &str)]) -> Settings {
         ("CHAMPION__SERVER__PORT".to_string(), "0".to_string()),
         ("CHAMPION__AUTH__ADMINS".to_string(), ROOT_ADMIN.to_string()),
         ("CHAMPION__DATABASE__POOL_SIZE".to_string(), "4".to_string()),
+        // Two writers, so concurrent sends in tests are batched and batches run side by side.
+        ("CHAMPION__DATABASE__SEND_WRITERS".to_string(), "2".to_string()),
     ];
     env_vars.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
     Settings::load(&Sources {

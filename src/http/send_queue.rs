@@ -1,0 +1,222 @@
+//! Group commit for `POST /postcards`. Each request queues its send and waits; a few writer
+//! tasks (`database.send_writers`) each take every send waiting at that moment (up to
+//! `database.send_batch_max`) and write them in one transaction (`postcards::send_many`).
+//! A lone request is taken at once, so nothing waits for company; under load, a send costs
+//! a share of one transaction instead of a dozen round trips and a commit of its own.
+//!
+//! Nothing answers before its transaction has committed. When a batch's transaction fails,
+//! its sends are retried one by one, so one send that cannot be written (or a deadlock) costs
+//! no other send its place.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use tokio::sync::{mpsc, oneshot, Mutex};
+
+use super::auth::VerifiedToken;
+use crate::error::{AppError, AppResult};
+use crate::services::idempotency::{self, Claim, StoredResponse};
+use crate::services::postcard_views::PostcardView;
+use crate::services::postcards::{self, Rules, SendInput, SendJob};
+use crate::store::employees::{self, now, EmployeeRow};
+use crate::store::{idempotency as idempotency_store, DbConnection, Pool};
+
+/// How a queued send ended, when it did not fail.
+#[derive(Debug)]
+pub enum Sent {
+    Created(PostcardView),
+    /// A retry with an `Idempotency-Key`: the first answer, stored.
+    Replay(StoredResponse),
+}
+
+/// A send as the request hands it over.
+pub struct Request {
+    pub token: VerifiedToken,
+    pub input: SendInput,
+    /// The `Idempotency-Key` and the fingerprint of the body it was sent with.
+    pub key: Option<(String, String)>,
+}
+
+struct Queued {
+    request: Request,
+    reply: oneshot::Sender<AppResult<Sent>>,
+}
+
+/// The handle requests queue their sends on; `None` when `send_writers` is 0.
+#[derive(Clone)]
+pub struct SendQueue {
+    tx: Option<mpsc::Sender<Queued>>,
+    pool: Pool,
+    rules: Arc<Rules>,
+}
+
+impl SendQueue {
+    /// Starts `writers` writer tasks on the current runtime.
+    pub fn start(pool: Pool, rules: Rules, writers: u32, batch_max: u32) -> SendQueue {
+        let rules = Arc::new(rules);
+        if writers == 0 {
+            return SendQueue { tx: None, pool, rules };
+        }
+        let batch_max = batch_max.max(1) as usize;
+        // Room for a few batches per writer; beyond it, requests wait to queue (backpressure).
+        let (tx, rx) = mpsc::channel::<Queued>(batch_max * writers as usize * 4);
+        let rx = Arc::new(Mutex::new(rx));
+        for _ in 0..writers {
+            tokio::spawn(writer(rx.clone(), pool.clone(), rules.clone(), batch_max));
+        }
+        SendQueue {
+            tx: Some(tx),
+            pool,
+            rules,
+        }
+    }
+
+    /// Sends the postcard, in a batch when writers run; answers once it is committed.
+    pub async fn send(&self, request: Request) -> AppResult<Sent> {
+        let Some(tx) = &self.tx else {
+            let (pool, rules) = (self.pool.clone(), self.rules.clone());
+            return crate::store::db::run(&pool, move |conn| {
+                let mut answers = write_batch(conn, vec![request], &rules);
+                answers.pop().unwrap_or_else(|| Err(lost()))
+            })
+            .await;
+        };
+        let (reply, answer) = oneshot::channel();
+        tx.send(Queued { request, reply })
+            .await
+            .map_err(|_| AppError::Unavailable(anyhow::anyhow!("the send queue has stopped")))?;
+        answer.await.map_err(|_| lost())?
+    }
+}
+
+fn lost() -> AppError {
+    AppError::internal(anyhow::anyhow!("a queued send got no answer"))
+}
+
+/// Takes the sends waiting now (at least one, waiting for it) and writes them, forever.
+async fn writer(rx: Arc<Mutex<mpsc::Receiver<Queued>>>, pool: Pool, rules: Arc<Rules>, batch_max: usize) {
+    loop {
+        let mut batch = Vec::new();
+        {
+            let mut rx = rx.lock().await;
+            let Some(first) = rx.recv().await else { return };
+            batch.push(first);
+            while batch.len() < batch_max {
+                match rx.try_recv() {
+                    Ok(next) => batch.push(next),
+                    Err(_) => break,
+                }
+            }
+        }
+        let pool = pool.clone();
+        let rules = rules.clone();
+        let done = tokio::task::spawn_blocking(move || {
+            let (requests, replies): (Vec<Request>, Vec<_>) = batch.into_iter().map(|q| (q.request, q.reply)).unzip();
+            let answers = match pool.get() {
+                Ok(mut conn) => write_batch(&mut conn, requests, &rules),
+                Err(e) => {
+                    let e = e.to_string();
+                    requests
+                        .iter()
+                        .map(|_| Err(AppError::Unavailable(anyhow::anyhow!("{e}"))))
+                        .collect()
+                }
+            };
+            for (reply, answer) in replies.into_iter().zip(answers) {
+                // The request may have gone (client hung up): its postcard stays sent.
+                let _ = reply.send(answer);
+            }
+        })
+        .await;
+        if let Err(e) = done {
+            tracing::error!(error = %e, "a send batch panicked");
+        }
+    }
+}
+
+/// A request whose caller is known and allowed to send, its key claimed.
+struct Ready {
+    index: usize,
+    job: SendJob,
+}
+
+/// Resolves the callers, claims keys, sends; one answer per request, in order.
+fn write_batch(conn: &mut DbConnection, requests: Vec<Request>, rules: &Rules) -> Vec<AppResult<Sent>> {
+    let at = now();
+    let mut answers: Vec<Option<AppResult<Sent>>> = requests.iter().map(|_| None).collect();
+    let emails: Vec<&str> = requests.iter().map(|r| r.token.email.as_str()).collect();
+    let callers: HashMap<String, EmployeeRow> = match employees::find_by_emails(conn, &emails) {
+        Ok(found) => found.into_iter().map(|e| (e.email.clone(), e)).collect(),
+        Err(e) => {
+            let e = AppError::from(e).to_string();
+            return requests
+                .iter()
+                .map(|_| Err(AppError::Unavailable(anyhow::anyhow!("{e}"))))
+                .collect();
+        }
+    };
+    let mut ready = Vec::new();
+    for (index, request) in requests.into_iter().enumerate() {
+        match admit(conn, request, &callers, at) {
+            Ok(Ok(job)) => ready.push(Ready { index, job }),
+            Ok(Err(replay)) => answers[index] = Some(Ok(Sent::Replay(replay))),
+            Err(e) => answers[index] = Some(Err(e)),
+        }
+    }
+    let jobs: Vec<SendJob> = ready.iter().map(|r| r.job.clone()).collect();
+    let results = match postcards::send_many(conn, &jobs, rules, at) {
+        Ok(results) => results,
+        Err(e) if jobs.len() > 1 => {
+            tracing::warn!(error = %e, sends = jobs.len(), "a send batch failed; sending one by one");
+            jobs.iter()
+                .map(|job| {
+                    postcards::send_many(conn, std::slice::from_ref(job), rules, at)
+                        .and_then(|mut one| one.pop().unwrap_or_else(|| Err(lost())))
+                })
+                .collect()
+        }
+        Err(e) => vec![Err(e)],
+    };
+    for (r, result) in ready.iter().zip(results) {
+        if result.is_err() {
+            release_key(conn, &r.job);
+        }
+        answers[r.index] = Some(result.map(Sent::Created));
+    }
+    answers.into_iter().map(|a| a.unwrap_or_else(|| Err(lost()))).collect()
+}
+
+/// The caller must be an active employee; a key is claimed (or its stored answer found).
+fn admit(
+    conn: &mut DbConnection,
+    request: Request,
+    callers: &HashMap<String, EmployeeRow>,
+    at: chrono::NaiveDateTime,
+) -> AppResult<Result<SendJob, StoredResponse>> {
+    let caller = request
+        .token
+        .resolve(callers.get(request.token.email.as_str()).cloned())?;
+    let me = caller.employee()?;
+    if !me.active {
+        return Err(AppError::forbidden("a deactivated employee cannot send postcards"));
+    }
+    if let Some((key, hash)) = &request.key {
+        if let Claim::Replay(stored) = idempotency::claim(conn, &me.id, key, hash, at)? {
+            return Ok(Err(stored));
+        }
+    }
+    Ok(Ok(SendJob {
+        sender: me.clone(),
+        input: request.input,
+        idempotency_key: request.key.map(|(key, _)| key),
+    }))
+}
+
+/// A refused or failed send leaves its key usable for a corrected request.
+fn release_key(conn: &mut DbConnection, job: &SendJob) {
+    if let Some(key) = &job.idempotency_key {
+        if let Err(e) = idempotency_store::release(conn, &job.sender.id, key) {
+            tracing::warn!(error = %e, "could not release an idempotency key");
+        }
+    }
+}
