@@ -11,10 +11,10 @@ use super::json::Json;
 use super::pagination::{decode_time_cursor, encode_time_cursor, page, parse_limit, Page};
 use super::problem::{ReadProblems, WriteProblems};
 use super::query::{non_empty, parse_bool, parse_instant};
+use super::send_queue::{Request, Sent};
 use super::State;
 use crate::domain::postcard::Visibility;
 use crate::error::{AppError, AppResult};
-use super::send_queue::{Request, Sent};
 use crate::services::idempotency::{self, StoredResponse};
 use crate::services::postcard_views::{self, Looker, PostcardView};
 use crate::services::postcards::{self, SendInput};
@@ -113,7 +113,7 @@ pub async fn send(
             state.boards.invalidate();
             Ok(HttpResponse::Created()
                 .insert_header((header::LOCATION, postcards::location(&view.id)))
-                .json(view))
+                .json(*view))
         }
         Sent::Replay(stored) => Ok(replay(stored)),
     }

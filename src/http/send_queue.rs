@@ -24,7 +24,7 @@ use crate::store::{idempotency as idempotency_store, DbConnection, Pool};
 /// How a queued send ended, when it did not fail.
 #[derive(Debug)]
 pub enum Sent {
-    Created(PostcardView),
+    Created(Box<PostcardView>),
     /// A retry with an `Idempotency-Key`: the first answer, stored.
     Replay(StoredResponse),
 }
@@ -181,7 +181,7 @@ fn write_batch(conn: &mut DbConnection, requests: Vec<Request>, rules: &Rules) -
         if result.is_err() {
             release_key(conn, &r.job);
         }
-        answers[r.index] = Some(result.map(Sent::Created));
+        answers[r.index] = Some(result.map(|view| Sent::Created(Box::new(view))));
     }
     answers.into_iter().map(|a| a.unwrap_or_else(|| Err(lost()))).collect()
 }

@@ -111,7 +111,7 @@ async fn totals_equal_a_recount_after_a_random_workload(app: TestApp) {
 }
 
 /// `champion leaderboard verify`'s report, and how many board rows are stored.
-async fn recount(app: &TestApp) -> (champion::services::recount::Report, i64) {
+pub async fn recount(app: &TestApp) -> (champion::services::recount::Report, i64) {
     let (url, settings) = (app.db.url.clone(), app.settings.clone());
     tokio::task::spawn_blocking(move || {
         let pool = champion::store::db::connect(&url, 1).unwrap();

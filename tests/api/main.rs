@@ -23,6 +23,7 @@ mod outbox_delivery;
 mod postcard_limits;
 mod postcards;
 mod schema;
+mod send_batch;
 mod sign_in;
 mod stats;
 mod upgrade;
