@@ -89,6 +89,14 @@ impl SendQueue {
     }
 }
 
+/// Every request of a batch the database could not be reached for.
+fn unavailable(n: usize, e: impl std::fmt::Display) -> Vec<AppResult<Sent>> {
+    let detail = e.to_string();
+    (0..n)
+        .map(|_| Err(AppError::Unavailable(anyhow::anyhow!("{detail}"))))
+        .collect()
+}
+
 fn lost() -> AppError {
     AppError::internal(anyhow::anyhow!("a queued send got no answer"))
 }
@@ -114,13 +122,7 @@ async fn writer(rx: Arc<Mutex<mpsc::Receiver<Queued>>>, pool: Pool, rules: Arc<R
             let (requests, replies): (Vec<Request>, Vec<_>) = batch.into_iter().map(|q| (q.request, q.reply)).unzip();
             let answers = match pool.get() {
                 Ok(mut conn) => write_batch(&mut conn, requests, &rules),
-                Err(e) => {
-                    let e = e.to_string();
-                    requests
-                        .iter()
-                        .map(|_| Err(AppError::Unavailable(anyhow::anyhow!("{e}"))))
-                        .collect()
-                }
+                Err(e) => unavailable(requests.len(), e),
             };
             for (reply, answer) in replies.into_iter().zip(answers) {
                 // The request may have gone (client hung up): its postcard stays sent.
@@ -134,12 +136,6 @@ async fn writer(rx: Arc<Mutex<mpsc::Receiver<Queued>>>, pool: Pool, rules: Arc<R
     }
 }
 
-/// A request whose caller is known and allowed to send, its key claimed.
-struct Ready {
-    index: usize,
-    job: SendJob,
-}
-
 /// Resolves the callers, claims keys, sends; one answer per request, in order.
 fn write_batch(conn: &mut DbConnection, requests: Vec<Request>, rules: &Rules) -> Vec<AppResult<Sent>> {
     let at = now();
@@ -147,23 +143,21 @@ fn write_batch(conn: &mut DbConnection, requests: Vec<Request>, rules: &Rules) -
     let emails: Vec<&str> = requests.iter().map(|r| r.token.email.as_str()).collect();
     let callers: HashMap<String, EmployeeRow> = match employees::find_by_emails(conn, &emails) {
         Ok(found) => found.into_iter().map(|e| (e.email.clone(), e)).collect(),
-        Err(e) => {
-            let e = AppError::from(e).to_string();
-            return requests
-                .iter()
-                .map(|_| Err(AppError::Unavailable(anyhow::anyhow!("{e}"))))
-                .collect();
-        }
+        Err(e) => return unavailable(requests.len(), e),
     };
-    let mut ready = Vec::new();
+    // The requests whose caller may send, their keys claimed: where they stand, and their jobs.
+    let mut ready: Vec<usize> = Vec::new();
+    let mut jobs: Vec<SendJob> = Vec::new();
     for (index, request) in requests.into_iter().enumerate() {
         match admit(conn, request, &callers, at) {
-            Ok(Ok(job)) => ready.push(Ready { index, job }),
+            Ok(Ok(job)) => {
+                ready.push(index);
+                jobs.push(job);
+            }
             Ok(Err(replay)) => answers[index] = Some(Ok(Sent::Replay(replay))),
             Err(e) => answers[index] = Some(Err(e)),
         }
     }
-    let jobs: Vec<SendJob> = ready.iter().map(|r| r.job.clone()).collect();
     let results = match postcards::send_many(conn, &jobs, rules, at) {
         Ok(results) => results,
         Err(e) if jobs.len() > 1 => {
@@ -177,11 +171,11 @@ fn write_batch(conn: &mut DbConnection, requests: Vec<Request>, rules: &Rules) -
         }
         Err(e) => vec![Err(e)],
     };
-    for (r, result) in ready.iter().zip(results) {
+    for ((index, job), result) in ready.into_iter().zip(&jobs).zip(results) {
         if result.is_err() {
-            release_key(conn, &r.job);
+            release_key(conn, job);
         }
-        answers[r.index] = Some(result.map(|view| Sent::Created(Box::new(view))));
+        answers[index] = Some(result.map(|view| Sent::Created(Box::new(view))));
     }
     answers.into_iter().map(|a| a.unwrap_or_else(|| Err(lost()))).collect()
 }

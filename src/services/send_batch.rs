@@ -29,9 +29,8 @@ pub struct SendJob {
     pub idempotency_key: Option<String>,
 }
 
-/// A send the rules accepted, waiting for the batch's inserts.
+/// What the boards need of a send the rules accepted (its row aside).
 struct Accepted {
-    row: PostcardRow,
     recipients: Vec<String>,
     earlier: Vec<PairRow>,
 }
@@ -53,21 +52,9 @@ pub fn send_many(
         return Ok(checked.into_iter().filter_map(Result::err).map(Err).collect());
     }
     let live = || jobs.iter().zip(&checked).filter(|(_, c)| c.is_ok()).map(|(j, _)| j);
-    let sender_ids: Vec<&str> = live()
-        .map(|j| j.sender.id.as_str())
-        .collect::<BTreeSet<_>>()
-        .into_iter()
-        .collect();
-    let slugs: Vec<&str> = live()
-        .map(|j| j.input.behaviour.trim())
-        .collect::<BTreeSet<_>>()
-        .into_iter()
-        .collect();
-    let recipient_ids: Vec<&str> = live()
-        .flat_map(|j| j.input.recipients.iter().map(String::as_str))
-        .collect::<BTreeSet<_>>()
-        .into_iter()
-        .collect();
+    let sender_ids = distinct(live().map(|j| j.sender.id.as_str()));
+    let slugs = distinct(live().map(|j| j.input.behaviour.trim()));
+    let recipient_ids = distinct(live().flat_map(|j| j.input.recipients.iter().map(String::as_str)));
     let week = rules.week_of(now);
     write_tx(conn, |conn| {
         let mut standings = postcards::lock_senders(conn, &sender_ids)?;
@@ -75,20 +62,19 @@ pub fn send_many(
             .into_iter()
             .map(|b| (b.slug.clone(), b))
             .collect();
-        let recipient_ids: Vec<String> = recipient_ids.iter().map(|r| r.to_string()).collect();
         let people: HashMap<String, EmployeeRow> = employees::find_many(conn, &recipient_ids)?
             .into_iter()
             .map(|e| (e.id.clone(), e))
             .collect();
-        let recipient_refs: Vec<&str> = recipient_ids.iter().map(String::as_str).collect();
         // Counted with the senders locked: no other transaction can add to them until commit.
         let mut sent = postcards::count_sent_by(conn, &sender_ids, week)?;
         let mut history: HashMap<String, Vec<PairRow>> = HashMap::new();
-        for (sender, pair) in postcards::pair_histories(conn, &sender_ids, &recipient_refs)? {
+        for (sender, pair) in postcards::pair_histories(conn, &sender_ids, &recipient_ids, NOT_AN_ID)? {
             history.entry(sender).or_default().push(pair);
         }
 
         let mut answers = Vec::with_capacity(jobs.len());
+        let mut rows: Vec<PostcardRow> = Vec::new();
         let mut accepted: Vec<Accepted> = Vec::new();
         let mut recipient_rows: Vec<RecipientRow> = Vec::new();
         let mut emails: Vec<OutboxRow> = Vec::new();
@@ -150,8 +136,8 @@ pub fn send_many(
                     let body = serde_json::to_string(&view).map_err(AppError::internal)?;
                     replies.push((&sender.id, key, body, location(&id)));
                 }
+                rows.push(row);
                 accepted.push(Accepted {
-                    row,
                     recipients: input.recipients.clone(),
                     earlier,
                 });
@@ -162,7 +148,6 @@ pub fn send_many(
         if accepted.is_empty() {
             return Ok(answers);
         }
-        let rows: Vec<PostcardRow> = accepted.iter().map(|a| a.row.clone()).collect();
         postcards::insert(conn, &rows, &recipient_rows)?;
         outbox::enqueue_many(conn, &emails)?;
         for (caller, key, body, location) in &replies {
@@ -170,10 +155,11 @@ pub fn send_many(
         }
         // The boards last: their rows (a department's especially) are shared by concurrent
         // sends, which wait for each other's commit; nothing else runs while they are held.
-        let cards: Vec<NewPostcard> = accepted
+        let cards: Vec<NewPostcard> = rows
             .iter()
-            .map(|a| NewPostcard {
-                row: &a.row,
+            .zip(&accepted)
+            .map(|(row, a)| NewPostcard {
+                row,
                 recipients: &a.recipients,
                 earlier: &a.earlier,
             })
@@ -181,6 +167,14 @@ pub fn send_many(
         scoreboard::on_new_postcards(conn, &cards, &standings, &rules.board)?;
         Ok(answers)
     })
+}
+
+/// The batch's postcards are not written yet: no pair history needs one left out.
+const NOT_AN_ID: &str = "";
+
+/// Each value once, in order (ids in order are also the order rows are locked in).
+fn distinct<'a>(values: impl Iterator<Item = &'a str>) -> Vec<&'a str> {
+    values.collect::<BTreeSet<_>>().into_iter().collect()
 }
 
 fn recipient_standing(e: &EmployeeRow) -> Standing {

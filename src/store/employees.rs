@@ -102,7 +102,8 @@ pub fn all_active(conn: &mut DbConnection) -> QueryResult<Vec<EmployeeRow>> {
 }
 
 /// The employees with these ids (unknown ids are left out).
-pub fn find_many(conn: &mut DbConnection, ids: &[String]) -> QueryResult<Vec<EmployeeRow>> {
+pub fn find_many<S: AsRef<str>>(conn: &mut DbConnection, ids: &[S]) -> QueryResult<Vec<EmployeeRow>> {
+    let ids: Vec<&str> = ids.iter().map(AsRef::as_ref).collect();
     employees::table
         .filter(employees::id.eq_any(ids))
         .select(EmployeeRow::as_select())

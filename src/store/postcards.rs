@@ -93,12 +93,7 @@ pub fn lock(conn: &mut DbConnection, id: &str) -> QueryResult<()> {
 
 /// Postcards the sender sent within `span` (hidden ones included: they were sent).
 pub fn count_sent(conn: &mut DbConnection, sender_id: &str, span: Span) -> QueryResult<i64> {
-    postcards::table
-        .filter(postcards::sender_id.eq(sender_id))
-        .filter(postcards::created_at.ge(span.start))
-        .filter(postcards::created_at.lt(span.end))
-        .count()
-        .get_result(conn)
+    Ok(count_sent_by(conn, &[sender_id], span)?.remove(sender_id).unwrap_or(0))
 }
 
 /// `count_sent` for several senders at once; senders who sent nothing are missing.
@@ -126,29 +121,26 @@ pub fn pair_history(
     recipients: &[String],
     except: &str,
 ) -> QueryResult<Vec<PairRow>> {
-    postcard_recipients::table
-        .filter(postcard_recipients::recipient_id.eq_any(recipients))
-        .filter(postcard_recipients::sender_id.eq(sender_id))
-        .filter(postcard_recipients::postcard_id.ne(except))
-        .select((
-            postcard_recipients::recipient_id,
-            postcard_recipients::behaviour,
-            postcard_recipients::created_at,
-            postcard_recipients::hidden,
-        ))
-        .load(conn)
+    let recipients: Vec<&str> = recipients.iter().map(String::as_str).collect();
+    Ok(pair_histories(conn, &[sender_id], &recipients, except)?
+        .into_iter()
+        .map(|(_, pair)| pair)
+        .collect())
 }
 
 /// `pair_history` for a batch of sends: every postcard any of these senders sent any of
-/// these recipients, as `(sender, row)` (a superset of the batch's pairs, from the same index).
+/// these recipients, except `except`, as `(sender, row)` (a superset of the batch's pairs,
+/// from the same index).
 pub fn pair_histories(
     conn: &mut DbConnection,
     sender_ids: &[&str],
     recipients: &[&str],
+    except: &str,
 ) -> QueryResult<Vec<(String, PairRow)>> {
     let rows: Vec<(String, String, String, NaiveDateTime, bool)> = postcard_recipients::table
         .filter(postcard_recipients::recipient_id.eq_any(recipients))
         .filter(postcard_recipients::sender_id.eq_any(sender_ids))
+        .filter(postcard_recipients::postcard_id.ne(except))
         .select((
             postcard_recipients::sender_id,
             postcard_recipients::recipient_id,
