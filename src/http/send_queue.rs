@@ -4,14 +4,20 @@
 //! A lone request is taken at once, so nothing waits for company; under load, a send costs
 //! a share of one transaction instead of a dozen round trips and a commit of its own.
 //!
+//! Each sender's sends go to one writer (by a hash of their email). A batch locks its senders
+//! until it commits (the weekly allowance is counted under that lock); were one person's sends
+//! spread over writers, concurrent batches would share senders and wait for each other's
+//! commits instead of overlapping.
+//!
 //! Nothing answers before its transaction has committed. When a batch's transaction fails,
 //! its sends are retried one by one, so one send that cannot be written (or a deadlock) costs
 //! no other send its place.
 
 use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
-use tokio::sync::{mpsc, oneshot, Mutex};
+use tokio::sync::{mpsc, oneshot};
 
 use super::auth::VerifiedToken;
 use crate::error::{AppError, AppResult};
@@ -42,10 +48,11 @@ struct Queued {
     reply: oneshot::Sender<AppResult<Sent>>,
 }
 
-/// The handle requests queue their sends on; `None` when `send_writers` is 0.
+/// The handle requests queue their sends on: one queue per writer, none when `send_writers`
+/// is 0.
 #[derive(Clone)]
 pub struct SendQueue {
-    tx: Option<mpsc::Sender<Queued>>,
+    writers: Vec<mpsc::Sender<Queued>>,
     pool: Pool,
     rules: Arc<Rules>,
 }
@@ -54,26 +61,26 @@ impl SendQueue {
     /// Starts `writers` writer tasks on the current runtime.
     pub fn start(pool: Pool, rules: Rules, writers: u32, batch_max: u32) -> SendQueue {
         let rules = Arc::new(rules);
-        if writers == 0 {
-            return SendQueue { tx: None, pool, rules };
-        }
         let batch_max = batch_max.max(1) as usize;
-        // Room for a few batches per writer; beyond it, requests wait to queue (backpressure).
-        let (tx, rx) = mpsc::channel::<Queued>(batch_max * writers as usize * 4);
-        let rx = Arc::new(Mutex::new(rx));
-        for _ in 0..writers {
-            tokio::spawn(writer(rx.clone(), pool.clone(), rules.clone(), batch_max));
-        }
-        SendQueue {
-            tx: Some(tx),
-            pool,
-            rules,
-        }
+        let writers = (0..writers)
+            .map(|_| {
+                // Room for a few batches; beyond it, requests wait to queue (backpressure).
+                let (tx, rx) = mpsc::channel::<Queued>(batch_max * 4);
+                tokio::spawn(writer(rx, pool.clone(), rules.clone(), batch_max));
+                tx
+            })
+            .collect();
+        SendQueue { writers, pool, rules }
+    }
+
+    /// The writer of this caller's sends.
+    fn writer_for(&self, email: &str) -> Option<&mpsc::Sender<Queued>> {
+        writer_index(email, self.writers.len()).and_then(|i| self.writers.get(i))
     }
 
     /// Sends the postcard, in a batch when writers run; answers once it is committed.
     pub async fn send(&self, request: Request) -> AppResult<Sent> {
-        let Some(tx) = &self.tx else {
+        let Some(tx) = self.writer_for(request.token.email.as_str()) else {
             let (pool, rules) = (self.pool.clone(), self.rules.clone());
             return crate::store::db::run(&pool, move |conn| {
                 let mut answers = write_batch(conn, vec![request], &rules);
@@ -89,6 +96,17 @@ impl SendQueue {
     }
 }
 
+/// Which of `writers` writes this caller's sends: always the same one for one caller (the
+/// hasher's keys are fixed), callers spread evenly.
+fn writer_index(email: &str, writers: usize) -> Option<usize> {
+    if writers == 0 {
+        return None;
+    }
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    email.hash(&mut h);
+    Some((h.finish() % writers as u64) as usize)
+}
+
 /// Every request of a batch the database could not be reached for.
 fn unavailable(n: usize, e: impl std::fmt::Display) -> Vec<AppResult<Sent>> {
     let detail = e.to_string();
@@ -102,18 +120,14 @@ fn lost() -> AppError {
 }
 
 /// Takes the sends waiting now (at least one, waiting for it) and writes them, forever.
-async fn writer(rx: Arc<Mutex<mpsc::Receiver<Queued>>>, pool: Pool, rules: Arc<Rules>, batch_max: usize) {
+async fn writer(mut rx: mpsc::Receiver<Queued>, pool: Pool, rules: Arc<Rules>, batch_max: usize) {
     loop {
-        let mut batch = Vec::new();
-        {
-            let mut rx = rx.lock().await;
-            let Some(first) = rx.recv().await else { return };
-            batch.push(first);
-            while batch.len() < batch_max {
-                match rx.try_recv() {
-                    Ok(next) => batch.push(next),
-                    Err(_) => break,
-                }
+        let Some(first) = rx.recv().await else { return };
+        let mut batch = vec![first];
+        while batch.len() < batch_max {
+            match rx.try_recv() {
+                Ok(next) => batch.push(next),
+                Err(_) => break,
             }
         }
         let pool = pool.clone();
@@ -212,5 +226,23 @@ fn release_key(conn: &mut DbConnection, job: &SendJob) {
         if let Err(e) = idempotency_store::release(conn, &job.sender.id, key) {
             tracing::warn!(error = %e, "could not release an idempotency key");
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::writer_index;
+
+    #[test]
+    fn one_caller_one_writer_and_callers_spread() {
+        assert_eq!(writer_index("ann@example.com", 0), None, "no writers: the direct path");
+        let mut per_writer = [0usize; 3];
+        for n in 0..3000 {
+            let email = format!("person{n}@example.com");
+            let i = writer_index(&email, 3).unwrap();
+            assert_eq!(writer_index(&email, 3), Some(i), "{email} moved");
+            per_writer[i] += 1;
+        }
+        assert!(per_writer.iter().all(|&n| (800..1200).contains(&n)), "{per_writer:?}");
     }
 }

@@ -3,6 +3,7 @@
 //! of the history.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::atomic::{AtomicU32, Ordering};
 
 use diesel::prelude::*;
 use diesel::upsert::excluded;
@@ -147,6 +148,22 @@ fn add_totals(conn: &mut DbConnection, rows: &[TotalsRow]) -> QueryResult<Vec<Ch
     crate::per_backend!(conn, c => upsert.get_results(c))
 }
 
+/// How many rows each department figure is split over. Nearly every send moves the same few
+/// hundred department rows (its departments' "all time", year, month... rows), and a moved
+/// row stays locked until its transaction commits: with one row per figure, concurrent
+/// writers queue behind each other's commits. Each write adds its changes to one shard, and
+/// readers add the shards up.
+pub const DEPARTMENT_SHARDS: u32 = 8;
+
+static NEXT_SHARD: AtomicU32 = AtomicU32::new(0);
+
+/// The shard for the next department write: round robin, so writers that overlap in time
+/// (which started one after the other) take different shards until eight of them overlap.
+fn next_shard() -> i32 {
+    // u32::MAX + 1 is a multiple of 8: the sequence stays round robin when the counter wraps.
+    (NEXT_SHARD.fetch_add(1, Ordering::Relaxed) % DEPARTMENT_SHARDS) as i32
+}
+
 /// How a change moves each department's figures in each bucket: `(period, behaviour,
 /// department)` to `(score, participants)`. A BTreeMap, so rows are written in key order and
 /// concurrent writers cannot deadlock on them.
@@ -165,6 +182,7 @@ impl DepartmentDeltas {
 
     fn write(self, conn: &mut DbConnection) -> QueryResult<()> {
         use board_departments::*;
+        let this_shard = next_shard();
         let rows: Vec<_> = self
             .0
             .iter()
@@ -174,6 +192,7 @@ impl DepartmentDeltas {
                     period.eq(p.as_str()),
                     behaviour.eq(b.as_str()),
                     department.eq(d.as_str()),
+                    shard.eq(this_shard),
                     score.eq(*s),
                     participants.eq(*n),
                 )
@@ -184,7 +203,7 @@ impl DepartmentDeltas {
         }
         let upsert = diesel::insert_into(table)
             .values(&rows)
-            .on_conflict((period, behaviour, department))
+            .on_conflict((period, behaviour, department, shard))
             .do_update()
             .set((
                 score.eq(score + excluded(score)),
@@ -414,22 +433,31 @@ pub fn departments_from_totals(conn: &mut DbConnection) -> QueryResult<Vec<Depar
         .load(conn)
 }
 
-/// The stored department figures.
+/// The stored department figures (their shards added up).
 pub fn stored_departments(conn: &mut DbConnection) -> QueryResult<Vec<DepartmentRow>> {
     use diesel::dsl::sql;
     use diesel::sql_types::BigInt;
     board_departments::table
+        .group_by((
+            board_departments::period,
+            board_departments::behaviour,
+            board_departments::department,
+        ))
         .select((
             board_departments::period,
             board_departments::behaviour,
             board_departments::department,
-            board_departments::score,
-            sql::<BigInt>("CAST(board_departments.participants AS BIGINT)"),
+            sql::<BigInt>(SHARD_SCORE),
+            sql::<BigInt>(SHARD_PARTICIPANTS),
         ))
         .load(conn)
 }
 
-/// Writes department figures (after `clear`).
+/// A department's score and participants: the sums of its shards.
+pub const SHARD_SCORE: &str = "CAST(SUM(board_departments.score) AS BIGINT)";
+pub const SHARD_PARTICIPANTS: &str = "CAST(SUM(board_departments.participants) AS BIGINT)";
+
+/// Writes department figures (after `clear`), each in one shard.
 pub fn insert_departments(conn: &mut DbConnection, rows: &[DepartmentRow]) -> QueryResult<()> {
     use board_departments::*;
     for chunk in rows.chunks(1000) {
@@ -440,6 +468,7 @@ pub fn insert_departments(conn: &mut DbConnection, rows: &[DepartmentRow]) -> Qu
                     period.eq(p.as_str()),
                     behaviour.eq(b.as_str()),
                     department.eq(d.as_str()),
+                    shard.eq(0),
                     score.eq(*s),
                     participants.eq(*n as i32),
                 )

@@ -6,7 +6,7 @@ use diesel::dsl::count_star;
 use diesel::prelude::*;
 
 use super::schema::{board_departments, board_totals, department_headcounts, employees, postcard_recipients};
-use super::DbConnection;
+use super::{board, DbConnection};
 use crate::domain::period::Span;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -176,7 +176,7 @@ pub fn senders_between(
 }
 
 /// Per department of the (first) bucket: total score and how many active people took part
-/// (sent or received), one stored row per department.
+/// (sent or received), a few stored rows (shards) per department.
 pub fn department_totals(conn: &mut DbConnection, f: &BoardFilter) -> QueryResult<Vec<(String, i64, i64)>> {
     use diesel::dsl::sql;
     use diesel::sql_types::BigInt;
@@ -184,10 +184,11 @@ pub fn department_totals(conn: &mut DbConnection, f: &BoardFilter) -> QueryResul
     board_departments::table
         .filter(board_departments::period.eq(key))
         .filter(board_departments::behaviour.eq(f.behaviour))
+        .group_by(board_departments::department)
         .select((
             board_departments::department,
-            board_departments::score,
-            sql::<BigInt>("CAST(board_departments.participants AS BIGINT)"),
+            sql::<BigInt>(board::SHARD_SCORE),
+            sql::<BigInt>(board::SHARD_PARTICIPANTS),
         ))
         .load(conn)
 }

@@ -15,12 +15,13 @@ diesel::table! {
 }
 
 diesel::table! {
-    board_departments (period, behaviour, department) {
+    board_departments (period, behaviour, department, shard) {
         period -> Text,
         behaviour -> Text,
         department -> Text,
         score -> BigInt,
         participants -> Integer,
+        shard -> Integer,
     }
 }
 

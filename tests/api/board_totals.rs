@@ -6,7 +6,7 @@ use rand::{Rng, SeedableRng};
 use serde_json::json;
 
 use crate::helpers::TestApp;
-use crate::org::{org, Person};
+use crate::org::{card, org, Person};
 
 async fn totals_equal_a_recount_after_a_random_workload(app: TestApp) {
     let o = org(&app).await;
@@ -110,6 +110,64 @@ async fn totals_equal_a_recount_after_a_random_workload(app: TestApp) {
     assert!(diffs.is_clean(), "stored totals differ from a recount: {diffs:#?}");
 }
 
+/// Department figures are split over shards that concurrent writers take in turn: the board
+/// adds them up, and so does `leaderboard verify`.
+async fn department_figures_add_up_their_shards(app: TestApp) {
+    let o = org(&app).await;
+    for from in [&o.bob, &o.cat, &o.dan] {
+        for _ in 0..4 {
+            let sent = app.post("/api/v1/postcards", &from.token, &card(&[&o.ann.id])).await;
+            assert_eq!(sent.status, 201, "{}", sent.text);
+        }
+    }
+    let (url, department) = (app.db.url.clone(), "Support");
+    let shards: i64 = tokio::task::spawn_blocking(move || {
+        use champion::store::schema::board_departments::dsl;
+        use diesel::prelude::*;
+        let pool = champion::store::db::connect(&url, 1).unwrap();
+        let mut conn = pool.get().unwrap();
+        let rows: Vec<i32> = dsl::board_departments
+            .filter(dsl::period.eq("all"))
+            .filter(dsl::behaviour.eq(""))
+            .filter(dsl::department.eq(department))
+            .select(dsl::shard)
+            .load(&mut conn)
+            .unwrap();
+        rows.len() as i64
+    })
+    .await
+    .unwrap();
+    assert!(shards >= 2, "twelve separate sends landed in one shard");
+    let depts = app
+        .get("/api/v1/leaderboard/departments?period=all", Some(&o.ann.token))
+        .await;
+    let got: Vec<(String, i64, f64)> = depts.body["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["department"].as_str().unwrap().to_string(),
+                e["total_score"].as_i64().unwrap(),
+                e["participation"].as_f64().unwrap(),
+            )
+        })
+        .collect();
+    let per_card = app.settings.scoring.postcard;
+    assert_eq!(
+        got,
+        vec![
+            ("Support".to_string(), 12 * per_card, 0.5),
+            ("Ops".to_string(), 0, 1.0),
+            ("Sales".to_string(), 0, 1.0),
+        ],
+        "{}",
+        depts.text
+    );
+    let (diffs, _) = recount(&app).await;
+    assert!(diffs.is_clean(), "stored totals differ from a recount: {diffs:#?}");
+}
+
 /// `champion leaderboard verify`'s report, and how many board rows are stored.
 pub async fn recount(app: &TestApp) -> (champion::services::recount::Report, i64) {
     let (url, settings) = (app.db.url.clone(), app.settings.clone());
@@ -206,4 +264,5 @@ async fn unique_senders_survive_racing_hides_and_sends(app: TestApp) {
 
 crate::on_both_backends!(with &[("CHAMPION__RULES__WEEKLY_ALLOWANCE", "100"), ("CHAMPION__RULES__SAME_PAIR_PER_WEEK", "50")];
     totals_equal_a_recount_after_a_random_workload,
-    unique_senders_survive_racing_hides_and_sends);
+    unique_senders_survive_racing_hides_and_sends,
+    department_figures_add_up_their_shards);
