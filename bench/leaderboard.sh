@@ -42,19 +42,18 @@ if [ -z "$BIN" ]; then
 fi
 
 NAME=bench_${EMPLOYEES}_${POSTCARDS}
-# Per backend: start afresh, run one SQL query (rows on stdout, one column), tidy up after
-# writes.
+# Per backend: start afresh, run one SQL query in a named database (rows on stdout, one
+# column), copy the seed for a run, tidy up after seeding.
 case $BACKEND in
   sqlite) SEED_URL=sqlite://$OUT/$NAME.db RUN_URL=sqlite://$OUT/${NAME}_run.db
           FRESH() { rm -f "$OUT/$NAME.db"*; }
-          QUERY() { python3 -c 'import sqlite3,sys; [print(r[0]) for r in sqlite3.connect(sys.argv[1]).execute(sys.argv[2])]' "$OUT/$NAME.db" "$1"; }
+          QUERY_IN() { python3 -c 'import sqlite3,sys; [print(r[0]) for r in sqlite3.connect(sys.argv[1]).execute(sys.argv[2])]' "$OUT/$1.db" "$2"; }
           # The backup API copies a consistent database whatever its write-ahead log holds.
           COPY() { rm -f "$OUT/${NAME}_run.db"*; python3 -c 'import sqlite3,sys; sqlite3.connect(sys.argv[1]).backup(sqlite3.connect(sys.argv[2]))' "$OUT/$NAME.db" "$OUT/${NAME}_run.db"; }
-          RUN_QUERY() { python3 -c 'import sqlite3,sys; [print(r[0]) for r in sqlite3.connect(sys.argv[1]).execute(sys.argv[2])]' "$OUT/${NAME}_run.db" "$1"; }
           TIDY() { :; } ;;
   postgres) SEED_URL=$PG_URL/$NAME$PG_OPTS RUN_URL=$PG_URL/${NAME}_run$PG_OPTS
           FRESH() { psql "$PG_URL/postgres" -qc "DROP DATABASE IF EXISTS $NAME WITH (FORCE)" -c "CREATE DATABASE $NAME"; }
-          QUERY() { psql "$PG_URL/$NAME" -qtAc "$1"; }
+          QUERY_IN() { psql "$PG_URL/$1" -qtAc "$2"; }
           # A copy of the seeded database (its statistics and visibility map too); from
           # Postgres 15 on, file by file rather than through the write-ahead log.
           COPY() {
@@ -63,12 +62,14 @@ case $BACKEND in
             psql "$PG_URL/postgres" -qc "DROP DATABASE IF EXISTS ${NAME}_run WITH (FORCE)" \
               -c "CREATE DATABASE ${NAME}_run TEMPLATE $NAME $strategy"
           }
-          RUN_QUERY() { psql "$PG_URL/${NAME}_run" -qtAc "$1"; }
           # This machine's Postgres runs without autovacuum; a production one would have
           # known the seeded tables' statistics and set their visibility maps by now.
           TIDY() { psql "$PG_URL/$NAME" -qc "VACUUM (ANALYZE)"; } ;;
   *) echo "backend must be sqlite or postgres" >&2; exit 2 ;;
 esac
+# One SQL query on the seeded database, or on the copy being measured.
+QUERY() { QUERY_IN "$NAME" "$1"; }
+RUN_QUERY() { QUERY_IN "${NAME}_run" "$1"; }
 
 if [ "${REUSE:-0}" = 1 ] && QUERY "SELECT 1 FROM employees LIMIT 1" 2>/dev/null | grep -q 1; then
   echo "== reusing $NAME ($BACKEND)"

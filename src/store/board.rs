@@ -136,13 +136,7 @@ type Change<'a> = (&'a str, &'a str, &'a str, Delta, &'a Standing);
 fn add_totals(conn: &mut DbConnection, changes: &[Change]) -> QueryResult<Vec<Changed>> {
     match conn {
         DbConnection::Postgres(pg) => add_totals_pg(pg, changes),
-        DbConnection::Sqlite(_) => {
-            let rows: Vec<TotalsRow> = changes
-                .iter()
-                .map(|&(p, b, e, d, standing)| totals_row(p, b, e, d, standing))
-                .collect();
-            add_totals_rows(conn, &rows)
-        }
+        DbConnection::Sqlite(lite) => add_totals_sqlite(lite, changes),
     }
 }
 
@@ -212,10 +206,15 @@ fn add_totals_pg(conn: &mut diesel::PgConnection, changes: &[Change]) -> QueryRe
         .collect())
 }
 
-fn add_totals_rows(conn: &mut DbConnection, rows: &[TotalsRow]) -> QueryResult<Vec<Changed>> {
+/// SQLite: a multi-row upsert (no round trips to save, no planner to spare).
+fn add_totals_sqlite(conn: &mut diesel::SqliteConnection, changes: &[Change]) -> QueryResult<Vec<Changed>> {
     use board_totals::*;
-    let upsert = diesel::insert_into(table)
-        .values(rows)
+    let rows: Vec<TotalsRow> = changes
+        .iter()
+        .map(|&(p, b, e, d, standing)| totals_row(p, b, e, d, standing))
+        .collect();
+    diesel::insert_into(table)
+        .values(&rows)
         .on_conflict((period, behaviour, employee_id))
         .do_update()
         .set((
@@ -228,8 +227,8 @@ fn add_totals_rows(conn: &mut DbConnection, rows: &[TotalsRow]) -> QueryResult<V
             listed.eq(excluded(listed)),
             unique_senders.eq(unique_senders + excluded(unique_senders)),
         ))
-        .returning((period, behaviour, employee_id, received, given, department, active));
-    crate::per_backend!(conn, c => upsert.get_results(c))
+        .returning((period, behaviour, employee_id, received, given, department, active))
+        .get_results(conn)
 }
 
 /// How many rows each department figure is split over. Nearly every send moves the same few
@@ -264,69 +263,69 @@ impl DepartmentDeltas {
         d.1 += participants;
     }
 
+    /// Adds the moved figures to one shard (none taken when nothing moved).
     fn write(self, conn: &mut DbConnection) -> QueryResult<()> {
-        let this_shard = next_shard();
-        match conn {
-            DbConnection::Postgres(pg) => self.write_pg(pg, this_shard),
-            DbConnection::Sqlite(_) => self.write_rows(conn, this_shard),
-        }
-    }
-
-    /// Postgres: one prepared statement over arrays (see `add_totals_pg`).
-    fn write_pg(self, conn: &mut diesel::PgConnection, this_shard: i32) -> QueryResult<()> {
-        use diesel::sql_types::{Array, BigInt, Integer, Text};
-        let moved: Vec<_> = self.0.iter().filter(|(_, d)| **d != (0, 0)).collect();
+        let moved: Vec<Moved> = self.0.iter().filter(|(_, d)| **d != (0, 0)).collect();
         if moved.is_empty() {
             return Ok(());
         }
-        diesel::sql_query(
-            "INSERT INTO board_departments (period, behaviour, department, shard, score, participants) \
-             SELECT p, b, d, $4, s, n FROM unnest($1::text[], $2::text[], $3::text[], $5::int8[], $6::int4[]) \
-             AS u(p, b, d, s, n) \
-             ON CONFLICT (period, behaviour, department, shard) DO UPDATE SET \
-             score = board_departments.score + excluded.score, \
-             participants = board_departments.participants + excluded.participants",
-        )
-        .bind::<Array<Text>, _>(moved.iter().map(|((p, _, _), _)| p.as_str()).collect::<Vec<_>>())
-        .bind::<Array<Text>, _>(moved.iter().map(|((_, b, _), _)| b.as_str()).collect::<Vec<_>>())
-        .bind::<Array<Text>, _>(moved.iter().map(|((_, _, d), _)| d.as_str()).collect::<Vec<_>>())
-        .bind::<Integer, _>(this_shard)
-        .bind::<Array<BigInt>, _>(moved.iter().map(|(_, (s, _))| *s).collect::<Vec<_>>())
-        .bind::<Array<Integer>, _>(moved.iter().map(|(_, (_, n))| *n).collect::<Vec<_>>())
+        let this_shard = next_shard();
+        match conn {
+            DbConnection::Postgres(pg) => write_departments_pg(pg, &moved, this_shard),
+            DbConnection::Sqlite(lite) => write_departments_sqlite(lite, &moved, this_shard),
+        }
+    }
+}
+
+/// One department figure's change: `(period, behaviour, department)`, `(score, participants)`.
+type Moved<'a> = (&'a (String, String, String), &'a (i64, i32));
+
+/// Postgres: one prepared statement over arrays (see `add_totals_pg`).
+fn write_departments_pg(conn: &mut diesel::PgConnection, moved: &[Moved], this_shard: i32) -> QueryResult<()> {
+    use diesel::sql_types::{Array, BigInt, Integer, Text};
+    diesel::sql_query(
+        "INSERT INTO board_departments (period, behaviour, department, shard, score, participants) \
+         SELECT p, b, d, $4, s, n FROM unnest($1::text[], $2::text[], $3::text[], $5::int8[], $6::int4[]) \
+         AS u(p, b, d, s, n) \
+         ON CONFLICT (period, behaviour, department, shard) DO UPDATE SET \
+         score = board_departments.score + excluded.score, \
+         participants = board_departments.participants + excluded.participants",
+    )
+    .bind::<Array<Text>, _>(moved.iter().map(|((p, _, _), _)| p.as_str()).collect::<Vec<_>>())
+    .bind::<Array<Text>, _>(moved.iter().map(|((_, b, _), _)| b.as_str()).collect::<Vec<_>>())
+    .bind::<Array<Text>, _>(moved.iter().map(|((_, _, d), _)| d.as_str()).collect::<Vec<_>>())
+    .bind::<Integer, _>(this_shard)
+    .bind::<Array<BigInt>, _>(moved.iter().map(|(_, (s, _))| *s).collect::<Vec<_>>())
+    .bind::<Array<Integer>, _>(moved.iter().map(|(_, (_, n))| *n).collect::<Vec<_>>())
+    .execute(conn)
+    .map(|_| ())
+}
+
+fn write_departments_sqlite(conn: &mut diesel::SqliteConnection, moved: &[Moved], this_shard: i32) -> QueryResult<()> {
+    use board_departments::*;
+    let rows: Vec<_> = moved
+        .iter()
+        .map(|((p, b, d), (s, n))| {
+            (
+                period.eq(p.as_str()),
+                behaviour.eq(b.as_str()),
+                department.eq(d.as_str()),
+                shard.eq(this_shard),
+                score.eq(*s),
+                participants.eq(*n),
+            )
+        })
+        .collect();
+    diesel::insert_into(table)
+        .values(&rows)
+        .on_conflict((period, behaviour, department, shard))
+        .do_update()
+        .set((
+            score.eq(score + excluded(score)),
+            participants.eq(participants + excluded(participants)),
+        ))
         .execute(conn)
         .map(|_| ())
-    }
-
-    fn write_rows(self, conn: &mut DbConnection, this_shard: i32) -> QueryResult<()> {
-        use board_departments::*;
-        let rows: Vec<_> = self
-            .0
-            .iter()
-            .filter(|(_, d)| **d != (0, 0))
-            .map(|((p, b, d), (s, n))| {
-                (
-                    period.eq(p.as_str()),
-                    behaviour.eq(b.as_str()),
-                    department.eq(d.as_str()),
-                    shard.eq(this_shard),
-                    score.eq(*s),
-                    participants.eq(*n),
-                )
-            })
-            .collect();
-        if rows.is_empty() {
-            return Ok(());
-        }
-        let upsert = diesel::insert_into(table)
-            .values(&rows)
-            .on_conflict((period, behaviour, department, shard))
-            .do_update()
-            .set((
-                score.eq(score + excluded(score)),
-                participants.eq(participants + excluded(participants)),
-            ));
-        crate::per_backend!(conn, c => upsert.execute(c)).map(|_| ())
-    }
 }
 
 /// Someone took part in a bucket when they sent or received a visible postcard in it.
