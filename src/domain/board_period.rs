@@ -1,13 +1,13 @@
 //! The period a leaderboard covers: `week` (default), `month`, `quarter`, `year`, `all` or
 //! `custom` (`from`..=`to`), picked by a date `at` in the org's timezone. A standard period
-//! reads one bucket of totals; a custom one adds up its days.
+//! reads one bucket of totals; a custom one adds up the fewest buckets that tile it exactly.
 
 use chrono::{Datelike, Duration, NaiveDate, Weekday};
 
 use super::buckets::{day_key, month_key, quarter_key, week_key, year_key, ALL_TIME};
 use super::period::week_start_date;
 
-/// The longest custom period, in days: custom boards add up day buckets.
+/// The longest custom period, in days.
 pub const CUSTOM_MAX_DAYS: i64 = 366;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -96,11 +96,12 @@ pub fn resolve(
             if days > CUSTOM_MAX_DAYS {
                 return Err(("to", format!("a custom period is at most {CUSTOM_MAX_DAYS} days")));
             }
+            let keys = tiling(from, to, starts);
             BoardPeriod {
                 first_day: Some(from),
                 last_day: Some(to),
-                keys: (0..days).map(|i| day_key(from + Duration::days(i))).collect(),
-                single_bucket: days == 1,
+                single_bucket: keys.len() == 1,
+                keys,
             }
         }
         _ => {
@@ -110,6 +111,71 @@ pub fn resolve(
             ))
         }
     })
+}
+
+/// The bucket keys that tile `first..=last` exactly, in date order: whole years, quarters and
+/// months where they fit, whole weeks within what is left, and days for the rest. A postcard
+/// counts in every bucket of its date, so adding up these buckets counts each postcard in the
+/// period once; a year of days would be 366 buckets (and as many rows per person to add up),
+/// a tiling is at most about twenty.
+fn tiling(first: NaiveDate, last: NaiveDate, starts: Weekday) -> Vec<String> {
+    let mut keys = Vec::new();
+    let mut days: Vec<NaiveDate> = Vec::new();
+    let mut day = first;
+    while day <= last {
+        match whole_bucket(day, last) {
+            Some((key, next)) => {
+                keys.extend(weeks_and_days(&std::mem::take(&mut days), starts));
+                keys.push(key);
+                day = next;
+            }
+            None => {
+                days.push(day);
+                match day.succ_opt() {
+                    Some(next) => day = next,
+                    None => break,
+                }
+            }
+        }
+    }
+    keys.extend(weeks_and_days(&days, starts));
+    keys
+}
+
+/// The largest year, quarter or month that starts on `day` and ends by `last`, and the day
+/// after it.
+fn whole_bucket(day: NaiveDate, last: NaiveDate) -> Option<(String, NaiveDate)> {
+    if day.day() != 1 {
+        return None;
+    }
+    let candidates = [
+        (day.month0() == 0, 12, year_key(day)),
+        (day.month0() % 3 == 0, 3, quarter_key(day)),
+        (true, 1, month_key(day)),
+    ];
+    candidates
+        .into_iter()
+        .filter(|(aligned, ..)| *aligned)
+        .map(|(_, months, key)| (key, add_months(day, months)))
+        // `add_months` answers the day itself past the calendar's end: never a whole bucket.
+        .find(|(_, next)| *next > day && *next - Duration::days(1) <= last)
+}
+
+/// Consecutive days as whole weeks where they fit, and the days around them.
+fn weeks_and_days(days: &[NaiveDate], starts: Weekday) -> Vec<String> {
+    let mut keys = Vec::new();
+    let mut i = 0;
+    while i < days.len() {
+        let d = days[i];
+        if week_start_date(d, starts) == d && i + 7 <= days.len() {
+            keys.push(week_key(d, starts));
+            i += 7;
+        } else {
+            keys.push(day_key(d));
+            i += 1;
+        }
+    }
+    keys
 }
 
 #[cfg(test)]
@@ -154,6 +220,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(c.keys, ["d:2026-11-01", "d:2026-11-02", "d:2026-11-03"]);
+        assert!(!c.single_bucket);
         let bad = |p: Option<&str>, at: Option<&str>, from: Option<&str>, to: Option<&str>| {
             resolve(p, at, from, to, d("2026-11-25"), Weekday::Mon).unwrap_err().0
         };
@@ -163,5 +230,132 @@ mod tests {
         assert_eq!(bad(Some("custom"), None, None, Some("2026-11-01")), "from");
         assert_eq!(bad(Some("custom"), None, Some("2025-01-01"), Some("2026-11-01")), "to");
         assert_eq!(bad(Some("week"), None, Some("2026-11-01"), None), "from");
+    }
+
+    fn custom(from: &str, to: &str, starts: Weekday) -> Vec<String> {
+        resolve(Some("custom"), None, Some(from), Some(to), d("2026-11-25"), starts)
+            .unwrap()
+            .keys
+    }
+
+    #[test]
+    fn custom_periods_are_tiled_by_the_largest_buckets_that_fit() {
+        // 1 Nov 2026 is a Sunday: one day, three Monday weeks, two days.
+        assert_eq!(
+            custom("2026-11-01", "2026-11-24", Weekday::Mon),
+            [
+                "d:2026-11-01",
+                "w:2026-11-02",
+                "w:2026-11-09",
+                "w:2026-11-16",
+                "d:2026-11-23",
+                "d:2026-11-24"
+            ]
+        );
+        // With Sunday weeks the same days start a week.
+        assert_eq!(
+            custom("2026-11-01", "2026-11-24", Weekday::Sun),
+            [
+                "w:2026-11-01",
+                "w:2026-11-08",
+                "w:2026-11-15",
+                "d:2026-11-22",
+                "d:2026-11-23",
+                "d:2026-11-24"
+            ]
+        );
+        // A year that is not a calendar year: days and weeks, a month, quarters, a month, days.
+        assert_eq!(
+            custom("2025-11-25", "2026-11-24", Weekday::Mon),
+            [
+                "d:2025-11-25",
+                "d:2025-11-26",
+                "d:2025-11-27",
+                "d:2025-11-28",
+                "d:2025-11-29",
+                "d:2025-11-30",
+                "m:2025-12",
+                "q:2026-Q1",
+                "q:2026-Q2",
+                "q:2026-Q3",
+                "m:2026-10",
+                "d:2026-11-01",
+                "w:2026-11-02",
+                "w:2026-11-09",
+                "w:2026-11-16",
+                "d:2026-11-23",
+                "d:2026-11-24",
+            ]
+        );
+        // Exactly one bucket: read as that bucket (its unique senders are stored).
+        let month = resolve(
+            Some("custom"),
+            None,
+            Some("2026-02-01"),
+            Some("2026-02-28"),
+            d("2026-11-25"),
+            Weekday::Mon,
+        )
+        .unwrap();
+        assert_eq!(
+            (month.keys.as_slice(), month.single_bucket),
+            (["m:2026-02".to_string()].as_slice(), true)
+        );
+        assert_eq!(custom("2026-01-01", "2026-12-31", Weekday::Mon), ["y:2026"]);
+        assert_eq!(
+            custom("2026-04-01", "2026-09-30", Weekday::Mon),
+            ["q:2026-Q2", "q:2026-Q3"]
+        );
+        assert_eq!(custom("2026-03-31", "2026-03-31", Weekday::Mon), ["d:2026-03-31"]);
+    }
+
+    #[test]
+    fn every_tiling_covers_each_day_once() {
+        let span = |key: &str| -> (NaiveDate, NaiveDate) {
+            let (kind, rest) = key.split_at(2);
+            let first = match kind {
+                "d:" | "w:" => d(rest),
+                "m:" => d(&format!("{rest}-01")),
+                "q:" => {
+                    let (y, q) = rest.split_once("-Q").unwrap();
+                    d(&format!("{y}-{:02}-01", (q.parse::<u32>().unwrap() - 1) * 3 + 1))
+                }
+                _ => d(&format!("{rest}-01-01")),
+            };
+            let next = match kind {
+                "d:" => first + Duration::days(1),
+                "w:" => first + Duration::days(7),
+                "m:" => add_months(first, 1),
+                "q:" => add_months(first, 3),
+                _ => add_months(first, 12),
+            };
+            (first, next - Duration::days(1))
+        };
+        let start = d("2023-12-20");
+        for (offset, len) in [(0, 0), (3, 40), (12, 365), (41, 100), (70, 200), (100, 27), (377, 365)] {
+            for starts in [Weekday::Mon, Weekday::Sun, Weekday::Sat] {
+                let from = start + Duration::days(offset);
+                let to = from + Duration::days(len);
+                let keys = tiling(from, to, starts);
+                let mut next = from;
+                for k in &keys {
+                    let (first, last) = span(k);
+                    assert_eq!(first, next, "{k} in {from}..={to}: {keys:?}");
+                    if k.starts_with("w:") {
+                        assert_eq!(week_start_date(first, starts), first);
+                    }
+                    next = last + Duration::days(1);
+                }
+                assert_eq!(next, to + Duration::days(1), "{from}..={to}: {keys:?}");
+                assert!(keys.len() <= 24, "{from}..={to}: {} buckets", keys.len());
+            }
+        }
+    }
+
+    #[test]
+    fn tiling_stops_at_the_end_of_the_calendar() {
+        let last = NaiveDate::MAX;
+        let keys = tiling(last - Duration::days(40), last, Weekday::Mon);
+        assert!(!keys.is_empty() && keys.len() <= 41);
     }
 }

@@ -73,7 +73,7 @@ impl Params {
     fn cache_key(&self, board: &str) -> String {
         format!(
             "{board}|{:?}|{}|{:?}|{:?}|{}|{}",
-            self.period.keys.first().zip(self.period.keys.last()),
+            (self.period.first_day, self.period.last_day),
             self.behaviour,
             self.department,
             self.metric,

@@ -12,6 +12,7 @@ use crate::domain::board_period::BoardPeriod;
 use crate::domain::period::Span;
 use crate::error::AppResult;
 use crate::store::board_read::{self, BoardFilter, EntryRow, Metric};
+use crate::store::board_sums;
 use crate::store::DbConnection;
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -145,34 +146,6 @@ fn ranked(
         .collect()
 }
 
-/// Adds up several buckets per person (custom periods).
-fn summed(conn: &mut DbConnection, f: &BoardFilter) -> AppResult<Vec<EntryRow>> {
-    let mut by_person: HashMap<String, EntryRow> = HashMap::new();
-    for r in board_read::rows(conn, f, None)? {
-        match by_person.get_mut(&r.employee_id) {
-            Some(t) => {
-                t.received += r.received;
-                t.given += r.given;
-                t.endorsements += r.endorsements;
-                t.score += r.score;
-            }
-            None => {
-                by_person.insert(r.employee_id.clone(), r);
-            }
-        }
-    }
-    Ok(by_person.into_values().collect())
-}
-
-fn sort_rows(rows: &mut [EntryRow], metric: Metric) {
-    rows.sort_by(|a, b| {
-        b.value(metric)
-            .cmp(&a.value(metric))
-            .then_with(|| a.sort_name.cmp(&b.sort_name))
-            .then_with(|| a.employee_id.cmp(&b.employee_id))
-    });
-}
-
 pub fn board(conn: &mut DbConnection, req: &BoardRequest) -> AppResult<LeaderboardView> {
     let f = req.filter();
     let entries = if req.period.single_bucket && req.period.keys.len() == 1 {
@@ -184,25 +157,18 @@ pub fn board(conn: &mut DbConnection, req: &BoardRequest) -> AppResult<Leaderboa
         let senders = unique_senders(conn, req, &rows)?;
         ranked(rows, req.metric, req.offset, first_rank, &senders)
     } else {
-        let mut rows = summed(conn, &f)?;
-        rows.retain(|r| r.value(req.metric) > 0);
-        sort_rows(&mut rows, req.metric);
-        let first_rank = match rows.get(req.offset as usize) {
-            Some(r) => {
-                1 + rows
-                    .iter()
-                    .filter(|o| o.value(req.metric) > r.value(req.metric))
-                    .count() as i64
-            }
-            None => 1,
-        };
-        let page: Vec<EntryRow> = rows
+        let (ranks, page): (Vec<i64>, Vec<EntryRow>) = board_sums::page(conn, &f, req.metric, req.limit, req.offset)?
             .into_iter()
-            .skip(req.offset as usize)
-            .take(req.limit as usize)
-            .collect();
+            .unzip();
         let senders = unique_senders(conn, req, &page)?;
-        ranked(page, req.metric, req.offset, first_rank, &senders)
+        ranks
+            .into_iter()
+            .zip(page)
+            .map(|(rank, r)| {
+                let unique = senders.get(&r.employee_id).copied().unwrap_or(0);
+                entry(rank, r, unique)
+            })
+            .collect()
     };
     Ok(LeaderboardView {
         period: req.period_view(),
@@ -234,7 +200,7 @@ pub fn standing(conn: &mut DbConnection, req: &BoardRequest, employee_id: &str, 
     let mine: Option<EntryRow> = if req.period.keys.len() == 1 {
         board_read::rows(conn, &all, Some(employee_id))?.pop()
     } else {
-        summed(conn, &all)?.into_iter().find(|r| r.employee_id == employee_id)
+        board_sums::one(conn, &all, employee_id)?
     };
     let value = mine.as_ref().map_or(0, |r| r.value(req.metric));
     let rank = if value <= 0 {
@@ -242,8 +208,7 @@ pub fn standing(conn: &mut DbConnection, req: &BoardRequest, employee_id: &str, 
     } else if req.period.keys.len() == 1 {
         Some(1 + board_read::count_above(conn, &req.filter(), req.metric, value)?)
     } else {
-        let rows = summed(conn, &req.filter())?;
-        Some(1 + rows.iter().filter(|r| r.value(req.metric) > value).count() as i64)
+        Some(1 + board_sums::count_above(conn, &req.filter(), req.metric, value)?)
     };
     let unique = unique_senders(conn, req, mine.as_slice())?;
     let e = mine.map(|r| entry(0, r, unique.get(employee_id).copied().unwrap_or(0)));
@@ -286,20 +251,15 @@ pub fn departments(conn: &mut DbConnection, req: &BoardRequest) -> AppResult<Dep
         department: None,
         ..req.filter()
     };
-    let mut totals: HashMap<String, (i64, i64)> = HashMap::new();
-    if req.period.keys.len() == 1 {
-        for (department, score, active) in board_read::department_totals(conn, &f)? {
-            totals.insert(department, (score, active));
-        }
+    let figures = if req.period.keys.len() == 1 {
+        board_read::department_totals(conn, &f)?
     } else {
-        for r in summed(conn, &f)? {
-            let t = totals.entry(r.department.clone()).or_default();
-            t.0 += r.score;
-            if r.received > 0 || r.given > 0 {
-                t.1 += 1;
-            }
-        }
-    }
+        board_sums::departments(conn, &f)?
+    };
+    let totals: HashMap<String, (i64, i64)> = figures
+        .into_iter()
+        .map(|(d, score, active)| (d, (score, active)))
+        .collect();
     let mut entries: Vec<DepartmentEntry> = board_read::headcounts(conn)?
         .into_iter()
         .filter(|(d, _)| !d.is_empty())

@@ -8,7 +8,7 @@ use crate::helpers::TestApp;
 use crate::org::{org, Person};
 
 /// Sends through the service with a chosen clock: the same code as `POST /postcards`.
-fn send_at(db_url: &str, settings: &champion::settings::Settings, from: &str, to: &str, at: &str) {
+pub(crate) fn send_at(db_url: &str, settings: &champion::settings::Settings, from: &str, to: &str, at: &str) {
     let pool = champion::store::db::connect(db_url, 1).unwrap();
     let mut conn = pool.get().unwrap();
     let sender = champion::store::employees::find(&mut conn, from).unwrap().unwrap();

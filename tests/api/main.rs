@@ -9,6 +9,7 @@ mod behaviours;
 mod board_periods;
 mod board_totals;
 mod browser;
+mod custom_periods;
 mod digests;
 mod directory;
 mod endorsements;

@@ -1,0 +1,173 @@
+//! Custom periods tiled by years, quarters, months, weeks and days (America/New_York, weeks
+//! from Monday): on postcards spread over fourteen months, every board of a custom period
+//! says what the sends themselves say, whichever buckets make it up.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::Value;
+
+use crate::board_periods::send_at;
+use crate::helpers::TestApp;
+use crate::org::org;
+
+/// `(sender, recipient, UTC instant, local date)`: local dates worked out by hand.
+const SENDS: [(&str, &str, &str, &str); 14] = [
+    ("bob", "ann", "2025-11-20 17:00", "2025-11-20"),
+    ("cat", "ann", "2025-11-25 17:00", "2025-11-25"),
+    // 23:30 EST on New Year's Eve, and 00:30 the next day.
+    ("dan", "bob", "2026-01-01 04:30", "2025-12-31"),
+    ("bob", "cat", "2026-01-01 05:30", "2026-01-01"),
+    ("ann", "dan", "2026-03-31 17:00", "2026-03-31"),
+    ("cat", "dan", "2026-04-01 16:00", "2026-04-01"),
+    ("dan", "ann", "2026-06-30 16:00", "2026-06-30"),
+    ("ann", "bob", "2026-07-01 16:00", "2026-07-01"),
+    ("bob", "ann", "2026-09-30 16:00", "2026-09-30"),
+    ("cat", "bob", "2026-10-31 16:00", "2026-10-31"),
+    ("dan", "cat", "2026-11-01 17:00", "2026-11-01"),
+    ("ann", "cat", "2026-11-09 17:00", "2026-11-09"),
+    ("bob", "dan", "2026-11-22 17:00", "2026-11-22"),
+    ("cat", "ann", "2026-11-24 17:00", "2026-11-24"),
+];
+
+const PEOPLE: [(&str, &str, &str); 5] = [
+    ("bea", "Bea Boss", "Support"),
+    ("ann", "Ann Lee", "Support"),
+    ("bob", "Bob Ray", "Sales"),
+    ("cat", "Cat Ng", "Sales"),
+    ("dan", "Dan Ode", "Ops"),
+];
+
+fn name(who: &str) -> String {
+    PEOPLE.iter().find(|p| p.0 == who).unwrap().1.to_string()
+}
+
+/// Per person in `from..=to`: postcards received, given, and different senders.
+fn expected(from: &str, to: &str) -> BTreeMap<&'static str, (i64, i64, usize)> {
+    let mut senders: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+    let mut figures: BTreeMap<&str, (i64, i64, usize)> = BTreeMap::new();
+    for (s, r, ..) in SENDS.iter().filter(|s| (from..=to).contains(&s.3)) {
+        figures.entry(r).or_default().0 += 1;
+        figures.entry(s).or_default().1 += 1;
+        senders.entry(r).or_default().insert(s);
+    }
+    for (who, f) in figures.iter_mut() {
+        f.2 = senders.get(who).map_or(0, BTreeSet::len);
+    }
+    figures
+}
+
+/// Competition rank of `value` among `values`.
+fn rank(values: &[i64], value: i64) -> i64 {
+    1 + values.iter().filter(|v| **v > value).count() as i64
+}
+
+/// `(name, rank, value, score, unique senders)` of each entry, by name.
+fn entries(board: &Value, metric: &str) -> Vec<(String, i64, i64, i64, i64)> {
+    let mut got: Vec<_> = board["entries"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{board}"))
+        .iter()
+        .map(|e| {
+            let n = |k: &str| e[k].as_i64().unwrap();
+            let who = e["employee"]["name"].as_str().unwrap().to_string();
+            (who, n("rank"), n(metric), n("score"), n("unique_senders"))
+        })
+        .collect();
+    got.sort();
+    got
+}
+
+async fn custom_boards_equal_the_sends_they_cover(app: TestApp) {
+    let o = org(&app).await;
+    let ids: BTreeMap<&str, String> = [
+        ("bea", &o.bea),
+        ("ann", &o.ann),
+        ("bob", &o.bob),
+        ("cat", &o.cat),
+        ("dan", &o.dan),
+    ]
+    .into_iter()
+    .map(|(k, p)| (k, p.id.clone()))
+    .collect();
+    let (url, settings, sends) = (app.db.url.clone(), app.settings.clone(), ids.clone());
+    tokio::task::spawn_blocking(move || {
+        for (from, to, at, _) in SENDS {
+            send_at(&url, &settings, &sends[from], &sends[to], at);
+        }
+    })
+    .await
+    .unwrap();
+    let get = |q: String| {
+        let req = app
+            .client
+            .get(app.url(&format!("/api/v1/{q}")))
+            .bearer_auth(&o.ann.token);
+        async move { crate::helpers::Reply::from(req.send().await.unwrap()).await.body }
+    };
+    let ranges = [
+        // Days, a month, three quarters, a month, then days and weeks.
+        ("2025-11-25", "2026-11-24"),
+        ("2025-12-31", "2026-01-01"),
+        ("2026-03-31", "2026-07-01"),
+        ("2026-10-31", "2026-11-22"),
+        ("2025-11-01", "2026-10-31"),
+        // One bucket each: a year, a day.
+        ("2026-01-01", "2026-12-31"),
+        ("2025-11-20", "2025-11-20"),
+    ];
+    for (from, to) in ranges {
+        let want = expected(from, to);
+        let period = format!("period=custom&from={from}&to={to}");
+        for (metric, pick) in [("received", 0), ("given", 1)] {
+            let value = |f: &(i64, i64, usize)| if pick == 0 { f.0 } else { f.1 };
+            let values: Vec<i64> = want.values().map(value).collect();
+            let mut wanted: Vec<_> = want
+                .iter()
+                .filter(|(_, f)| value(f) > 0)
+                .map(|(who, f)| (name(who), rank(&values, value(f)), value(f), 3 * f.0, f.2 as i64))
+                .collect();
+            wanted.sort();
+            let board = get(format!("leaderboard?metric={metric}&{period}")).await;
+            assert_eq!(entries(&board, metric), wanted, "{metric} in {from}..={to}");
+            assert_eq!(board["period"]["start"], from);
+            assert_eq!(board["period"]["end"], to);
+            // A later page keeps the ranks of the whole board.
+            let all = board["entries"].as_array().unwrap();
+            let second = get(format!("leaderboard?metric={metric}&{period}&limit=1&offset=1")).await;
+            assert_eq!(
+                second["entries"].as_array().unwrap().as_slice(),
+                all.get(1..2).unwrap_or(&[])
+            );
+        }
+        let mine = get(format!("leaderboard/me?metric=received&{period}")).await;
+        let ann = want.get("ann").copied().unwrap_or_default();
+        let received: Vec<i64> = want.values().map(|f| f.0).collect();
+        assert_eq!(mine["received"], ann.0, "{from}..={to}: {mine}");
+        assert_eq!(mine["unique_senders"], ann.2 as i64);
+        let wanted_rank = if ann.0 > 0 {
+            Value::from(rank(&received, ann.0))
+        } else {
+            Value::Null
+        };
+        assert_eq!(mine["rank"], wanted_rank, "{from}..={to}: {mine}");
+
+        let depts = get(format!("leaderboard/departments?{period}")).await;
+        for d in ["Support", "Sales", "Ops"] {
+            let members: Vec<&str> = PEOPLE.iter().filter(|p| p.2 == d).map(|p| p.0).collect();
+            let score: i64 = members.iter().filter_map(|m| want.get(m)).map(|f| 3 * f.0).sum();
+            let took_part = members.iter().filter(|m| want.contains_key(*m)).count() as f64;
+            let entry = depts["entries"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|e| e["department"] == d)
+                .unwrap_or_else(|| panic!("{d}: {depts}"));
+            assert_eq!(entry["total_score"], score, "{d} in {from}..={to}");
+            let share = ((took_part / members.len() as f64) * 1000.0).round() / 1000.0;
+            assert_eq!(entry["participation"].as_f64(), Some(share), "{d} in {from}..={to}");
+        }
+    }
+}
+
+crate::on_both_backends!(with &[("CHAMPION__ORG__TIMEZONE", "America/New_York")];
+    custom_boards_equal_the_sends_they_cover);
