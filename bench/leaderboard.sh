@@ -114,6 +114,8 @@ measure() {  # measure LABEL CONNECTIONS PATH [HEADER]
     "$(echo "$out" | awk '$1 == "99%" {print $2}')"
 }
 
+# Custom periods end today (the seed's history does too) and add up a tiling of buckets.
+TODAY=$(date -u +%F)
 READS=(
   "weekly|/api/v1/leaderboard?period=week"
   "monthly|/api/v1/leaderboard?period=month"
@@ -121,6 +123,8 @@ READS=(
   "weekly, one department|/api/v1/leaderboard?period=week&department=Department%20007"
   "monthly, one behaviour|/api/v1/leaderboard?period=month&behaviour=small-win"
   "departments board, monthly|/api/v1/leaderboard/departments?period=month"
+  "custom, last 28 days|/api/v1/leaderboard?period=custom&from=$(date -u -d '27 days ago' +%F)&to=$TODAY"
+  "custom, last 365 days|/api/v1/leaderboard?period=custom&from=$(date -u -d '364 days ago' +%F)&to=$TODAY"
 )
 
 if [ "${ONLY_POST:-0}" != 1 ]; then

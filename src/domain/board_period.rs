@@ -150,7 +150,7 @@ fn whole_bucket(day: NaiveDate, last: NaiveDate) -> Option<(String, NaiveDate)> 
     }
     let candidates = [
         (day.month0() == 0, 12, year_key(day)),
-        (day.month0() % 3 == 0, 3, quarter_key(day)),
+        (day.month0().is_multiple_of(3), 3, quarter_key(day)),
         (true, 1, month_key(day)),
     ];
     candidates
