@@ -17,8 +17,13 @@ pub struct BoardPeriod {
     pub last_day: Option<NaiveDate>,
     /// The bucket keys whose totals make up the period.
     pub keys: Vec<String>,
-    /// One bucket: unique senders can be read straight from it.
-    pub single_bucket: bool,
+}
+
+impl BoardPeriod {
+    /// One bucket: its rows are the board, unique senders included (they do not add up).
+    pub fn is_single_bucket(&self) -> bool {
+        self.keys.len() == 1
+    }
 }
 
 /// A parameter that is wrong, and why.
@@ -41,7 +46,6 @@ fn single(first: NaiveDate, next: NaiveDate, key: String) -> BoardPeriod {
         first_day: Some(first),
         last_day: Some(next - Duration::days(1)),
         keys: vec![key],
-        single_bucket: true,
     }
 }
 
@@ -81,7 +85,6 @@ pub fn resolve(
             first_day: None,
             last_day: None,
             keys: vec![ALL_TIME.to_string()],
-            single_bucket: true,
         },
         "custom" => {
             let from = date(
@@ -96,12 +99,10 @@ pub fn resolve(
             if days > CUSTOM_MAX_DAYS {
                 return Err(("to", format!("a custom period is at most {CUSTOM_MAX_DAYS} days")));
             }
-            let keys = tiling(from, to, starts);
             BoardPeriod {
                 first_day: Some(from),
                 last_day: Some(to),
-                single_bucket: keys.len() == 1,
-                keys,
+                keys: tiling(from, to, starts),
             }
         }
         _ => {
@@ -220,7 +221,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(c.keys, ["d:2026-11-01", "d:2026-11-02", "d:2026-11-03"]);
-        assert!(!c.single_bucket);
+        assert!(!c.is_single_bucket());
         let bad = |p: Option<&str>, at: Option<&str>, from: Option<&str>, to: Option<&str>| {
             resolve(p, at, from, to, d("2026-11-25"), Weekday::Mon).unwrap_err().0
         };
@@ -298,7 +299,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(
-            (month.keys.as_slice(), month.single_bucket),
+            (month.keys.as_slice(), month.is_single_bucket()),
             (["m:2026-02".to_string()].as_slice(), true)
         );
         assert_eq!(custom("2026-01-01", "2026-12-31", Weekday::Mon), ["y:2026"]);

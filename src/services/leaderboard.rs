@@ -77,14 +77,6 @@ impl BoardRequest<'_> {
     }
 }
 
-pub fn metric_name(m: Metric) -> &'static str {
-    match m {
-        Metric::Score => "score",
-        Metric::Received => "received",
-        Metric::Given => "given",
-    }
-}
-
 fn entry(rank: i64, r: EntryRow, unique_senders: i64) -> EntryView {
     EntryView {
         rank,
@@ -111,7 +103,7 @@ fn unique_senders(conn: &mut DbConnection, req: &BoardRequest, rows: &[EntryRow]
             .collect()
     };
     let span = match req.span {
-        Some(span) if req.period.keys.len() > 1 => span,
+        Some(span) if !req.period.is_single_bucket() => span,
         _ => return Ok(stored()),
     };
     let ids: Vec<String> = rows.iter().map(|r| r.employee_id.clone()).collect();
@@ -148,7 +140,7 @@ fn ranked(
 
 pub fn board(conn: &mut DbConnection, req: &BoardRequest) -> AppResult<LeaderboardView> {
     let f = req.filter();
-    let entries = if req.period.single_bucket && req.period.keys.len() == 1 {
+    let entries = if req.period.is_single_bucket() {
         let rows = board_read::page(conn, &f, req.metric, req.limit, req.offset)?;
         let first_rank = match rows.first() {
             Some(r) => 1 + board_read::count_above(conn, &f, req.metric, r.value(req.metric))?,
@@ -172,7 +164,7 @@ pub fn board(conn: &mut DbConnection, req: &BoardRequest) -> AppResult<Leaderboa
     };
     Ok(LeaderboardView {
         period: req.period_view(),
-        metric: metric_name(req.metric).to_string(),
+        metric: req.metric.name().to_string(),
         entries,
     })
 }
@@ -197,15 +189,15 @@ pub fn standing(conn: &mut DbConnection, req: &BoardRequest, employee_id: &str, 
         only_listed: false,
         ..req.filter()
     };
-    let mine: Option<EntryRow> = if req.period.keys.len() == 1 {
-        board_read::rows(conn, &all, Some(employee_id))?.pop()
+    let mine: Option<EntryRow> = if req.period.is_single_bucket() {
+        board_read::person(conn, &all, employee_id)?
     } else {
         board_sums::one(conn, &all, employee_id)?
     };
     let value = mine.as_ref().map_or(0, |r| r.value(req.metric));
     let rank = if value <= 0 {
         None
-    } else if req.period.keys.len() == 1 {
+    } else if req.period.is_single_bucket() {
         Some(1 + board_read::count_above(conn, &req.filter(), req.metric, value)?)
     } else {
         Some(1 + board_sums::count_above(conn, &req.filter(), req.metric, value)?)
@@ -214,7 +206,7 @@ pub fn standing(conn: &mut DbConnection, req: &BoardRequest, employee_id: &str, 
     let e = mine.map(|r| entry(0, r, unique.get(employee_id).copied().unwrap_or(0)));
     Ok(MyStanding {
         period: req.period_view(),
-        metric: metric_name(req.metric).to_string(),
+        metric: req.metric.name().to_string(),
         rank,
         score: e.as_ref().map_or(0, |e| e.score),
         received: e.as_ref().map_or(0, |e| e.received),
@@ -251,7 +243,7 @@ pub fn departments(conn: &mut DbConnection, req: &BoardRequest) -> AppResult<Dep
         department: None,
         ..req.filter()
     };
-    let figures = if req.period.keys.len() == 1 {
+    let figures = if req.period.is_single_bucket() {
         board_read::department_totals(conn, &f)?
     } else {
         board_sums::departments(conn, &f)?

@@ -1,6 +1,6 @@
-//! Reading the leaderboard totals: a page of one bucket in rank order, the count of people
-//! ahead of a value (for competition ranks), the raw rows of several buckets for custom
-//! periods and department boards (added up by the caller), and unique senders.
+//! Reading the leaderboard totals of one bucket: a page in rank order, the count of people
+//! ahead of a value (for competition ranks), one person's row, department figures, and unique
+//! senders (boards of several buckets are in `board_sums`).
 
 use diesel::dsl::count_star;
 use diesel::prelude::*;
@@ -40,6 +40,17 @@ pub struct EntryRow {
     /// Different people who sent them a visible postcard in the bucket (not additive: only
     /// meaningful for a single bucket).
     pub unique_senders: i32,
+}
+
+impl Metric {
+    /// The metric's name, also its column in `board_totals`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Metric::Score => "score",
+            Metric::Received => "received",
+            Metric::Given => "given",
+        }
+    }
 }
 
 impl EntryRow {
@@ -137,13 +148,13 @@ pub fn count_above(conn: &mut DbConnection, f: &BoardFilter, metric: Metric, val
     }
 }
 
-/// Every row of the buckets, unsorted (custom periods, department boards, one person).
-pub fn rows(conn: &mut DbConnection, f: &BoardFilter, employee: Option<&str>) -> QueryResult<Vec<EntryRow>> {
-    let mut q = filtered!(board_totals::table.inner_join(employees::table), f).select(SELECTION);
-    if let Some(e) = employee {
-        q = q.filter(board_totals::employee_id.eq(e.to_string()));
-    }
-    q.load(conn)
+/// One person's row of the bucket, if they have one.
+pub fn person(conn: &mut DbConnection, f: &BoardFilter, employee: &str) -> QueryResult<Option<EntryRow>> {
+    filtered!(board_totals::table.inner_join(employees::table), f)
+        .select(SELECTION)
+        .filter(board_totals::employee_id.eq(employee.to_string()))
+        .first(conn)
+        .optional()
 }
 
 /// How many different people sent each of these people a visible postcard in `span`, for

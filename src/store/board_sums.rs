@@ -59,14 +59,6 @@ impl Statement {
     }
 }
 
-fn column(m: Metric) -> &'static str {
-    match m {
-        Metric::Score => "score",
-        Metric::Received => "received",
-        Metric::Given => "given",
-    }
-}
-
 /// The condition on board rows of active people in the filter's buckets and behaviour.
 fn in_buckets(s: &mut Statement, f: &BoardFilter) -> String {
     let behaviour = s.param(Bind::Text(f.behaviour.to_string()));
@@ -93,6 +85,13 @@ fn per_person(s: &mut Statement, f: &BoardFilter, employee: Option<&str>) -> Str
     }
     sql + " GROUP BY employee_id"
 }
+
+/// The columns of a [`SummedRow`], from a person's totals with their rank (`r`) and their
+/// directory entry (`e`).
+const ENTRY: &str = "r.employee_id, e.name, e.department, e.sort_name, \
+     CAST(r.received AS INTEGER) AS received, CAST(r.given AS INTEGER) AS given, \
+     CAST(r.endorsements AS INTEGER) AS endorsements, CAST(r.score AS BIGINT) AS score, \
+     CAST(r.rank AS BIGINT) AS rank";
 
 /// A person's totals over several buckets, with their competition rank.
 #[derive(QueryableByName)]
@@ -148,15 +147,12 @@ pub fn page(
     let totals = per_person(&mut s, f, None);
     let last = s.param(Bind::Int(offset.saturating_add(limit)));
     let (limit, offset) = (s.param(Bind::Int(limit)), s.param(Bind::Int(offset)));
-    let m = column(metric);
+    let m = metric.name();
     // Ranks are taken on the totals alone (a sort of integers); only the people who can be on
     // the page (a rank is at most a position) are joined to their names and ordered by them.
     s.text = format!(
-        "SELECT r.employee_id, e.name, e.department, e.sort_name, \
-         CAST(r.received AS INTEGER) AS received, CAST(r.given AS INTEGER) AS given, \
-         CAST(r.endorsements AS INTEGER) AS endorsements, CAST(r.score AS BIGINT) AS score, \
-         CAST(r.rank AS BIGINT) AS rank \
-         FROM (SELECT t.*, RANK() OVER (ORDER BY t.{m} DESC) AS rank FROM ({totals}) t WHERE t.{m} > 0) r \
+        "SELECT {ENTRY} FROM (SELECT t.*, RANK() OVER (ORDER BY t.{m} DESC) AS rank \
+         FROM ({totals}) t WHERE t.{m} > 0) r \
          JOIN employees e ON e.id = r.employee_id WHERE r.rank <= {last} \
          ORDER BY r.{m} DESC, e.sort_name, e.id LIMIT {limit} OFFSET {offset}"
     );
@@ -168,10 +164,8 @@ pub fn one(conn: &mut DbConnection, f: &BoardFilter, employee_id: &str) -> Query
     let mut s = Statement::new(conn);
     let totals = per_person(&mut s, f, Some(employee_id));
     s.text = format!(
-        "SELECT t.employee_id, e.name, e.department, e.sort_name, \
-         CAST(t.received AS INTEGER) AS received, CAST(t.given AS INTEGER) AS given, \
-         CAST(t.endorsements AS INTEGER) AS endorsements, CAST(t.score AS BIGINT) AS score, \
-         CAST(0 AS BIGINT) AS rank FROM ({totals}) t JOIN employees e ON e.id = t.employee_id"
+        "SELECT {ENTRY} FROM (SELECT t.*, 0 AS rank FROM ({totals}) t) r \
+         JOIN employees e ON e.id = r.employee_id"
     );
     Ok(s.load::<SummedRow>(conn)?.pop().map(|r| r.entry().1))
 }
@@ -189,7 +183,7 @@ pub fn count_above(conn: &mut DbConnection, f: &BoardFilter, metric: Metric, val
     let value = s.param(Bind::Int(value));
     s.text = format!(
         "SELECT CAST(COUNT(*) AS BIGINT) AS n FROM ({totals}) t WHERE t.{} > {value}",
-        column(metric)
+        metric.name()
     );
     Ok(s.load::<Count>(conn)?.first().map_or(0, |c| c.n))
 }
