@@ -102,9 +102,10 @@ trap stop EXIT
 
 TOKEN=$("$BIN" token --email person1@bench.example)
 printf "%-44s %10s %9s %9s\n" "measurement" "req/s" "p50" "p99"
-measure() {  # measure LABEL CONNECTIONS PATH [HEADER]
+measure() {  # measure LABEL CONNECTIONS PATH [HEADER [WRK_SCRIPT]]
   local label=$1 conns=$2 path=$3 extra=()
-  [ $# -ge 4 ] && extra=(-H "$4")
+  [ -n "${4:-}" ] && extra+=(-H "$4")
+  [ -n "${5:-}" ] && extra+=(-s "$5")
   local out
   out=$(wrk -t2 -c"$conns" -d"${DURATION}s" --latency -H "Authorization: Bearer $TOKEN" "${extra[@]}" "$BASE$path")
   if echo "$out" | grep -q "Non-2xx"; then echo "$out" >&2; fi
@@ -128,9 +129,19 @@ READS=(
 )
 
 if [ "${ONLY_POST:-0}" != 1 ]; then
+echo "-- custom periods: the first read after start reads every bucket from the database"
+seconds() { curl -sf -o /dev/null -w '%{time_total}' -H "Authorization: Bearer $TOKEN" "$BASE$1"; }
+for r in "${READS[@]}"; do
+  case $r in custom*)
+    serve 0
+    printf "%-44s first %6.3f s, then %6.3f s\n" "${r%%|*}" "$(seconds "${r#*|}")" "$(seconds "${r#*|}")" ;;
+  esac
+done
+
 echo "-- recomputed on every request (cache off), 4 connections"
 serve 0
 for r in "${READS[@]}"; do measure "${r%%|*}" 4 "${r#*|}"; done
+measure "custom, random ranges (bench/custom.lua)" 4 / "" "$ROOT/bench/custom.lua"
 
 echo "-- repeated identical reads (cache on), 32 connections"
 serve 1000

@@ -35,6 +35,8 @@ pub struct ServerSettings {
     pub public_url: String,
     pub allowed_origins: Vec<String>,
     pub leaderboard_cache_ms: u64,
+    /// Board rows of ended buckets kept in memory for custom periods (`store::board_memory`).
+    pub board_memory_rows: usize,
 }
 
 #[derive(Debug, Clone, Deserialize)]

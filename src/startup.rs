@@ -22,6 +22,7 @@ use crate::http::{self, health, metrics, openapi::ApiDoc, problem, AppState};
 use crate::services::postcards::Rules;
 use crate::services::recount::{self, Readers};
 use crate::settings::Settings;
+use crate::store::board_memory::BoardMemory;
 use crate::store::{self, db, postcards};
 
 pub struct Application {
@@ -117,6 +118,7 @@ impl Application {
             keys,
             metrics: metrics::Metrics::new()?,
             boards: BoardCache::new(Duration::from_millis(settings.server.leaderboard_cache_ms)),
+            board_memory: Arc::new(BoardMemory::new(settings.server.board_memory_rows)),
             sends: SendQueue::start(
                 pool.clone(),
                 Rules::from_settings(&settings),

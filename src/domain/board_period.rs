@@ -102,7 +102,7 @@ pub fn resolve(
             BoardPeriod {
                 first_day: Some(from),
                 last_day: Some(to),
-                keys: tiling(from, to, starts),
+                keys: tiling(from, to, starts, today),
             }
         }
         _ => {
@@ -118,15 +118,19 @@ pub fn resolve(
 /// months where they fit, whole weeks within what is left, and days for the rest. A postcard
 /// counts in every bucket of its date, so adding up these buckets counts each postcard in the
 /// period once; a year of days would be 366 buckets (and as many rows per person to add up),
-/// a tiling is at most about twenty.
-fn tiling(first: NaiveDate, last: NaiveDate, starts: Weekday) -> Vec<String> {
+/// a tiling is at most about thirty.
+///
+/// The week, month, quarter or year holding `today` is never taken whole: today's sends keep
+/// changing it, so it cannot be kept in memory (see `store::board_memory`), and reading it is
+/// reading most of the org. Today is a day bucket instead, the rest of its week days.
+fn tiling(first: NaiveDate, last: NaiveDate, starts: Weekday, today: NaiveDate) -> Vec<String> {
     let mut keys = Vec::new();
     let mut days: Vec<NaiveDate> = Vec::new();
     let mut day = first;
     while day <= last {
-        match whole_bucket(day, last) {
+        match whole_bucket(day, last, today) {
             Some((key, next)) => {
-                keys.extend(weeks_and_days(&std::mem::take(&mut days), starts));
+                keys.extend(weeks_and_days(&std::mem::take(&mut days), starts, today));
                 keys.push(key);
                 day = next;
             }
@@ -139,13 +143,13 @@ fn tiling(first: NaiveDate, last: NaiveDate, starts: Weekday) -> Vec<String> {
             }
         }
     }
-    keys.extend(weeks_and_days(&days, starts));
+    keys.extend(weeks_and_days(&days, starts, today));
     keys
 }
 
-/// The largest year, quarter or month that starts on `day` and ends by `last`, and the day
-/// after it.
-fn whole_bucket(day: NaiveDate, last: NaiveDate) -> Option<(String, NaiveDate)> {
+/// The largest year, quarter or month that starts on `day`, ends by `last` and does not
+/// hold `today`, and the day after it.
+fn whole_bucket(day: NaiveDate, last: NaiveDate, today: NaiveDate) -> Option<(String, NaiveDate)> {
     if day.day() != 1 {
         return None;
     }
@@ -159,16 +163,17 @@ fn whole_bucket(day: NaiveDate, last: NaiveDate) -> Option<(String, NaiveDate)> 
         .filter(|(aligned, ..)| *aligned)
         .map(|(_, months, key)| (key, add_months(day, months)))
         // `add_months` answers the day itself past the calendar's end: never a whole bucket.
-        .find(|(_, next)| *next > day && *next - Duration::days(1) <= last)
+        .find(|(_, next)| *next > day && *next - Duration::days(1) <= last && !(day..*next).contains(&today))
 }
 
-/// Consecutive days as whole weeks where they fit, and the days around them.
-fn weeks_and_days(days: &[NaiveDate], starts: Weekday) -> Vec<String> {
+/// Consecutive days as whole weeks where they fit (but not today's), and the days around them.
+fn weeks_and_days(days: &[NaiveDate], starts: Weekday, today: NaiveDate) -> Vec<String> {
     let mut keys = Vec::new();
     let mut i = 0;
     while i < days.len() {
         let d = days[i];
-        if week_start_date(d, starts) == d && i + 7 <= days.len() {
+        let holds_today = today >= d && (today - d).num_days() < 7;
+        if week_start_date(d, starts) == d && i + 7 <= days.len() && !holds_today {
             keys.push(week_key(d, starts));
             i += 7;
         } else {
@@ -182,6 +187,7 @@ fn weeks_and_days(days: &[NaiveDate], starts: Weekday) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::buckets::days_of;
 
     fn d(s: &str) -> NaiveDate {
         NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
@@ -302,7 +308,7 @@ mod tests {
             (month.keys.as_slice(), month.is_single_bucket()),
             (["m:2026-02".to_string()].as_slice(), true)
         );
-        assert_eq!(custom("2026-01-01", "2026-12-31", Weekday::Mon), ["y:2026"]);
+        assert_eq!(custom("2025-01-01", "2025-12-31", Weekday::Mon), ["y:2025"]);
         assert_eq!(
             custom("2026-04-01", "2026-09-30", Weekday::Mon),
             ["q:2026-Q2", "q:2026-Q3"]
@@ -311,44 +317,70 @@ mod tests {
     }
 
     #[test]
-    fn every_tiling_covers_each_day_once() {
-        let span = |key: &str| -> (NaiveDate, NaiveDate) {
-            let (kind, rest) = key.split_at(2);
-            let first = match kind {
-                "d:" | "w:" => d(rest),
-                "m:" => d(&format!("{rest}-01")),
-                "q:" => {
-                    let (y, q) = rest.split_once("-Q").unwrap();
-                    d(&format!("{y}-{:02}-01", (q.parse::<u32>().unwrap() - 1) * 3 + 1))
-                }
-                _ => d(&format!("{rest}-01-01")),
-            };
-            let next = match kind {
-                "d:" => first + Duration::days(1),
-                "w:" => first + Duration::days(7),
-                "m:" => add_months(first, 1),
-                "q:" => add_months(first, 3),
-                _ => add_months(first, 12),
-            };
-            (first, next - Duration::days(1))
+    fn the_buckets_holding_today_are_split_into_days() {
+        let tiled = |today: &str| {
+            resolve(
+                Some("custom"),
+                None,
+                Some("2026-01-01"),
+                Some("2026-12-31"),
+                d(today),
+                Weekday::Mon,
+            )
+            .unwrap()
+            .keys
         };
+        assert_eq!(
+            tiled("2026-11-25"),
+            [
+                "q:2026-Q1",
+                "q:2026-Q2",
+                "q:2026-Q3",
+                "m:2026-10",
+                "d:2026-11-01",
+                "w:2026-11-02",
+                "w:2026-11-09",
+                "w:2026-11-16",
+                "d:2026-11-23",
+                "d:2026-11-24",
+                "d:2026-11-25",
+                "d:2026-11-26",
+                "d:2026-11-27",
+                "d:2026-11-28",
+                "d:2026-11-29",
+                "d:2026-11-30",
+                "m:2026-12",
+            ]
+        );
+        // Once the year has ended (or before it starts), it is one bucket again.
+        assert_eq!(tiled("2027-01-01"), ["y:2026"]);
+        assert_eq!(tiled("2025-12-31"), ["y:2026"]);
+    }
+
+    #[test]
+    fn every_tiling_covers_each_day_once() {
         let start = d("2023-12-20");
         for (offset, len) in [(0, 0), (3, 40), (12, 365), (41, 100), (70, 200), (100, 27), (377, 365)] {
             for starts in [Weekday::Mon, Weekday::Sun, Weekday::Sat] {
                 let from = start + Duration::days(offset);
                 let to = from + Duration::days(len);
-                let keys = tiling(from, to, starts);
-                let mut next = from;
-                for k in &keys {
-                    let (first, last) = span(k);
-                    assert_eq!(first, next, "{k} in {from}..={to}: {keys:?}");
-                    if k.starts_with("w:") {
-                        assert_eq!(week_start_date(first, starts), first);
+                for today in [from, from + Duration::days(len / 2), to, to + Duration::days(1)] {
+                    let keys = tiling(from, to, starts, today);
+                    let mut next = from;
+                    for k in &keys {
+                        let (first, last) = days_of(k).unwrap();
+                        assert_eq!(first, next, "{k} in {from}..={to}: {keys:?}");
+                        if k.starts_with("w:") {
+                            assert_eq!(week_start_date(first, starts), first);
+                        }
+                        if !k.starts_with("d:") {
+                            assert!(!(first..=last).contains(&today), "{k} holds {today}");
+                        }
+                        next = last + Duration::days(1);
                     }
-                    next = last + Duration::days(1);
+                    assert_eq!(next, to + Duration::days(1), "{from}..={to}: {keys:?}");
+                    assert!(keys.len() <= 30, "{from}..={to}: {} buckets", keys.len());
                 }
-                assert_eq!(next, to + Duration::days(1), "{from}..={to}: {keys:?}");
-                assert!(keys.len() <= 24, "{from}..={to}: {} buckets", keys.len());
             }
         }
     }
@@ -356,7 +388,7 @@ mod tests {
     #[test]
     fn tiling_stops_at_the_end_of_the_calendar() {
         let last = NaiveDate::MAX;
-        let keys = tiling(last - Duration::days(40), last, Weekday::Mon);
+        let keys = tiling(last - Duration::days(40), last, Weekday::Mon, last);
         assert!(!keys.is_empty() && keys.len() <= 41);
     }
 }

@@ -91,15 +91,19 @@ impl BoardCache {
         }
     }
 
-    /// The lock to hold while computing the answer for `key`.
-    pub fn computing(&self, key: &str) -> Arc<tokio::sync::Mutex<()>> {
+    /// The lock to hold while computing the answer for `key`; none with the cache off, where
+    /// a waiting request could not use the answer and would only queue behind it.
+    pub fn computing(&self, key: &str) -> Option<Arc<tokio::sync::Mutex<()>>> {
+        if self.ttl.is_zero() {
+            return None;
+        }
         let Ok(mut locks) = self.computing.lock() else {
-            return Arc::new(tokio::sync::Mutex::new(()));
+            return Some(Arc::new(tokio::sync::Mutex::new(())));
         };
         if locks.len() >= MAX_ENTRIES {
             locks.retain(|_, l| Arc::strong_count(l) > 1);
         }
-        locks.entry(key.to_string()).or_default().clone()
+        Some(locks.entry(key.to_string()).or_default().clone())
     }
 
     /// Called after any write that can change a leaderboard.

@@ -1,9 +1,12 @@
 //! Leaderboards for employees and intranet widgets: `ETag` on every answer, `304` on a
 //! matching `If-None-Match`, and a short-lived cache for repeated identical reads.
 
+use std::sync::Arc;
+
 use actix_web::http::header;
 use actix_web::web::{self, Bytes};
 use actix_web::{HttpRequest, HttpResponse};
+use chrono::NaiveDate;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
@@ -13,9 +16,12 @@ use super::problem::ReadProblems;
 use super::query::{non_empty, parse_int_in};
 use super::State;
 use crate::domain::board_period::{resolve, BoardPeriod};
+use crate::domain::buckets::kept_before;
 use crate::domain::period::{local_date, start_of_day_utc, Span};
 use crate::error::{AppError, AppResult};
+use crate::services::custom_board::Source;
 use crate::services::leaderboard::{self, BoardRequest, DepartmentsView, LeaderboardView, MyStanding};
+use crate::store::board_memory::BoardMemory;
 use crate::store::board_read::Metric;
 use crate::store::employees::now;
 use crate::store::{behaviours, db, DbConnection};
@@ -53,6 +59,8 @@ pub(crate) struct Params {
     metric: Metric,
     limit: i64,
     offset: i64,
+    memory: Arc<BoardMemory>,
+    kept_before: NaiveDate,
 }
 
 impl Params {
@@ -66,6 +74,10 @@ impl Params {
             metric: self.metric,
             limit: self.limit,
             offset: self.offset,
+            buckets: Source {
+                memory: &self.memory,
+                kept_before: self.kept_before,
+            },
         }
     }
 
@@ -85,7 +97,8 @@ impl Params {
 
 pub(crate) fn parse(state: &State, q: BoardQuery) -> AppResult<Params> {
     let tz = state.settings.org_timezone();
-    let today = local_date(now(), tz);
+    let now = now();
+    let today = local_date(now, tz);
     let period = resolve(
         q.period.as_deref(),
         q.at.as_deref(),
@@ -115,6 +128,8 @@ pub(crate) fn parse(state: &State, q: BoardQuery) -> AppResult<Params> {
         metric,
         limit: parse_limit(q.limit.as_deref())?,
         offset,
+        memory: state.board_memory.clone(),
+        kept_before: kept_before(now, tz),
     })
 }
 
@@ -159,7 +174,10 @@ where
         return Ok(respond(req, &hit.etag, hit.body.clone()));
     }
     let lock = state.boards.computing(&key);
-    let _computing = lock.lock().await;
+    let _computing = match &lock {
+        Some(lock) => Some(lock.lock().await),
+        None => None,
+    };
     if let Some(hit) = state.boards.get(&key) {
         return Ok(respond(req, &hit.etag, hit.body.clone()));
     }

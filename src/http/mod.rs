@@ -43,6 +43,8 @@ pub struct AppState {
     pub keys: Arc<TokenKeys>,
     pub metrics: metrics::Metrics,
     pub boards: board_cache::BoardCache,
+    /// Ended buckets' board rows, for custom periods.
+    pub board_memory: Arc<crate::store::board_memory::BoardMemory>,
     pub sends: send_queue::SendQueue,
 }
 

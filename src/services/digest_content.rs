@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{Duration, NaiveDate};
 
+use super::custom_board::Source;
 use super::digests::DigestConfig;
 use super::leaderboard::{self, BoardRequest, DepartmentsView};
 use crate::domain::board_period::resolve;
@@ -13,6 +14,7 @@ use crate::domain::period::{local_date, Span};
 use crate::email::render::{customer_line, Digest, DigestPostcard};
 use crate::email::unsubscribe::{self, Topic};
 use crate::error::{AppError, AppResult};
+use crate::store::board_memory::BoardMemory;
 use crate::store::board_read::Metric;
 use crate::store::employees::{self, EmployeeRow};
 use crate::store::postcards::{self, PostcardRow};
@@ -51,6 +53,8 @@ impl Week {
         )
         .map_err(|(_, m)| AppError::internal(anyhow::anyhow!(m)))?;
         let timezone = cfg.calendar.org_tz.name().to_string();
+        // A week is one bucket: nothing of several buckets is read, so nothing is kept.
+        let memory = BoardMemory::new(0);
         let req = BoardRequest {
             period: &period,
             span: None,
@@ -60,6 +64,10 @@ impl Week {
             metric: Metric::Score,
             limit: 1,
             offset: 0,
+            buckets: Source {
+                memory: &memory,
+                kept_before: first_day,
+            },
         };
         let ranks = leaderboard::departments(conn, &req)?;
         Ok(Week { label, span, ranks })

@@ -7,12 +7,12 @@ use chrono::NaiveDate;
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use super::custom_board::{self, Source};
 use super::postcard_views::PersonRef;
 use crate::domain::board_period::BoardPeriod;
 use crate::domain::period::Span;
 use crate::error::AppResult;
 use crate::store::board_read::{self, BoardFilter, EntryRow, Metric};
-use crate::store::board_sums;
 use crate::store::DbConnection;
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -56,6 +56,8 @@ pub struct BoardRequest<'a> {
     pub metric: Metric,
     pub limit: i64,
     pub offset: i64,
+    /// Where boards of several buckets (custom periods) read their buckets.
+    pub buckets: Source<'a>,
 }
 
 impl BoardRequest<'_> {
@@ -149,9 +151,10 @@ pub fn board(conn: &mut DbConnection, req: &BoardRequest) -> AppResult<Leaderboa
         let senders = unique_senders(conn, req, &rows)?;
         ranked(rows, req.metric, req.offset, first_rank, &senders)
     } else {
-        let (ranks, page): (Vec<i64>, Vec<EntryRow>) = board_sums::page(conn, &f, req.metric, req.limit, req.offset)?
-            .into_iter()
-            .unzip();
+        let (ranks, page): (Vec<i64>, Vec<EntryRow>) =
+            custom_board::page(conn, req.buckets, &f, req.metric, req.limit, req.offset)?
+                .into_iter()
+                .unzip();
         let senders = unique_senders(conn, req, &page)?;
         ranks
             .into_iter()
@@ -192,7 +195,7 @@ pub fn standing(conn: &mut DbConnection, req: &BoardRequest, employee_id: &str, 
     let mine: Option<EntryRow> = if req.period.is_single_bucket() {
         board_read::person(conn, &all, employee_id)?
     } else {
-        board_sums::one(conn, &all, employee_id)?
+        custom_board::one(conn, req.buckets, &all, employee_id)?
     };
     let value = mine.as_ref().map_or(0, |r| r.value(req.metric));
     let rank = if value <= 0 {
@@ -200,7 +203,7 @@ pub fn standing(conn: &mut DbConnection, req: &BoardRequest, employee_id: &str, 
     } else if req.period.is_single_bucket() {
         Some(1 + board_read::count_above(conn, &req.filter(), req.metric, value)?)
     } else {
-        Some(1 + board_sums::count_above(conn, &req.filter(), req.metric, value)?)
+        Some(1 + custom_board::count_above(conn, req.buckets, &req.filter(), req.metric, value)?)
     };
     let unique = unique_senders(conn, req, mine.as_slice())?;
     let e = mine.map(|r| entry(0, r, unique.get(employee_id).copied().unwrap_or(0)));
@@ -246,7 +249,7 @@ pub fn departments(conn: &mut DbConnection, req: &BoardRequest) -> AppResult<Dep
     let figures = if req.period.is_single_bucket() {
         board_read::department_totals(conn, &f)?
     } else {
-        board_sums::departments(conn, &f)?
+        custom_board::departments(conn, req.buckets, &f)?
     };
     let totals: HashMap<String, (i64, i64)> = figures
         .into_iter()

@@ -2,6 +2,7 @@
 //! transaction. No HTTP here, so the CLI and the API share them.
 
 pub mod behaviours;
+pub mod custom_board;
 pub mod digest_content;
 pub mod digests;
 pub mod directory;

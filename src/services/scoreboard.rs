@@ -6,11 +6,12 @@ use std::collections::HashMap;
 use chrono::{NaiveDateTime, Weekday};
 use chrono_tz::Tz;
 
-use crate::domain::buckets::keys_for;
+use crate::domain::buckets::{ends_before, keys_for, recorded_before};
 use crate::domain::period::local_date;
 use crate::error::AppResult;
 use crate::settings::Settings;
 use crate::store::board::{self, Contribution, LonePairs, Standing, Weights};
+use crate::store::board_memory;
 use crate::store::postcards::{self, PairRow, PostcardRow};
 use crate::store::DbConnection;
 
@@ -37,6 +38,25 @@ impl BoardConfig {
     pub fn keys(&self, created_at: NaiveDateTime) -> [String; 6] {
         keys_for(local_date(created_at, self.timezone), self.week_starts)
     }
+}
+
+/// Records a change to those of `keys` that have ended (or are about to), which services may
+/// keep in memory (`store::board_memory`). A postcard sent now changes none of them.
+fn record_ended<'a>(
+    conn: &mut DbConnection,
+    cfg: &BoardConfig,
+    keys: impl IntoIterator<Item = &'a String>,
+) -> AppResult<()> {
+    let before = recorded_before(crate::store::employees::now(), cfg.timezone);
+    let ended: Vec<&str> = keys
+        .into_iter()
+        .filter(|k| ends_before(k, before))
+        .map(String::as_str)
+        .collect();
+    if !ended.is_empty() {
+        board_memory::record_changes(conn, &ended)?;
+    }
+    Ok(())
 }
 
 fn recipients_of(conn: &mut DbConnection, postcard_id: &str) -> AppResult<Vec<String>> {
@@ -104,7 +124,8 @@ pub fn on_postcard(conn: &mut DbConnection, row: &PostcardRow, cfg: &BoardConfig
     let others = postcards::pair_history(conn, &row.sender_id, &recipients, &row.id)?;
     let lone = lone_pairs(cfg, &keys, &row.behaviour, &recipients, &others);
     let c = contribution(row, &keys, &recipients, &lone);
-    Ok(board::apply_postcard(conn, &c, sign, cfg.weights)?)
+    board::apply_postcard(conn, &c, sign, cfg.weights)?;
+    record_ended(conn, cfg, &keys)
 }
 
 /// A postcard just sent, with its recipients and every earlier postcard of its pairs
@@ -135,13 +156,8 @@ pub fn on_new_postcards(
         .zip(&lone)
         .map(|((c, k), l)| contribution(c.row, k, c.recipients, l))
         .collect();
-    Ok(board::apply_postcards_with(
-        conn,
-        &contributions,
-        1,
-        cfg.weights,
-        standings,
-    )?)
+    board::apply_postcards_with(conn, &contributions, 1, cfg.weights, standings)?;
+    record_ended(conn, cfg, keys.iter().flatten())
 }
 
 /// An endorsement added or withdrawn; hidden postcards are not on the boards.
@@ -153,5 +169,6 @@ pub fn on_endorsement(conn: &mut DbConnection, row: &PostcardRow, cfg: &BoardCon
     let recipients = recipients_of(conn, &row.id)?;
     let none = LonePairs::new();
     let c = contribution(row, &keys, &recipients, &none);
-    Ok(board::apply_endorsement(conn, &c, sign, cfg.weights)?)
+    board::apply_endorsement(conn, &c, sign, cfg.weights)?;
+    record_ended(conn, cfg, &keys)
 }

@@ -458,7 +458,7 @@ pub fn sync_person(conn: &mut DbConnection, employee_id: &str) -> QueryResult<()
         }
     }
     departments.write(conn)?;
-    diesel::update(
+    let moved = diesel::update(
         dsl::board_totals.filter(dsl::employee_id.eq(employee_id)).filter(
             dsl::department
                 .ne(&department)
@@ -471,8 +471,12 @@ pub fn sync_person(conn: &mut DbConnection, employee_id: &str) -> QueryResult<()
         dsl::active.eq(active),
         dsl::listed.eq(listed),
     ))
-    .execute(conn)
-    .map(|_| ())
+    .execute(conn)?;
+    if moved > 0 {
+        // Rows of every period moved: buckets kept in memory must be read again.
+        super::board_memory::record_change_to_all(conn)?;
+    }
+    Ok(())
 }
 
 #[derive(QueryableByName)]
@@ -521,7 +525,8 @@ pub fn create_indexes(conn: &mut DbConnection, defs: &[String]) -> QueryResult<(
 /// Forgets every total (before a rebuild).
 pub fn clear(conn: &mut DbConnection) -> QueryResult<()> {
     diesel::delete(board_departments::table).execute(conn)?;
-    diesel::delete(board_totals::table).execute(conn).map(|_| ())
+    diesel::delete(board_totals::table).execute(conn)?;
+    super::board_memory::record_change_to_all(conn)
 }
 
 /// `(period, behaviour, department, score, participants)`.

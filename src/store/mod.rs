@@ -3,8 +3,8 @@
 pub mod audit;
 pub mod behaviours;
 pub mod board;
+pub mod board_memory;
 pub mod board_read;
-pub mod board_sums;
 pub mod db;
 pub mod employees;
 pub mod endorsements;

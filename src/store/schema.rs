@@ -26,6 +26,13 @@ diesel::table! {
 }
 
 diesel::table! {
+    board_changes (period) {
+        period -> Text,
+        version -> BigInt,
+    }
+}
+
+diesel::table! {
     board_totals (employee_id, period, behaviour) {
         period -> Text,
         behaviour -> Text,
@@ -188,6 +195,7 @@ diesel::joinable!(postcards -> behaviours (behaviour));
 diesel::allow_tables_to_appear_in_same_query!(
     audit_log,
     behaviours,
+    board_changes,
     board_departments,
     board_totals,
     department_headcounts,

@@ -7,8 +7,9 @@ use serde_json::Value;
 use crate::helpers::TestApp;
 use crate::org::{org, Person};
 
-/// Sends through the service with a chosen clock: the same code as `POST /postcards`.
-pub(crate) fn send_at(db_url: &str, settings: &champion::settings::Settings, from: &str, to: &str, at: &str) {
+/// Sends through the service with a chosen clock (the same code as `POST /postcards`);
+/// answers the postcard's id.
+pub(crate) fn send_at(db_url: &str, settings: &champion::settings::Settings, from: &str, to: &str, at: &str) -> String {
     let pool = champion::store::db::connect(db_url, 1).unwrap();
     let mut conn = pool.get().unwrap();
     let sender = champion::store::employees::find(&mut conn, from).unwrap().unwrap();
@@ -21,10 +22,17 @@ pub(crate) fn send_at(db_url: &str, settings: &champion::settings::Settings, fro
     };
     let rules = champion::services::postcards::Rules::from_settings(settings);
     let at = NaiveDateTime::parse_from_str(at, "%Y-%m-%d %H:%M").unwrap();
-    champion::services::postcards::send(&mut conn, &sender, input, &rules, at, None).unwrap();
+    champion::services::postcards::send(&mut conn, &sender, input, &rules, at, None)
+        .unwrap()
+        .id
 }
 
 fn received(board: &Value) -> Vec<(String, i64)> {
+    figure(board, "received")
+}
+
+/// `(name, figure)` of each entry, in board order.
+pub(crate) fn figure(board: &Value, figure: &str) -> Vec<(String, i64)> {
     board["entries"]
         .as_array()
         .unwrap_or_else(|| panic!("{board}"))
@@ -32,7 +40,7 @@ fn received(board: &Value) -> Vec<(String, i64)> {
         .map(|e| {
             (
                 e["employee"]["name"].as_str().unwrap().to_string(),
-                e["received"].as_i64().unwrap(),
+                e[figure].as_i64().unwrap(),
             )
         })
         .collect()

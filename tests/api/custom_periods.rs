@@ -4,9 +4,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use serde_json::Value;
+use serde_json::{json, Value};
 
-use crate::board_periods::send_at;
+use crate::board_periods::{figure, send_at};
 use crate::helpers::TestApp;
 use crate::org::org;
 
@@ -169,5 +169,159 @@ async fn custom_boards_equal_the_sends_they_cover(app: TestApp) {
     }
 }
 
+fn scores(board: &Value) -> Vec<(String, i64)> {
+    figure(board, "score")
+}
+
+fn named(list: &[(&str, i64)]) -> Vec<(String, i64)> {
+    list.iter().map(|(who, score)| (name(who), *score)).collect()
+}
+
+/// Each instance keeps ended buckets in memory for custom periods: a change to them made on
+/// another instance (an old postcard hidden, endorsed or restored, someone opting out or
+/// moving department) shows on the very next read, with that instance's answer cache off.
+async fn changes_to_ended_buckets_show_on_every_instance(app: TestApp) {
+    let o = org(&app).await;
+    let (url, settings) = (app.db.url.clone(), app.settings.clone());
+    let (ann, bob, cat, dan) = (o.ann.id.clone(), o.bob.id.clone(), o.cat.id.clone(), o.dan.id.clone());
+    let cards = tokio::task::spawn_blocking(move || {
+        [
+            (&bob, &ann, "2026-09-30 16:00"),
+            (&cat, &ann, "2026-10-05 16:00"),
+            (&dan, &bob, "2026-10-20 16:00"),
+            (&ann, &cat, "2026-10-21 16:00"),
+        ]
+        .map(|(from, to, at)| send_at(&url, &settings, from, to, at))
+    })
+    .await
+    .unwrap();
+    let other = app.another_instance_with(|s| s.server.leaderboard_cache_ms = 0).await;
+    // A day and a month, both long ended: kept by the other instance after its first read.
+    let period = "period=custom&from=2026-09-30&to=2026-10-31";
+    let read = |path: String| {
+        let req = app
+            .client
+            .get(format!("{other}/api/v1/{path}"))
+            .bearer_auth(&o.bea.token);
+        async move { crate::helpers::Reply::from(req.send().await.unwrap()).await.body }
+    };
+    let board = || read(format!("leaderboard?{period}"));
+    let department = |name: &'static str| {
+        let got = read(format!("leaderboard/departments?{period}"));
+        async move {
+            let got = got.await;
+            got["entries"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|e| e["department"] == name)
+                .map(|e| e["total_score"].as_i64().unwrap())
+        }
+    };
+    assert_eq!(scores(&board().await), named(&[("ann", 6), ("bob", 3), ("cat", 3)]));
+    assert_eq!(scores(&board().await), named(&[("ann", 6), ("bob", 3), ("cat", 3)]));
+    assert_eq!(department("Sales").await, Some(6));
+
+    let admin = app.admin_token();
+    let hide = app
+        .post(
+            &format!("/api/v1/postcards/{}/hide", cards[0]),
+            &admin,
+            &json!({"reason": "test"}),
+        )
+        .await;
+    assert_eq!(hide.status, 200, "{}", hide.text);
+    assert_eq!(scores(&board().await), named(&[("ann", 3), ("bob", 3), ("cat", 3)]));
+
+    let endorse = app
+        .post(
+            &format!("/api/v1/postcards/{}/endorsements", cards[1]),
+            &o.dan.token,
+            &json!({}),
+        )
+        .await;
+    assert_eq!(endorse.status, 200, "{}", endorse.text);
+    assert_eq!(scores(&board().await), named(&[("ann", 4), ("bob", 3), ("cat", 3)]));
+
+    let restore = app
+        .post(&format!("/api/v1/postcards/{}/restore", cards[0]), &admin, &json!({}))
+        .await;
+    assert_eq!(restore.status, 200, "{}", restore.text);
+    assert_eq!(scores(&board().await), named(&[("ann", 7), ("bob", 3), ("cat", 3)]));
+
+    let optout = app
+        .patch(
+            "/api/v1/me/preferences",
+            &o.bob.token,
+            &json!({"show_on_leaderboard": false}),
+        )
+        .await;
+    assert_eq!(optout.status, 200, "{}", optout.text);
+    assert_eq!(scores(&board().await), named(&[("ann", 7), ("cat", 3)]));
+
+    let moved = app
+        .patch(
+            &format!("/api/v1/employees/{}", o.cat.id),
+            &admin,
+            &json!({"department": "Ops"}),
+        )
+        .await;
+    assert_eq!(moved.status, 200, "{}", moved.text);
+    assert_eq!(department("Sales").await, Some(3));
+    assert_eq!(department("Ops").await, Some(3));
+}
+
+/// The memory keeps ended buckets only, and at most `board_memory_rows` rows of them (the
+/// least recently used go first); what it answers is the same either way.
+async fn kept_buckets_stay_within_their_bound(app: TestApp) {
+    use champion::store::board_memory::BoardMemory;
+    let o = org(&app).await;
+    let (url, settings) = (app.db.url.clone(), app.settings.clone());
+    let (ann, bob, cat, dan) = (o.ann.id.clone(), o.bob.id.clone(), o.cat.id.clone(), o.dan.id.clone());
+    let pool = app.pool();
+    tokio::task::spawn_blocking(move || {
+        for (from, to, at) in [
+            (&bob, &ann, "2026-10-05 16:00"),
+            (&cat, &dan, "2026-10-06 16:00"),
+            (&dan, &cat, "2026-10-07 16:00"),
+        ] {
+            send_at(&url, &settings, from, to, at);
+        }
+        let mut conn = pool.get().unwrap();
+        let days: Vec<String> = ["d:2026-10-05", "d:2026-10-06", "d:2026-10-07"]
+            .map(String::from)
+            .to_vec();
+        let today = chrono::Utc::now().date_naive();
+        // Two rows a day (sender and recipient): room for two of the three days.
+        let memory = BoardMemory::new(4);
+        let sizes = |parts: Vec<std::sync::Arc<Vec<champion::store::board_memory::Row>>>| {
+            parts.iter().map(|p| p.len()).collect::<Vec<_>>()
+        };
+        let got = memory.buckets(&mut conn, &days, "", today).unwrap();
+        assert_eq!(sizes(got), [2, 2, 2]);
+        assert_eq!(memory.kept_rows(), 4);
+        let again = memory.buckets(&mut conn, &days, "", today).unwrap();
+        assert_eq!(sizes(again), [2, 2, 2]);
+        assert_eq!(memory.kept_rows(), 4);
+        // Buckets that have not ended (by `kept_before`) are read, never kept.
+        let open = BoardMemory::new(100);
+        let got = open.buckets(
+            &mut conn,
+            &days,
+            "",
+            chrono::NaiveDate::from_ymd_opt(2026, 10, 6).unwrap(),
+        );
+        assert_eq!(sizes(got.unwrap()), [2, 2, 2]);
+        assert_eq!(open.kept_rows(), 2, "only the 5th had ended");
+        let none = BoardMemory::new(0);
+        assert_eq!(sizes(none.buckets(&mut conn, &days, "", today).unwrap()), [2, 2, 2]);
+        assert_eq!(none.kept_rows(), 0);
+    })
+    .await
+    .unwrap();
+}
+
 crate::on_both_backends!(with &[("CHAMPION__ORG__TIMEZONE", "America/New_York")];
-    custom_boards_equal_the_sends_they_cover);
+    custom_boards_equal_the_sends_they_cover,
+    changes_to_ended_buckets_show_on_every_instance,
+    kept_buckets_stay_within_their_bound);
