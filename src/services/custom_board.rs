@@ -1,6 +1,6 @@
 //! Boards of several buckets (custom periods): the buckets' rows (from `BoardMemory`) added
 //! up per person, ranked on the totals, and only the people who can be on the page looked up
-//! by name. Adding up twenty buckets of twenty thousand people is a millisecond here; in the
+//! by name. Adding up thirty buckets of twenty thousand people is a millisecond here; in the
 //! database it was a hundred or more.
 
 use std::collections::HashMap;
@@ -29,6 +29,8 @@ struct Totals {
     endorsements: i64,
     score: i64,
     department: u32,
+    /// Not opted out (the same on all of a person's rows).
+    listed: bool,
 }
 
 impl Totals {
@@ -56,12 +58,14 @@ fn add_up(parts: &[Arc<Vec<Row>>], keep: impl Fn(&Row) -> bool) -> Vec<Option<To
         t.endorsements += i64::from(row.endorsements);
         t.score += row.score;
         t.department = row.department;
+        t.listed = row.listed;
     }
     sums
 }
 
-/// The rows of the filter's buckets and the people they count (active ones; listed ones
-/// when the filter says so; in its department when it names one), added up.
+/// The rows of the filter's buckets for active people (in its department when it names one),
+/// added up; whether the filter shows the opted-out is left to [`shown`], so one sum serves
+/// a person's own standing and the public ranks.
 fn totals(conn: &mut DbConnection, src: Source, f: &BoardFilter) -> AppResult<Vec<Option<Totals>>> {
     let parts = src.memory.buckets(conn, f.keys, f.behaviour, src.kept_before)?;
     let department = match f.department {
@@ -73,8 +77,13 @@ fn totals(conn: &mut DbConnection, src: Source, f: &BoardFilter) -> AppResult<Ve
         None => None,
     };
     Ok(add_up(&parts, |r| {
-        r.active && (r.listed || !f.only_listed) && department.is_none_or(|d| r.department == d)
+        r.active && department.is_none_or(|d| r.department == d)
     }))
+}
+
+/// Whether the filter's board shows this person.
+fn shown(t: &Totals, f: &BoardFilter) -> bool {
+    t.listed || !f.only_listed
 }
 
 fn narrow(x: i64) -> i32 {
@@ -127,7 +136,7 @@ pub fn page(
     let mut ranked: Vec<(u32, Totals)> = sums
         .iter()
         .enumerate()
-        .filter_map(|(n, t)| t.filter(|t| t.value(metric) > 0).map(|t| (n as u32, t)))
+        .filter_map(|(n, t)| t.filter(|t| shown(t, f) && t.value(metric) > 0).map(|t| (n as u32, t)))
         .collect();
     // Competition ranks on the values alone; a rank is at most a position, so only people
     // ranked within the page's end can be on it (ties there are then ordered by name): they
@@ -172,35 +181,31 @@ pub fn page(
         .collect())
 }
 
-/// One person's totals over the buckets (whatever they add up to).
-pub fn one(conn: &mut DbConnection, src: Source, f: &BoardFilter, employee_id: &str) -> AppResult<Option<EntryRow>> {
-    let parts = src.memory.buckets(conn, f.keys, f.behaviour, src.kept_before)?;
-    let Some(me) = src.memory.person_number(employee_id) else {
-        return Ok(None);
-    };
-    let department = f.department.map(|d| src.memory.department_number(d));
-    let sums = add_up(&parts, |r| {
-        r.person == me
-            && r.active
-            && (r.listed || !f.only_listed)
-            && department.is_none_or(|d| d.is_some_and(|d| r.department == d))
-    });
-    match sums.get(me as usize).copied().flatten() {
-        Some(t) => Ok(named(conn, src, &[(me, t)])?.pop().flatten()),
-        None => Ok(None),
-    }
-}
-
-/// How many people's totals over the buckets exceed `value`: a competition rank is one more.
-pub fn count_above(
+/// One person's totals over the buckets (whatever the filter's listing), and how many people
+/// the filter's board shows with more of `metric` than them: their rank is one more.
+pub fn standing(
     conn: &mut DbConnection,
     src: Source,
     f: &BoardFilter,
     metric: Metric,
-    value: i64,
-) -> AppResult<i64> {
+    employee_id: &str,
+) -> AppResult<(Option<EntryRow>, i64)> {
     let sums = totals(conn, src, f)?;
-    Ok(sums.iter().flatten().filter(|t| t.value(metric) > value).count() as i64)
+    let mine = src
+        .memory
+        .person_number(employee_id)
+        .and_then(|me| Some((me, sums.get(me as usize).copied().flatten()?)));
+    let value = mine.map_or(0, |(_, t)| t.value(metric));
+    let above = sums
+        .iter()
+        .flatten()
+        .filter(|t| shown(t, f) && t.value(metric) > value)
+        .count() as i64;
+    let row = match mine {
+        Some(me) => named(conn, src, &[me])?.pop().flatten(),
+        None => None,
+    };
+    Ok((row, above))
 }
 
 /// Per department: total score over the buckets, and how many active people took part (sent

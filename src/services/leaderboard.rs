@@ -188,23 +188,25 @@ pub struct MyStanding {
 }
 
 pub fn standing(conn: &mut DbConnection, req: &BoardRequest, employee_id: &str, listed: bool) -> AppResult<MyStanding> {
-    let all = BoardFilter {
-        only_listed: false,
-        ..req.filter()
-    };
-    let mine: Option<EntryRow> = if req.period.is_single_bucket() {
-        board_read::person(conn, &all, employee_id)?
+    let (mine, above) = if req.period.is_single_bucket() {
+        let all = BoardFilter {
+            only_listed: false,
+            ..req.filter()
+        };
+        let mine = board_read::person(conn, &all, employee_id)?;
+        let value = mine.as_ref().map_or(0, |r| r.value(req.metric));
+        // Nobody is ranked with nothing: then the count is not needed.
+        let above = if value > 0 {
+            board_read::count_above(conn, &req.filter(), req.metric, value)?
+        } else {
+            0
+        };
+        (mine, above)
     } else {
-        custom_board::one(conn, req.buckets, &all, employee_id)?
+        custom_board::standing(conn, req.buckets, &req.filter(), req.metric, employee_id)?
     };
     let value = mine.as_ref().map_or(0, |r| r.value(req.metric));
-    let rank = if value <= 0 {
-        None
-    } else if req.period.is_single_bucket() {
-        Some(1 + board_read::count_above(conn, &req.filter(), req.metric, value)?)
-    } else {
-        Some(1 + custom_board::count_above(conn, req.buckets, &req.filter(), req.metric, value)?)
-    };
+    let rank = (value > 0).then_some(1 + above);
     let unique = unique_senders(conn, req, mine.as_slice())?;
     let e = mine.map(|r| entry(0, r, unique.get(employee_id).copied().unwrap_or(0)));
     Ok(MyStanding {

@@ -43,7 +43,7 @@ pub struct EntryRow {
 }
 
 impl Metric {
-    /// The metric's name, also its column in `board_totals`.
+    /// The metric's name in answers (`metric`) and query parameters.
     pub fn name(self) -> &'static str {
         match self {
             Metric::Score => "score",

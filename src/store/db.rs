@@ -83,7 +83,8 @@ const SQLITE_PRAGMAS: &str = "PRAGMA busy_timeout = 10000; PRAGMA journal_mode =
      PRAGMA mmap_size = 1073741824; PRAGMA cache_size = -32768;";
 
 // No JIT: the service's queries take milliseconds, and compiling a plan costs more than that
-// (custom-period boards, costed above `jit_above_cost`, spent 14 ms of 125 compiling).
+// (a query costed above `jit_above_cost`, such as a scan of many board rows, spent 14 ms of
+// 125 compiling).
 const POSTGRES_SETTINGS: &str = "SET jit = off;";
 
 impl ManageConnection for Manager {
