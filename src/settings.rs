@@ -37,6 +37,8 @@ pub struct ServerSettings {
     pub leaderboard_cache_ms: u64,
     /// Board rows of ended buckets kept in memory for custom periods (`store::board_memory`).
     pub board_memory_rows: usize,
+    /// Days of ended buckets read into that memory when the server starts (0: none).
+    pub board_memory_warm_days: u32,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -97,6 +97,32 @@ fn spawn_background(settings: &Settings, pool: &store::Pool) -> anyhow::Result<V
     Ok(tasks)
 }
 
+/// Reads the ended buckets of the last `server.board_memory_warm_days` days into the board
+/// memory, off the request path; requests meanwhile read what is not there yet themselves.
+fn warm_board_memory(settings: &Settings, pool: &store::Pool, memory: Arc<BoardMemory>) -> tokio::task::AbortHandle {
+    let (pool, days) = (pool.clone(), settings.server.board_memory_warm_days);
+    let kept_before = crate::domain::buckets::kept_before(chrono::Utc::now().naive_utc(), settings.org_timezone());
+    let keys = crate::domain::buckets::ended_within(kept_before, days, settings.week_starts());
+    tokio::task::spawn_blocking(move || {
+        let started = Instant::now();
+        let warmed = pool.get().map_err(|e| e.to_string()).and_then(|mut conn| {
+            memory
+                .warm(&mut conn, &keys, "", kept_before)
+                .map_err(|e| e.to_string())
+        });
+        match warmed {
+            Ok(buckets) => tracing::info!(
+                buckets,
+                rows = memory.kept_rows(),
+                seconds = started.elapsed().as_secs_f64(),
+                "board memory warmed"
+            ),
+            Err(error) => tracing::warn!(%error, "board memory not warmed; boards read buckets as asked"),
+        }
+    })
+    .abort_handle()
+}
+
 impl Application {
     pub async fn build(settings: Settings) -> anyhow::Result<Application> {
         let settings = Arc::new(settings);
@@ -112,13 +138,14 @@ impl Application {
         })?;
         let port = listener.local_addr()?.port();
         tracing::info!(host = %settings.server.host, port, "listening");
+        let board_memory = Arc::new(BoardMemory::new(settings.server.board_memory_rows));
         let state = web::Data::new(AppState {
             pool: pool.clone(),
             settings: settings.clone(),
             keys,
             metrics: metrics::Metrics::new()?,
             boards: BoardCache::new(Duration::from_millis(settings.server.leaderboard_cache_ms)),
-            board_memory: Arc::new(BoardMemory::new(settings.server.board_memory_rows)),
+            board_memory: board_memory.clone(),
             sends: SendQueue::start(
                 pool.clone(),
                 Rules::from_settings(&settings),
@@ -126,7 +153,8 @@ impl Application {
                 settings.database.send_batch_max,
             ),
         });
-        let background = spawn_background(&settings, &pool)?;
+        let mut background = spawn_background(&settings, &pool)?;
+        background.push(warm_board_memory(&settings, &pool, board_memory));
         let openapi = ApiDoc::openapi();
         let server = HttpServer::new(move || {
             let state = state.clone();

@@ -77,6 +77,26 @@ pub fn recorded_before(now: NaiveDateTime, tz: Tz) -> NaiveDate {
     local_date(now + SETTLING, tz)
 }
 
+/// Every bucket wholly within the `days` days before `kept_before` (what custom periods of
+/// those days are tiled with, bar the days not yet kept): days first, then weeks, months,
+/// quarters, years, each newest first.
+pub fn ended_within(kept_before: NaiveDate, days: u32, starts: Weekday) -> Vec<String> {
+    let first_day = kept_before.checked_sub_signed(Duration::days(i64::from(days)));
+    let within = |key: &str| days_of(key).is_some_and(|(first, last)| Some(first) >= first_day && last < kept_before);
+    let mut keys: Vec<Vec<String>> = vec![Vec::new(); 5];
+    for back in 1..=i64::from(days) {
+        let Some(d) = kept_before.checked_sub_signed(Duration::days(back)) else {
+            break;
+        };
+        for (kind, key) in keys_for(d, starts).into_iter().take(5).enumerate() {
+            if within(&key) && keys[kind].last() != Some(&key) {
+                keys[kind].push(key);
+            }
+        }
+    }
+    keys.into_iter().flatten().collect()
+}
+
 /// Whether the bucket's last day is before `day` (never for all time).
 pub fn ends_before(key: &str, day: NaiveDate) -> bool {
     days_of(key).is_some_and(|(_, last)| last < day)
@@ -102,6 +122,39 @@ mod tests {
         );
         assert_eq!(week_key(d, Weekday::Sun), "w:2026-11-22");
         assert_eq!(quarter_key(NaiveDate::from_ymd_opt(2026, 3, 31).unwrap()), "q:2026-Q1");
+    }
+
+    #[test]
+    fn ended_within_lists_each_ended_bucket_once() {
+        let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+        // Wednesday 2026-11-25: this week, month, quarter and year have not ended.
+        let keys = ended_within(d("2026-11-25"), 10, Weekday::Mon);
+        assert_eq!(
+            keys,
+            [
+                "d:2026-11-24",
+                "d:2026-11-23",
+                "d:2026-11-22",
+                "d:2026-11-21",
+                "d:2026-11-20",
+                "d:2026-11-19",
+                "d:2026-11-18",
+                "d:2026-11-17",
+                "d:2026-11-16",
+                "d:2026-11-15",
+                "w:2026-11-16",
+            ]
+        );
+        let year = ended_within(d("2026-01-01"), 400, Weekday::Mon);
+        assert_eq!(year.iter().filter(|k| k.starts_with("d:")).count(), 400);
+        assert!(year.contains(&"y:2025".to_string()) && year.contains(&"q:2025-Q1".to_string()));
+        assert!(!year.contains(&"y:2024".to_string()), "only partly in the window");
+        assert_eq!(
+            year.iter().filter(|k| k.starts_with("m:")).count(),
+            13,
+            "2024-12 to 2025-12"
+        );
+        assert!(ended_within(d("2026-01-01"), 0, Weekday::Mon).is_empty());
     }
 
     #[test]

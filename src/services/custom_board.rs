@@ -4,13 +4,13 @@
 //! database it was a hundred or more.
 
 use std::collections::HashMap;
-use std::sync::Arc;
 
 use chrono::NaiveDate;
 
 use crate::error::AppResult;
-use crate::store::board_memory::{BoardMemory, Row};
+use crate::store::board_memory::BoardMemory;
 use crate::store::board_read::{BoardFilter, EntryRow, Metric};
+use crate::store::board_sums::{add_rows, Sums, Totals};
 use crate::store::{employees, DbConnection};
 
 /// Where the buckets' rows come from, and which of them may be kept.
@@ -21,53 +21,19 @@ pub struct Source<'a> {
     pub kept_before: NaiveDate,
 }
 
-/// A person's totals over the buckets.
-#[derive(Debug, Clone, Copy, Default)]
-struct Totals {
-    received: i64,
-    given: i64,
-    endorsements: i64,
-    score: i64,
-    department: u32,
-    /// Not opted out (the same on all of a person's rows).
-    listed: bool,
-}
-
-impl Totals {
-    fn value(&self, m: Metric) -> i64 {
-        match m {
-            Metric::Score => self.score,
-            Metric::Received => self.received,
-            Metric::Given => self.given,
-        }
+fn value(t: &Totals, m: Metric) -> i64 {
+    match m {
+        Metric::Score => t.score,
+        Metric::Received => t.received,
+        Metric::Given => t.given,
     }
 }
 
-/// Totals per person number, of the rows `keep` accepts.
-fn add_up(parts: &[Arc<Vec<Row>>], keep: impl Fn(&Row) -> bool) -> Vec<Option<Totals>> {
-    let people = parts
-        .iter()
-        .flat_map(|p| p.iter().map(|r| r.person as usize + 1))
-        .max()
-        .unwrap_or(0);
-    let mut sums: Vec<Option<Totals>> = vec![None; people];
-    for row in parts.iter().flat_map(|p| p.iter()).filter(|r| keep(r)) {
-        let t = sums[row.person as usize].get_or_insert_with(Totals::default);
-        t.received += i64::from(row.received);
-        t.given += i64::from(row.given);
-        t.endorsements += i64::from(row.endorsements);
-        t.score += row.score;
-        t.department = row.department;
-        t.listed = row.listed;
-    }
-    sums
-}
-
-/// The rows of the filter's buckets for active people (in its department when it names one),
-/// added up; whether the filter shows the opted-out is left to [`shown`], so one sum serves
-/// a person's own standing and the public ranks.
-fn totals(conn: &mut DbConnection, src: Source, f: &BoardFilter) -> AppResult<Vec<Option<Totals>>> {
-    let parts = src.memory.buckets(conn, f.keys, f.behaviour, src.kept_before)?;
+/// The filter's buckets added up per person, for active people (in its department when it
+/// names one); whether the filter shows the opted-out is left to [`shown`], so one sum
+/// serves a person's own standing and the public ranks.
+fn totals(conn: &mut DbConnection, src: Source, f: &BoardFilter) -> AppResult<Sums> {
+    let parts = src.memory.parts(conn, f.keys, f.behaviour, src.kept_before)?;
     let department = match f.department {
         // A department no row was ever read in has nobody on this board.
         Some(d) => match src.memory.department_number(d) {
@@ -76,9 +42,16 @@ fn totals(conn: &mut DbConnection, src: Source, f: &BoardFilter) -> AppResult<Ve
         },
         None => None,
     };
-    Ok(add_up(&parts, |r| {
-        r.active && department.is_none_or(|d| r.department == d)
-    }))
+    let mut sums = Sums::clone(&parts.ended);
+    for rows in &parts.fresh {
+        add_rows(&mut sums, rows);
+    }
+    for t in &mut sums {
+        if t.is_some_and(|t| !t.active || department.is_some_and(|d| t.department != d)) {
+            *t = None;
+        }
+    }
+    Ok(sums)
 }
 
 /// Whether the filter's board shows this person.
@@ -136,30 +109,30 @@ pub fn page(
     let mut ranked: Vec<(u32, Totals)> = sums
         .iter()
         .enumerate()
-        .filter_map(|(n, t)| t.filter(|t| shown(t, f) && t.value(metric) > 0).map(|t| (n as u32, t)))
+        .filter_map(|(n, t)| t.filter(|t| shown(t, f) && value(t, metric) > 0).map(|t| (n as u32, t)))
         .collect();
     // Competition ranks on the values alone; a rank is at most a position, so only people
     // ranked within the page's end can be on it (ties there are then ordered by name): they
     // are picked out first (linear), and only they are sorted.
     let last = offset.saturating_add(limit);
     let end = usize::try_from(last).unwrap_or(usize::MAX);
-    let key = |t: &Totals| std::cmp::Reverse(t.value(metric));
+    let key = |t: &Totals| std::cmp::Reverse(value(t, metric));
     if end > 0 && end < ranked.len() {
         let (_, nth, _) = ranked.select_nth_unstable_by_key(end - 1, |(_, t)| key(t));
-        let bar = nth.1.value(metric);
-        ranked.retain(|(_, t)| t.value(metric) >= bar);
+        let bar = value(&nth.1, metric);
+        ranked.retain(|(_, t)| value(t, metric) >= bar);
     }
     ranked.sort_unstable_by_key(|(_, t)| key(t));
     let mut ranks = Vec::new();
     for (i, (_, t)) in ranked.iter().enumerate() {
         let rank = match ranks.last() {
-            Some(&(r, v)) if v == t.value(metric) => r,
+            Some(&(r, v)) if v == value(t, metric) => r,
             _ => i as i64 + 1,
         };
         if rank > last {
             break;
         }
-        ranks.push((rank, t.value(metric)));
+        ranks.push((rank, value(t, metric)));
     }
     ranked.truncate(ranks.len());
     let mut rows: Vec<(i64, EntryRow)> = ranks
@@ -195,11 +168,11 @@ pub fn standing(
         .memory
         .person_number(employee_id)
         .and_then(|me| Some((me, sums.get(me as usize).copied().flatten()?)));
-    let value = mine.map_or(0, |(_, t)| t.value(metric));
+    let own = mine.map_or(0, |(_, t)| value(&t, metric));
     let above = sums
         .iter()
         .flatten()
-        .filter(|t| shown(t, f) && t.value(metric) > value)
+        .filter(|t| shown(t, f) && value(t, metric) > own)
         .count() as i64;
     let row = match mine {
         Some(me) => named(conn, src, &[me])?.pop().flatten(),

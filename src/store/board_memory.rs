@@ -15,6 +15,7 @@ use chrono::NaiveDate;
 use diesel::prelude::*;
 use rustc_hash::FxHashMap;
 
+use super::board_sums::{self, Sums};
 use super::schema::{board_changes, board_totals};
 use super::DbConnection;
 use crate::domain::buckets::ends_before;
@@ -59,11 +60,26 @@ impl Names {
     }
 }
 
-/// A kept bucket: its rows, the versions (its own, every bucket's) they were read at, and
+/// What is kept: a bucket's rows, or the sum of a tiling's ended buckets.
+enum Held {
+    Rows(Arc<Vec<Row>>),
+    Sum(Arc<Sums>),
+}
+
+impl Held {
+    fn weight(&self) -> usize {
+        match self {
+            Held::Rows(rows) => rows.len(),
+            Held::Sum(sums) => board_sums::weight(sums),
+        }
+    }
+}
+
+/// A kept bucket or sum, the versions it was read at (its buckets', then every bucket's), and
 /// when it was last used (for eviction).
 struct Kept {
-    rows: Arc<Vec<Row>>,
-    versions: (i64, i64),
+    held: Held,
+    versions: Vec<i64>,
     used: u64,
 }
 
@@ -73,11 +89,29 @@ struct Directory {
     departments: Names,
 }
 
+/// Kept rows and sums by (bucket keys, behaviour); a sum's keys are its buckets' joined by
+/// commas, so they never meet a single bucket's.
 #[derive(Default)]
 struct Shelf {
     kept: HashMap<(String, String), Kept>,
     rows: usize,
     clock: u64,
+}
+
+impl Shelf {
+    fn get(&mut self, at: (String, String), versions: &[i64]) -> Option<&Held> {
+        self.clock += 1;
+        let now = self.clock;
+        let kept = self.kept.get_mut(&at).filter(|k| k.versions == versions)?;
+        kept.used = now;
+        Some(&kept.held)
+    }
+}
+
+/// A tiling's buckets for one read: the ended ones added up, the others' rows.
+pub struct Parts {
+    pub ended: Arc<Sums>,
+    pub fresh: Vec<Arc<Vec<Row>>>,
 }
 
 pub struct BoardMemory {
@@ -141,42 +175,93 @@ impl BoardMemory {
         })
     }
 
-    /// The rows of every bucket in `keys` for `behaviour` ("" for all): buckets that ended
-    /// before `kept_before` from memory when unchanged since they were read, the others from
-    /// the database (and kept, when they ended). In no particular order.
-    pub fn buckets(
+    /// The buckets in `keys` for `behaviour` ("" for all): those that ended before
+    /// `kept_before` added up, from memory when none of them changed since they were read; the
+    /// others' rows, read from the database.
+    pub fn parts(
         &self,
         conn: &mut DbConnection,
         keys: &[String],
         behaviour: &str,
         kept_before: NaiveDate,
-    ) -> QueryResult<Vec<Arc<Vec<Row>>>> {
+    ) -> QueryResult<Parts> {
         // Versions first, rows after: a change committed in between is in the rows and makes
-        // the versions stale, so the next read reads the bucket again (never the reverse).
+        // the versions stale, so the next read reads the buckets again (never the reverse).
         let versions = versions(conn, keys)?;
-        let version = |key: &str| {
-            (
-                versions.get(key).copied().unwrap_or(0),
-                versions.get(EVERY_BUCKET).copied().unwrap_or(0),
-            )
+        let every = versions.get(EVERY_BUCKET).copied().unwrap_or(0);
+        let version = |key: &str| vec![versions.get(key).copied().unwrap_or(0), every];
+        let (mut ended, fresh): (Vec<&String>, Vec<&String>) = keys.iter().partition(|k| ends_before(k, kept_before));
+        ended.sort_unstable();
+        ended.dedup();
+        // One bucket alone is summed as fast as it is copied: only tilings' sums are kept.
+        let sum_at = (ended.len() > 1).then(|| {
+            let joined = ended.iter().map(|k| k.as_str()).collect::<Vec<_>>().join(",");
+            (joined, behaviour.to_string())
+        });
+        let mut sum_versions: Vec<i64> = ended.iter().map(|k| version(k)[0]).collect();
+        sum_versions.push(every);
+        let kept_sum = sum_at.clone().and_then(|at| match self.shelf().get(at, &sum_versions) {
+            Some(Held::Sum(sums)) => Some(sums.clone()),
+            _ => None,
+        });
+        let wanted: Vec<&String> = match kept_sum {
+            Some(_) => fresh,
+            None => keys.iter().collect(),
         };
+        let mut ended_rows = Vec::new();
+        let mut fresh_rows = Vec::new();
+        for (key, rows) in self.rows(conn, &wanted, behaviour, kept_before, &version)? {
+            if ends_before(&key, kept_before) {
+                ended_rows.push(rows);
+            } else {
+                fresh_rows.push(rows);
+            }
+        }
+        let ended = match kept_sum {
+            Some(sums) => sums,
+            None => {
+                let mut sums = Sums::new();
+                for rows in &ended_rows {
+                    board_sums::add_rows(&mut sums, rows);
+                }
+                let sums = Arc::new(sums);
+                if let Some(at) = sum_at {
+                    self.keep(&mut self.shelf(), at, Held::Sum(sums.clone()), sum_versions);
+                }
+                sums
+            }
+        };
+        Ok(Parts {
+            ended,
+            fresh: fresh_rows,
+        })
+    }
+
+    /// The rows of every bucket in `keys` (at most once each): those that ended before
+    /// `kept_before` from memory when unchanged since they were read, the others from the
+    /// database (and kept, when they ended).
+    fn rows(
+        &self,
+        conn: &mut DbConnection,
+        keys: &[&String],
+        behaviour: &str,
+        kept_before: NaiveDate,
+        version: &dyn Fn(&str) -> Vec<i64>,
+    ) -> QueryResult<Vec<(String, Arc<Vec<Row>>)>> {
         let mut found = Vec::with_capacity(keys.len());
-        let mut missing = Vec::new();
+        let mut missing: Vec<String> = Vec::new();
         {
             let mut shelf = self.shelf();
-            shelf.clock += 1;
-            let now = shelf.clock;
-            for key in keys {
+            for &key in keys {
+                if missing.contains(key) || found.iter().any(|(k, _)| k == key) {
+                    continue;
+                }
                 let kept = ends_before(key, kept_before)
-                    .then(|| shelf.kept.get_mut(&(key.clone(), behaviour.to_string())))
-                    .flatten()
-                    .filter(|k| k.versions == version(key));
+                    .then(|| shelf.get((key.clone(), behaviour.to_string()), &version(key)))
+                    .flatten();
                 match kept {
-                    Some(k) => {
-                        k.used = now;
-                        found.push(k.rows.clone());
-                    }
-                    None => missing.push(key.clone()),
+                    Some(Held::Rows(rows)) => found.push((key.clone(), rows.clone())),
+                    _ => missing.push(key.clone()),
                 }
             }
         }
@@ -215,35 +300,63 @@ impl BoardMemory {
         for (key, rows) in read {
             let rows = Arc::new(rows);
             if ends_before(key, kept_before) {
-                self.keep(
-                    &mut shelf,
-                    (key.to_string(), behaviour.to_string()),
-                    rows.clone(),
-                    version(key),
-                );
+                let at = (key.to_string(), behaviour.to_string());
+                self.keep(&mut shelf, at, Held::Rows(rows.clone()), version(key));
             }
-            found.push(rows);
+            found.push((key.to_string(), rows));
         }
         Ok(found)
     }
 
-    fn keep(&self, shelf: &mut Shelf, at: (String, String), rows: Arc<Vec<Row>>, versions: (i64, i64)) {
-        if rows.len() > self.capacity {
+    fn keep(&self, shelf: &mut Shelf, at: (String, String), held: Held, versions: Vec<i64>) {
+        let weight = held.weight();
+        if weight > self.capacity {
             return;
         }
-        shelf.rows += rows.len();
+        shelf.rows += weight;
         let used = shelf.clock;
-        if let Some(old) = shelf.kept.insert(at, Kept { rows, versions, used }) {
-            shelf.rows -= old.rows.len();
+        if let Some(old) = shelf.kept.insert(at, Kept { held, versions, used }) {
+            shelf.rows -= old.held.weight();
         }
         while shelf.rows > self.capacity {
             let Some(oldest) = shelf.kept.iter().min_by_key(|(_, k)| k.used).map(|(at, _)| at.clone()) else {
                 break;
             };
             if let Some(gone) = shelf.kept.remove(&oldest) {
-                shelf.rows -= gone.rows.len();
+                shelf.rows -= gone.held.weight();
             }
         }
+    }
+
+    /// Reads the rows of these ended buckets (for `behaviour`) into memory, a few buckets per
+    /// query, so that the first custom periods after a start need not; stops when the
+    /// memory is full. Returns how many buckets it read.
+    pub fn warm(
+        &self,
+        conn: &mut DbConnection,
+        keys: &[String],
+        behaviour: &str,
+        kept_before: NaiveDate,
+    ) -> QueryResult<usize> {
+        let mut read = 0;
+        for chunk in keys.chunks(16) {
+            let wanted: Vec<&String> = chunk.iter().filter(|k| ends_before(k, kept_before)).collect();
+            let versions = versions(conn, chunk)?;
+            let every = versions.get(EVERY_BUCKET).copied().unwrap_or(0);
+            let version = |key: &str| vec![versions.get(key).copied().unwrap_or(0), every];
+            let before = self.kept_rows();
+            let rows: usize = self
+                .rows(conn, &wanted, behaviour, kept_before, &version)?
+                .iter()
+                .map(|(_, r)| r.len())
+                .sum();
+            read += wanted.len();
+            // Past this, warming would evict what it just read.
+            if before + rows > self.capacity {
+                break;
+            }
+        }
+        Ok(read)
     }
 
     /// The ids of people by number.
@@ -270,7 +383,7 @@ impl BoardMemory {
         self.names().departments.names.clone()
     }
 
-    /// How many rows are kept (for tests and logs).
+    /// How many rows are kept, sums counted by their weight (for tests and logs).
     pub fn kept_rows(&self) -> usize {
         self.shelf().rows
     }

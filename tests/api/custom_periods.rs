@@ -271,10 +271,12 @@ async fn changes_to_ended_buckets_show_on_every_instance(app: TestApp) {
     assert_eq!(department("Ops").await, Some(3));
 }
 
-/// The memory keeps ended buckets only, and at most `board_memory_rows` rows of them (the
-/// least recently used go first); what it answers is the same either way.
+/// The memory keeps ended buckets only, and their sums, at most `board_memory_rows` rows of
+/// them (the least recently used go first); a recorded change replaces what it touched; what
+/// it answers is the same either way.
 async fn kept_buckets_stay_within_their_bound(app: TestApp) {
-    use champion::store::board_memory::BoardMemory;
+    use champion::store::board_memory::{BoardMemory, Parts};
+    use champion::store::board_sums::{add_rows, Sums};
     let o = org(&app).await;
     let (url, settings) = (app.db.url.clone(), app.settings.clone());
     let (ann, bob, cat, dan) = (o.ann.id.clone(), o.bob.id.clone(), o.cat.id.clone(), o.dan.id.clone());
@@ -292,30 +294,72 @@ async fn kept_buckets_stay_within_their_bound(app: TestApp) {
             .map(String::from)
             .to_vec();
         let today = chrono::Utc::now().date_naive();
-        // Two rows a day (sender and recipient): room for two of the three days.
-        let memory = BoardMemory::new(4);
-        let sizes = |parts: Vec<std::sync::Arc<Vec<champion::store::board_memory::Row>>>| {
-            parts.iter().map(|p| p.len()).collect::<Vec<_>>()
+        // (people with totals in the ended sum, rows of buckets that had not ended, postcards
+        // received in all)
+        let shape = |parts: &Parts| {
+            let mut all = Sums::clone(&parts.ended);
+            for rows in &parts.fresh {
+                add_rows(&mut all, rows);
+            }
+            (
+                parts.ended.iter().flatten().count(),
+                parts.fresh.iter().map(|r| r.len()).collect::<Vec<_>>(),
+                all.iter().flatten().map(|t| t.received).sum::<i64>(),
+            )
         };
-        let got = memory.buckets(&mut conn, &days, "", today).unwrap();
-        assert_eq!(sizes(got), [2, 2, 2]);
-        assert_eq!(memory.kept_rows(), 4);
-        let again = memory.buckets(&mut conn, &days, "", today).unwrap();
-        assert_eq!(sizes(again), [2, 2, 2]);
-        assert_eq!(memory.kept_rows(), 4);
+        // Two rows a day (sender and recipient), a sum of four people weighs eight: room for
+        // two of the three days, and not for the sum.
+        let small = BoardMemory::new(4);
+        for _ in 0..2 {
+            assert_eq!(
+                shape(&small.parts(&mut conn, &days, "", today).unwrap()),
+                (4, vec![], 3)
+            );
+            assert_eq!(small.kept_rows(), 4);
+        }
+        // With room, the days' rows and their sum are kept, and the sum is used again.
+        let roomy = BoardMemory::new(100);
+        let first = roomy.parts(&mut conn, &days, "", today).unwrap();
+        assert_eq!(roomy.kept_rows(), 6 + 8);
+        let again = roomy.parts(&mut conn, &days, "", today).unwrap();
+        assert!(std::sync::Arc::ptr_eq(&first.ended, &again.ended));
+        assert_eq!(shape(&again), (4, vec![], 3));
+        // A change recorded to one of them: the sum is added up again, from the kept rows of
+        // the others and the changed day read again.
+        let mut conn2 = pool.get().unwrap();
+        champion::store::board_memory::record_changes(&mut conn2, &["d:2026-10-06"]).unwrap();
+        let changed = roomy.parts(&mut conn, &days, "", today).unwrap();
+        assert!(!std::sync::Arc::ptr_eq(&first.ended, &changed.ended));
+        assert_eq!(shape(&changed), (4, vec![], 3));
+        assert_eq!(roomy.kept_rows(), 6 + 8, "the stale sum and day were replaced");
         // Buckets that have not ended (by `kept_before`) are read, never kept.
         let open = BoardMemory::new(100);
-        let got = open.buckets(
-            &mut conn,
-            &days,
-            "",
-            chrono::NaiveDate::from_ymd_opt(2026, 10, 6).unwrap(),
-        );
-        assert_eq!(sizes(got.unwrap()), [2, 2, 2]);
-        assert_eq!(open.kept_rows(), 2, "only the 5th had ended");
+        let on_the_6th = chrono::NaiveDate::from_ymd_opt(2026, 10, 6).unwrap();
+        let got = open.parts(&mut conn, &days, "", on_the_6th).unwrap();
+        assert_eq!(shape(&got), (2, vec![2, 2], 3));
+        assert_eq!(open.kept_rows(), 2, "only the 5th had ended, and one day is not a sum");
         let none = BoardMemory::new(0);
-        assert_eq!(sizes(none.buckets(&mut conn, &days, "", today).unwrap()), [2, 2, 2]);
+        assert_eq!(shape(&none.parts(&mut conn, &days, "", today).unwrap()), (4, vec![], 3));
         assert_eq!(none.kept_rows(), 0);
+        // Warming reads ended buckets ahead of any board (not the others), until full.
+        let warmed = BoardMemory::new(100);
+        assert_eq!(warmed.warm(&mut conn, &days, "", on_the_6th).unwrap(), 1);
+        assert_eq!(warmed.kept_rows(), 2);
+        assert_eq!(warmed.warm(&mut conn, &days, "", today).unwrap(), 3);
+        assert_eq!(warmed.kept_rows(), 6);
+        assert_eq!(
+            shape(&warmed.parts(&mut conn, &days, "", today).unwrap()),
+            (4, vec![], 3)
+        );
+        assert_eq!(
+            warmed.kept_rows(),
+            6 + 8,
+            "the days were there: only their sum was added"
+        );
+        let full = BoardMemory::new(4);
+        let sixty_days = champion::domain::buckets::ended_within(today, 60, chrono::Weekday::Mon);
+        assert!(full.warm(&mut conn, &sixty_days, "", today).unwrap() < sixty_days.len());
+        assert!(full.kept_rows() <= 4);
     })
     .await
     .unwrap();
