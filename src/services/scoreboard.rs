@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use chrono::{NaiveDateTime, Weekday};
 use chrono_tz::Tz;
 
-use crate::domain::buckets::{ends_before, keys_for, recorded_before};
+use crate::domain::buckets::{keys_for, recorded, recorded_before};
 use crate::domain::period::local_date;
 use crate::error::AppResult;
 use crate::settings::Settings;
@@ -40,21 +40,23 @@ impl BoardConfig {
     }
 }
 
-/// Records a change to those of `keys` that have ended (or are about to), which services may
-/// keep in memory (`store::board_memory`). A postcard sent now changes none of them.
-fn record_ended<'a>(
+/// Records a change to those of `keys` that services may keep in memory
+/// (`store::board_memory`): day buckets, and longer ones that have ended (or are about to).
+/// A postcard sent now changes only its day's; writers record last, just before they commit,
+/// so that concurrent sends hold that row only while committing.
+fn record_kept<'a>(
     conn: &mut DbConnection,
     cfg: &BoardConfig,
     keys: impl IntoIterator<Item = &'a String>,
 ) -> AppResult<()> {
     let before = recorded_before(crate::store::employees::now(), cfg.timezone);
-    let ended: Vec<&str> = keys
+    let kept: Vec<&str> = keys
         .into_iter()
-        .filter(|k| ends_before(k, before))
+        .filter(|k| recorded(k, before))
         .map(String::as_str)
         .collect();
-    if !ended.is_empty() {
-        board_memory::record_changes(conn, &ended)?;
+    if !kept.is_empty() {
+        board_memory::record_changes(conn, &kept)?;
     }
     Ok(())
 }
@@ -125,7 +127,7 @@ pub fn on_postcard(conn: &mut DbConnection, row: &PostcardRow, cfg: &BoardConfig
     let lone = lone_pairs(cfg, &keys, &row.behaviour, &recipients, &others);
     let c = contribution(row, &keys, &recipients, &lone);
     board::apply_postcard(conn, &c, sign, cfg.weights)?;
-    record_ended(conn, cfg, &keys)
+    record_kept(conn, cfg, &keys)
 }
 
 /// A postcard just sent, with its recipients and every earlier postcard of its pairs
@@ -157,7 +159,7 @@ pub fn on_new_postcards(
         .map(|((c, k), l)| contribution(c.row, k, c.recipients, l))
         .collect();
     board::apply_postcards_with(conn, &contributions, 1, cfg.weights, standings)?;
-    record_ended(conn, cfg, keys.iter().flatten())
+    record_kept(conn, cfg, keys.iter().flatten())
 }
 
 /// An endorsement added or withdrawn; hidden postcards are not on the boards.
@@ -170,5 +172,5 @@ pub fn on_endorsement(conn: &mut DbConnection, row: &PostcardRow, cfg: &BoardCon
     let none = LonePairs::new();
     let c = contribution(row, &keys, &recipients, &none);
     board::apply_endorsement(conn, &c, sign, cfg.weights)?;
-    record_ended(conn, cfg, &keys)
+    record_kept(conn, cfg, &keys)
 }

@@ -1,12 +1,14 @@
-//! Board totals of ended buckets kept in memory, for custom periods. A custom period adds up
-//! a tiling of up to about thirty buckets: tens of thousands of rows at a million postcards,
-//! which no index can rank, so reading them from the database on every request costs a
-//! tenth of a second or more. Ended buckets hardly change (only when an old postcard is
-//! hidden, restored or endorsed, or someone's standing changes), so each instance keeps their
-//! rows and checks, on every read, `board_changes`: a version per bucket that the writers of
-//! such changes bump in the same transaction. A change on any instance therefore shows on the
-//! next read everywhere. Buckets that have not ended are read from the database each time
-//! (tilings keep them to a few days; see `domain::board_period`).
+//! Board totals kept in memory, for custom periods. A custom period adds up a tiling of up to
+//! about thirty buckets: tens of thousands of rows at a million postcards, which no index can
+//! rank, so reading them from the database on every request costs a tenth of a second or
+//! more. Each instance keeps the rows of day buckets and of ended longer ones, and the sums
+//! of tilings' ended buckets, and checks, on every read, `board_changes`: a version per
+//! bucket that every writer of a day bucket, and of a longer one once it has ended, bumps in
+//! its transaction (`domain::buckets::keepable`). A change on any instance therefore shows on
+//! the next read everywhere. Ended buckets hardly change (an old postcard hidden, restored or
+//! endorsed, someone's standing); today's changes with each send, and is read again then.
+//! Weeks, months... that have not ended are read from the database each time; tilings never
+//! use them (`domain::board_period`).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
@@ -18,7 +20,7 @@ use rustc_hash::FxHashMap;
 use super::board_sums::{self, Sums};
 use super::schema::{board_changes, board_totals};
 use super::DbConnection;
-use crate::domain::buckets::ends_before;
+use crate::domain::buckets::{ends_before, keepable};
 
 /// The `board_changes` row that stands for every bucket.
 const EVERY_BUCKET: &str = "*";
@@ -89,16 +91,45 @@ struct Directory {
     departments: Names,
 }
 
-/// Kept rows and sums by (bucket keys, behaviour); a sum's keys are its buckets' joined by
-/// commas, so they never meet a single bucket's.
+/// Kept rows (or sums) by (bucket keys, behaviour); a sum's keys are its buckets' joined by
+/// commas. At most `capacity` rows are kept (sums by their weight); the least recently used
+/// go first.
 #[derive(Default)]
 struct Shelf {
     kept: HashMap<(String, String), Kept>,
+    capacity: usize,
     rows: usize,
     clock: u64,
 }
 
 impl Shelf {
+    fn with_capacity(capacity: usize) -> Shelf {
+        Shelf {
+            capacity,
+            ..Shelf::default()
+        }
+    }
+
+    fn keep(&mut self, at: (String, String), held: Held, versions: Vec<i64>) {
+        let weight = held.weight();
+        if weight > self.capacity {
+            return;
+        }
+        self.rows += weight;
+        let used = self.clock;
+        if let Some(old) = self.kept.insert(at, Kept { held, versions, used }) {
+            self.rows -= old.held.weight();
+        }
+        while self.rows > self.capacity {
+            let Some(oldest) = self.kept.iter().min_by_key(|(_, k)| k.used).map(|(at, _)| at.clone()) else {
+                break;
+            };
+            if let Some(gone) = self.kept.remove(&oldest) {
+                self.rows -= gone.held.weight();
+            }
+        }
+    }
+
     fn get(&mut self, at: (String, String), versions: &[i64]) -> Option<&Held> {
         self.clock += 1;
         let now = self.clock;
@@ -108,7 +139,8 @@ impl Shelf {
     }
 }
 
-/// A tiling's buckets for one read: the ended ones added up, the others' rows.
+/// A tiling's buckets for one read: the ended ones added up, the others' rows (today's,
+/// mostly).
 pub struct Parts {
     pub ended: Arc<Sums>,
     pub fresh: Vec<Arc<Vec<Row>>>,
@@ -121,6 +153,9 @@ pub struct BoardMemory {
     /// appear, so concurrent requests do not queue behind each other's numbering.
     names: RwLock<Directory>,
     shelf: Mutex<Shelf>,
+    /// Sums of tilings, within a quarter of the capacity on top, so that many different
+    /// ranges (each read once) do not push out the rows every range is added up from.
+    sums: Mutex<Shelf>,
 }
 
 type StoredRow = (String, String, String, bool, bool, i32, i32, i32, i64);
@@ -130,13 +165,18 @@ impl BoardMemory {
         BoardMemory {
             capacity: capacity_rows,
             names: RwLock::new(Directory::default()),
-            shelf: Mutex::new(Shelf::default()),
+            shelf: Mutex::new(Shelf::with_capacity(capacity_rows)),
+            sums: Mutex::new(Shelf::with_capacity(capacity_rows / 4)),
         }
     }
 
     // A panic while holding a lock leaves consistent (if incomplete) tables: carry on.
     fn shelf(&self) -> MutexGuard<'_, Shelf> {
         self.shelf.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn sums(&self) -> MutexGuard<'_, Shelf> {
+        self.sums.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     fn names(&self) -> std::sync::RwLockReadGuard<'_, Directory> {
@@ -177,7 +217,7 @@ impl BoardMemory {
 
     /// The buckets in `keys` for `behaviour` ("" for all): those that ended before
     /// `kept_before` added up, from memory when none of them changed since they were read; the
-    /// others' rows, read from the database.
+    /// others' rows, from memory when kept and unchanged (days), else from the database.
     pub fn parts(
         &self,
         conn: &mut DbConnection,
@@ -200,7 +240,7 @@ impl BoardMemory {
         });
         let mut sum_versions: Vec<i64> = ended.iter().map(|k| version(k)[0]).collect();
         sum_versions.push(every);
-        let kept_sum = sum_at.clone().and_then(|at| match self.shelf().get(at, &sum_versions) {
+        let kept_sum = sum_at.clone().and_then(|at| match self.sums().get(at, &sum_versions) {
             Some(Held::Sum(sums)) => Some(sums.clone()),
             _ => None,
         });
@@ -226,7 +266,7 @@ impl BoardMemory {
                 }
                 let sums = Arc::new(sums);
                 if let Some(at) = sum_at {
-                    self.keep(&mut self.shelf(), at, Held::Sum(sums.clone()), sum_versions);
+                    self.sums().keep(at, Held::Sum(sums.clone()), sum_versions);
                 }
                 sums
             }
@@ -237,9 +277,9 @@ impl BoardMemory {
         })
     }
 
-    /// The rows of every bucket in `keys` (at most once each): those that ended before
-    /// `kept_before` from memory when unchanged since they were read, the others from the
-    /// database (and kept, when they ended).
+    /// The rows of every bucket in `keys` (at most once each): the keepable ones from memory
+    /// when unchanged since they were read, the others from the database (and kept, when
+    /// keepable).
     fn rows(
         &self,
         conn: &mut DbConnection,
@@ -256,7 +296,7 @@ impl BoardMemory {
                 if missing.contains(key) || found.iter().any(|(k, _)| k == key) {
                     continue;
                 }
-                let kept = ends_before(key, kept_before)
+                let kept = keepable(key, kept_before)
                     .then(|| shelf.get((key.clone(), behaviour.to_string()), &version(key)))
                     .flatten();
                 match kept {
@@ -299,33 +339,13 @@ impl BoardMemory {
         let mut shelf = self.shelf();
         for (key, rows) in read {
             let rows = Arc::new(rows);
-            if ends_before(key, kept_before) {
+            if keepable(key, kept_before) {
                 let at = (key.to_string(), behaviour.to_string());
-                self.keep(&mut shelf, at, Held::Rows(rows.clone()), version(key));
+                shelf.keep(at, Held::Rows(rows.clone()), version(key));
             }
             found.push((key.to_string(), rows));
         }
         Ok(found)
-    }
-
-    fn keep(&self, shelf: &mut Shelf, at: (String, String), held: Held, versions: Vec<i64>) {
-        let weight = held.weight();
-        if weight > self.capacity {
-            return;
-        }
-        shelf.rows += weight;
-        let used = shelf.clock;
-        if let Some(old) = shelf.kept.insert(at, Kept { held, versions, used }) {
-            shelf.rows -= old.held.weight();
-        }
-        while shelf.rows > self.capacity {
-            let Some(oldest) = shelf.kept.iter().min_by_key(|(_, k)| k.used).map(|(at, _)| at.clone()) else {
-                break;
-            };
-            if let Some(gone) = shelf.kept.remove(&oldest) {
-                shelf.rows -= gone.held.weight();
-            }
-        }
     }
 
     /// Reads the rows of these ended buckets (for `behaviour`) into memory, a few buckets per
@@ -344,7 +364,7 @@ impl BoardMemory {
             let versions = versions(conn, chunk)?;
             let every = versions.get(EVERY_BUCKET).copied().unwrap_or(0);
             let version = |key: &str| vec![versions.get(key).copied().unwrap_or(0), every];
-            let before = self.kept_rows();
+            let before = self.shelf().rows;
             let rows: usize = self
                 .rows(conn, &wanted, behaviour, kept_before, &version)?
                 .iter()
@@ -385,7 +405,7 @@ impl BoardMemory {
 
     /// How many rows are kept, sums counted by their weight (for tests and logs).
     pub fn kept_rows(&self) -> usize {
-        self.shelf().rows
+        self.shelf().rows + self.sums().rows
     }
 }
 

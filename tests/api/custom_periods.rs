@@ -271,6 +271,59 @@ async fn changes_to_ended_buckets_show_on_every_instance(app: TestApp) {
     assert_eq!(department("Ops").await, Some(3));
 }
 
+/// Today's sends, endorsements and hides, made on one instance, show on the very next read of
+/// a custom period on another whose answer cache is off, though it keeps today's rows.
+async fn todays_changes_show_on_every_instance(app: TestApp) {
+    let o = org(&app).await;
+    let other = app.another_instance_with(|s| s.server.leaderboard_cache_ms = 0).await;
+    let app = &app;
+    let today = chrono::Utc::now()
+        .with_timezone(&chrono_tz::America::New_York)
+        .date_naive();
+    // Yesterday to tomorrow: days only, whenever the test runs.
+    let (from, to) = (today.pred_opt().unwrap(), today.succ_opt().unwrap());
+    let board = || {
+        let req = app
+            .client
+            .get(format!("{other}/api/v1/leaderboard?period=custom&from={from}&to={to}"))
+            .bearer_auth(&o.bea.token);
+        async move { scores(&crate::helpers::Reply::from(req.send().await.unwrap()).await.body) }
+    };
+    assert_eq!(board().await, named(&[]));
+    let send = |from: &crate::org::Person, to: &crate::org::Person| {
+        let body = json!({"recipients": [to.id], "behaviour": "above-and-beyond", "message": "Thanks!"});
+        let token = from.token.clone();
+        async move {
+            let r = app.send_postcard(&token, &body).await;
+            assert_eq!(r.status, 201, "{}", r.text);
+            r.body["id"].as_str().unwrap().to_string()
+        }
+    };
+    let card = send(&o.bob, &o.ann).await;
+    assert_eq!(board().await, named(&[("ann", 3)]));
+    assert_eq!(board().await, named(&[("ann", 3)]), "read again from memory");
+    send(&o.cat, &o.dan).await;
+    assert_eq!(board().await, named(&[("ann", 3), ("dan", 3)]));
+    let endorse = app
+        .post(
+            &format!("/api/v1/postcards/{card}/endorsements"),
+            &o.dan.token,
+            &json!({}),
+        )
+        .await;
+    assert_eq!(endorse.status, 200, "{}", endorse.text);
+    assert_eq!(board().await, named(&[("ann", 4), ("dan", 3)]));
+    let hide = app
+        .post(
+            &format!("/api/v1/postcards/{card}/hide"),
+            &app.admin_token(),
+            &json!({"reason": "test"}),
+        )
+        .await;
+    assert_eq!(hide.status, 200, "{}", hide.text);
+    assert_eq!(board().await, named(&[("dan", 3)]));
+}
+
 /// The memory keeps ended buckets only, and their sums, at most `board_memory_rows` rows of
 /// them (the least recently used go first); a recorded change replaces what it touched; what
 /// it answers is the same either way.
@@ -332,12 +385,20 @@ async fn kept_buckets_stay_within_their_bound(app: TestApp) {
         assert!(!std::sync::Arc::ptr_eq(&first.ended, &changed.ended));
         assert_eq!(shape(&changed), (4, vec![], 3));
         assert_eq!(roomy.kept_rows(), 6 + 8, "the stale sum and day were replaced");
-        // Buckets that have not ended (by `kept_before`) are read, never kept.
+        // Buckets that have not ended (by `kept_before`) are not in the sum; days are kept
+        // all the same (every write to one records its change).
         let open = BoardMemory::new(100);
         let on_the_6th = chrono::NaiveDate::from_ymd_opt(2026, 10, 6).unwrap();
         let got = open.parts(&mut conn, &days, "", on_the_6th).unwrap();
         assert_eq!(shape(&got), (2, vec![2, 2], 3));
-        assert_eq!(open.kept_rows(), 2, "only the 5th had ended, and one day is not a sum");
+        assert_eq!(open.kept_rows(), 6, "three days, and one ended day is not a sum");
+        let weeks: Vec<String> = ["w:2026-10-05", "w:2026-10-12"].map(String::from).to_vec();
+        let on_the_13th = chrono::NaiveDate::from_ymd_opt(2026, 10, 13).unwrap();
+        assert_eq!(
+            shape(&open.parts(&mut conn, &weeks, "", on_the_13th).unwrap()),
+            (4, vec![0], 3)
+        );
+        assert_eq!(open.kept_rows(), 6 + 4, "the week of the 5th had ended, not the next");
         let none = BoardMemory::new(0);
         assert_eq!(shape(&none.parts(&mut conn, &days, "", today).unwrap()), (4, vec![], 3));
         assert_eq!(none.kept_rows(), 0);
@@ -368,4 +429,5 @@ async fn kept_buckets_stay_within_their_bound(app: TestApp) {
 crate::on_both_backends!(with &[("CHAMPION__ORG__TIMEZONE", "America/New_York")];
     custom_boards_equal_the_sends_they_cover,
     changes_to_ended_buckets_show_on_every_instance,
+    todays_changes_show_on_every_instance,
     kept_buckets_stay_within_their_bound);
