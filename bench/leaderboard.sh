@@ -193,5 +193,18 @@ printf "%-44s %10s %9s %9s\n" "POST /postcards" \
 requests=$(echo "$out" | awk '/requests in/ {print $1}')
 echo "   CPU per send (all processes, wrk included): $(awk -v t=$((after - before)) -v n="$requests" -v hz="$(getconf CLK_TCK)" \
   'BEGIN {printf "%.2f ms", 1000 * t / hz / n}')"
+
+echo "-- recomputed (cache off), 4 connections, while ~100 sends a second arrive (2 paced"
+echo "   connections): each send changes today's bucket, which custom periods then read again"
+serve 0 CHAMPION__RULES__WEEKLY_ALLOWANCE=100000000 CHAMPION__RULES__SAME_PAIR_PER_WEEK=100000000
+warmed
+POST_PAUSE_MS=20 wrk -t1 -c2 -d"$((3 * DURATION + 3))s" -s "$ROOT/bench/post.lua" "$BASE" > "$OUT/paced.txt" &
+paced=$!
+sleep 1
+for r in "${READS[@]}"; do
+  case $r in weekly\|*|custom*) measure "${r%%|*}, during sends" 4 "${r#*|}" ;; esac
+done
+wait $paced
+echo "   sends meanwhile: $(awk '/Requests\/sec/ {print $2}' "$OUT/paced.txt")/s"
 stop
 "$BIN" leaderboard verify

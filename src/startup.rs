@@ -149,6 +149,7 @@ impl Application {
             sends: SendQueue::start(
                 pool.clone(),
                 Rules::from_settings(&settings),
+                board_memory.clone(),
                 settings.database.send_writers,
                 settings.database.send_batch_max,
             ),

@@ -24,6 +24,7 @@ use crate::error::{AppError, AppResult};
 use crate::services::idempotency::{self, Claim, StoredResponse};
 use crate::services::postcard_views::PostcardView;
 use crate::services::postcards::{self, Rules, SendInput, SendJob};
+use crate::store::board_memory::BoardMemory;
 use crate::store::employees::{self, now, EmployeeRow};
 use crate::store::{idempotency as idempotency_store, DbConnection, Pool};
 
@@ -55,22 +56,29 @@ pub struct SendQueue {
     writers: Vec<mpsc::Sender<Queued>>,
     pool: Pool,
     rules: Arc<Rules>,
+    /// This instance's board memory, brought up to date by each committed batch.
+    memory: Arc<BoardMemory>,
 }
 
 impl SendQueue {
     /// Starts `writers` writer tasks on the current runtime.
-    pub fn start(pool: Pool, rules: Rules, writers: u32, batch_max: u32) -> SendQueue {
+    pub fn start(pool: Pool, rules: Rules, memory: Arc<BoardMemory>, writers: u32, batch_max: u32) -> SendQueue {
         let rules = Arc::new(rules);
         let batch_max = batch_max.max(1) as usize;
         let writers = (0..writers)
             .map(|_| {
                 // Room for a few batches; beyond it, requests wait to queue (backpressure).
                 let (tx, rx) = mpsc::channel::<Queued>(batch_max * 4);
-                tokio::spawn(writer(rx, pool.clone(), rules.clone(), batch_max));
+                tokio::spawn(writer(rx, pool.clone(), rules.clone(), memory.clone(), batch_max));
                 tx
             })
             .collect();
-        SendQueue { writers, pool, rules }
+        SendQueue {
+            writers,
+            pool,
+            rules,
+            memory,
+        }
     }
 
     /// The writer of this caller's sends.
@@ -81,9 +89,9 @@ impl SendQueue {
     /// Sends the postcard, in a batch when writers run; answers once it is committed.
     pub async fn send(&self, request: Request) -> AppResult<Sent> {
         let Some(tx) = self.writer_for(request.token.email.as_str()) else {
-            let (pool, rules) = (self.pool.clone(), self.rules.clone());
+            let (pool, rules, memory) = (self.pool.clone(), self.rules.clone(), self.memory.clone());
             return crate::store::db::run(&pool, move |conn| {
-                let mut answers = write_batch(conn, vec![request], &rules);
+                let mut answers = write_batch(conn, vec![request], &rules, &memory);
                 answers.pop().unwrap_or_else(|| Err(lost()))
             })
             .await;
@@ -120,7 +128,13 @@ fn lost() -> AppError {
 }
 
 /// Takes the sends waiting now (at least one, waiting for it) and writes them, forever.
-async fn writer(mut rx: mpsc::Receiver<Queued>, pool: Pool, rules: Arc<Rules>, batch_max: usize) {
+async fn writer(
+    mut rx: mpsc::Receiver<Queued>,
+    pool: Pool,
+    rules: Arc<Rules>,
+    memory: Arc<BoardMemory>,
+    batch_max: usize,
+) {
     loop {
         let Some(first) = rx.recv().await else { return };
         let mut batch = vec![first];
@@ -132,10 +146,11 @@ async fn writer(mut rx: mpsc::Receiver<Queued>, pool: Pool, rules: Arc<Rules>, b
         }
         let pool = pool.clone();
         let rules = rules.clone();
+        let memory = memory.clone();
         let done = tokio::task::spawn_blocking(move || {
             let (requests, replies): (Vec<Request>, Vec<_>) = batch.into_iter().map(|q| (q.request, q.reply)).unzip();
             let answers = match pool.get() {
-                Ok(mut conn) => write_batch(&mut conn, requests, &rules),
+                Ok(mut conn) => write_batch(&mut conn, requests, &rules, &memory),
                 Err(e) => unavailable(requests.len(), e),
             };
             for (reply, answer) in replies.into_iter().zip(answers) {
@@ -151,7 +166,12 @@ async fn writer(mut rx: mpsc::Receiver<Queued>, pool: Pool, rules: Arc<Rules>, b
 }
 
 /// Resolves the callers, claims keys, sends; one answer per request, in order.
-fn write_batch(conn: &mut DbConnection, requests: Vec<Request>, rules: &Rules) -> Vec<AppResult<Sent>> {
+fn write_batch(
+    conn: &mut DbConnection,
+    requests: Vec<Request>,
+    rules: &Rules,
+    memory: &BoardMemory,
+) -> Vec<AppResult<Sent>> {
     let at = now();
     let mut answers: Vec<Option<AppResult<Sent>>> = requests.iter().map(|_| None).collect();
     let emails: Vec<&str> = requests.iter().map(|r| r.token.email.as_str()).collect();
@@ -172,13 +192,13 @@ fn write_batch(conn: &mut DbConnection, requests: Vec<Request>, rules: &Rules) -
             Err(e) => answers[index] = Some(Err(e)),
         }
     }
-    let results = match postcards::send_many(conn, &jobs, rules, at) {
+    let results = match postcards::send_many(conn, &jobs, rules, at, Some(memory)) {
         Ok(results) => results,
         Err(e) if jobs.len() > 1 => {
             tracing::warn!(error = %e, sends = jobs.len(), "a send batch failed; sending one by one");
             jobs.iter()
                 .map(|job| {
-                    postcards::send_many(conn, std::slice::from_ref(job), rules, at)
+                    postcards::send_many(conn, std::slice::from_ref(job), rules, at, Some(memory))
                         .and_then(|mut one| one.pop().unwrap_or_else(|| Err(lost())))
                 })
                 .collect()

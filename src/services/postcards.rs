@@ -242,7 +242,7 @@ pub fn send(
         input,
         idempotency_key: ticket.map(|t| t.key.to_string()),
     };
-    send_many(conn, std::slice::from_ref(&job), rules, now)?
+    send_many(conn, std::slice::from_ref(&job), rules, now, None)?
         .pop()
         .unwrap_or_else(|| Err(AppError::internal(anyhow::anyhow!("a send of one gave no answer"))))
 }

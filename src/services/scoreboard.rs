@@ -11,7 +11,7 @@ use crate::domain::period::local_date;
 use crate::error::AppResult;
 use crate::settings::Settings;
 use crate::store::board::{self, Contribution, LonePairs, Standing, Weights};
-use crate::store::board_memory;
+use crate::store::board_memory::{self, Written};
 use crate::store::postcards::{self, PairRow, PostcardRow};
 use crate::store::DbConnection;
 
@@ -48,17 +48,17 @@ fn record_kept<'a>(
     conn: &mut DbConnection,
     cfg: &BoardConfig,
     keys: impl IntoIterator<Item = &'a String>,
-) -> AppResult<()> {
+) -> AppResult<Vec<(String, i64)>> {
     let before = recorded_before(crate::store::employees::now(), cfg.timezone);
     let kept: Vec<&str> = keys
         .into_iter()
         .filter(|k| recorded(k, before))
         .map(String::as_str)
         .collect();
-    if !kept.is_empty() {
-        board_memory::record_changes(conn, &kept)?;
+    if kept.is_empty() {
+        return Ok(Vec::new());
     }
-    Ok(())
+    Ok(board_memory::record_changes(conn, &kept)?)
 }
 
 fn recipients_of(conn: &mut DbConnection, postcard_id: &str) -> AppResult<Vec<String>> {
@@ -127,7 +127,7 @@ pub fn on_postcard(conn: &mut DbConnection, row: &PostcardRow, cfg: &BoardConfig
     let lone = lone_pairs(cfg, &keys, &row.behaviour, &recipients, &others);
     let c = contribution(row, &keys, &recipients, &lone);
     board::apply_postcard(conn, &c, sign, cfg.weights)?;
-    record_kept(conn, cfg, &keys)
+    record_kept(conn, cfg, &keys).map(|_| ())
 }
 
 /// A postcard just sent, with its recipients and every earlier postcard of its pairs
@@ -139,13 +139,14 @@ pub struct NewPostcard<'a> {
 }
 
 /// Postcards just sent, whose people's standings the caller already knows: one merged
-/// board upsert for all of them.
+/// board upsert for all of them. Answers what they did to buckets an instance may keep, for
+/// `BoardMemory::apply` once committed.
 pub fn on_new_postcards(
     conn: &mut DbConnection,
     cards: &[NewPostcard],
     standings: &HashMap<String, Standing>,
     cfg: &BoardConfig,
-) -> AppResult<()> {
+) -> AppResult<Written> {
     let keys: Vec<[String; 6]> = cards.iter().map(|c| cfg.keys(c.row.created_at)).collect();
     let lone: Vec<LonePairs> = cards
         .iter()
@@ -158,8 +159,13 @@ pub fn on_new_postcards(
         .zip(&lone)
         .map(|((c, k), l)| contribution(c.row, k, c.recipients, l))
         .collect();
-    board::apply_postcards_with(conn, &contributions, 1, cfg.weights, standings)?;
-    record_kept(conn, cfg, keys.iter().flatten())
+    let after = board::apply_postcards_with(conn, &contributions, 1, cfg.weights, standings)?;
+    let versions = record_kept(conn, cfg, keys.iter().flatten())?;
+    let rows = after
+        .into_iter()
+        .filter(|r| versions.iter().any(|(k, _)| *k == r.period))
+        .collect();
+    Ok(Written { versions, rows })
 }
 
 /// An endorsement added or withdrawn; hidden postcards are not on the boards.
@@ -172,5 +178,5 @@ pub fn on_endorsement(conn: &mut DbConnection, row: &PostcardRow, cfg: &BoardCon
     let none = LonePairs::new();
     let c = contribution(row, &keys, &recipients, &none);
     board::apply_endorsement(conn, &c, sign, cfg.weights)?;
-    record_kept(conn, cfg, &keys)
+    record_kept(conn, cfg, &keys).map(|_| ())
 }

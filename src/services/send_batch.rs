@@ -14,6 +14,7 @@ use super::postcards::{check_directory, check_input, check_limits, id_at, locati
 use super::scoreboard::{self, NewPostcard};
 use crate::error::{AppError, AppResult};
 use crate::store::board::{self, Standing};
+use crate::store::board_memory::{BoardMemory, Written};
 use crate::store::db::write_tx;
 use crate::store::employees::{self, EmployeeRow};
 use crate::store::outbox::{self, OutboxRow};
@@ -37,12 +38,14 @@ struct Accepted {
 
 /// Sends every job at `now` in one transaction: one answer per job, in order. An `Err` for
 /// the whole batch means the transaction failed and wrote nothing (retrying each job alone
-/// then tells which one, if any, cannot be written).
+/// then tells which one, if any, cannot be written). Once committed, the board rows it wrote
+/// are put into `memory` (this instance's), when given.
 pub fn send_many(
     conn: &mut DbConnection,
     jobs: &[SendJob],
     rules: &Rules,
     now: NaiveDateTime,
+    memory: Option<&BoardMemory>,
 ) -> AppResult<Vec<AppResult<PostcardView>>> {
     let checked: Vec<_> = jobs
         .iter()
@@ -56,7 +59,7 @@ pub fn send_many(
     let slugs = distinct(live().map(|j| j.input.behaviour.trim()));
     let recipient_ids = distinct(live().flat_map(|j| j.input.recipients.iter().map(String::as_str)));
     let week = rules.week_of(now);
-    write_tx(conn, |conn| {
+    let (answers, written) = write_tx(conn, |conn| {
         let mut standings = postcards::lock_senders(conn, &sender_ids)?;
         let found_behaviours: HashMap<String, _> = behaviours::find_many(conn, &slugs)?
             .into_iter()
@@ -146,7 +149,7 @@ pub fn send_many(
             answers.push(answer);
         }
         if accepted.is_empty() {
-            return Ok(answers);
+            return Ok((answers, Written::default()));
         }
         postcards::insert(conn, &rows, &recipient_rows)?;
         outbox::enqueue_many(conn, &emails)?;
@@ -164,9 +167,13 @@ pub fn send_many(
                 earlier: &a.earlier,
             })
             .collect();
-        scoreboard::on_new_postcards(conn, &cards, &standings, &rules.board)?;
-        Ok(answers)
-    })
+        let written = scoreboard::on_new_postcards(conn, &cards, &standings, &rules.board)?;
+        Ok((answers, written))
+    })?;
+    if let Some(memory) = memory {
+        memory.apply(&written);
+    }
+    Ok(answers)
 }
 
 /// The batch's postcards are not written yet: no pair history needs one left out.

@@ -124,16 +124,37 @@ fn totals_row<'a>(
     )
 }
 
-/// A board row as it is after a change: `(period, behaviour, employee, received, given,
-/// department, active)`.
-type Changed = (String, String, String, i32, i32, String, bool);
+/// A board row as it is after a change.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct RowAfter {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub period: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub behaviour: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub employee_id: String,
+    #[diesel(sql_type = diesel::sql_types::Integer)]
+    pub received: i32,
+    #[diesel(sql_type = diesel::sql_types::Integer)]
+    pub given: i32,
+    #[diesel(sql_type = diesel::sql_types::Integer)]
+    pub endorsements: i32,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub score: i64,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub department: String,
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    pub active: bool,
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    pub listed: bool,
+}
 
 /// A change to one board row, as written: `(period, behaviour, employee, delta, standing)`.
 type Change<'a> = (&'a str, &'a str, &'a str, Delta, &'a Standing);
 
 /// Adds the changes to the board rows (creating missing ones) and answers the rows as they
 /// are now. Rows are written in the order given (key order), one statement.
-fn add_totals(conn: &mut DbConnection, changes: &[Change]) -> QueryResult<Vec<Changed>> {
+fn add_totals(conn: &mut DbConnection, changes: &[Change]) -> QueryResult<Vec<RowAfter>> {
     match conn {
         DbConnection::Postgres(pg) => add_totals_pg(pg, changes),
         DbConnection::Sqlite(lite) => add_totals_sqlite(lite, changes),
@@ -144,27 +165,10 @@ fn add_totals(conn: &mut DbConnection, changes: &[Change]) -> QueryResult<Vec<Ch
 /// depend on how many rows there are. It is prepared once per connection; a multi-row VALUES
 /// of a batch's few hundred rows was parsed and planned anew on every send batch, a tenth
 /// of the database's CPU.
-fn add_totals_pg(conn: &mut diesel::PgConnection, changes: &[Change]) -> QueryResult<Vec<Changed>> {
+fn add_totals_pg(conn: &mut diesel::PgConnection, changes: &[Change]) -> QueryResult<Vec<RowAfter>> {
     use diesel::sql_types::{Array, BigInt, Bool, Integer, Text};
-    #[derive(QueryableByName)]
-    struct Row {
-        #[diesel(sql_type = Text)]
-        period: String,
-        #[diesel(sql_type = Text)]
-        behaviour: String,
-        #[diesel(sql_type = Text)]
-        employee_id: String,
-        #[diesel(sql_type = Integer)]
-        received: i32,
-        #[diesel(sql_type = Integer)]
-        given: i32,
-        #[diesel(sql_type = Text)]
-        department: String,
-        #[diesel(sql_type = Bool)]
-        active: bool,
-    }
     let column = |f: fn(&Change) -> i32| changes.iter().map(f).collect::<Vec<i32>>();
-    let rows: Vec<Row> = diesel::sql_query(
+    diesel::sql_query(
         "INSERT INTO board_totals (period, behaviour, employee_id, received, given, endorsements, \
          score, department, active, listed, unique_senders) \
          SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::int4[], $5::int4[], \
@@ -176,7 +180,8 @@ fn add_totals_pg(conn: &mut diesel::PgConnection, changes: &[Change]) -> QueryRe
          score = board_totals.score + excluded.score, \
          department = excluded.department, active = excluded.active, listed = excluded.listed, \
          unique_senders = board_totals.unique_senders + excluded.unique_senders \
-         RETURNING period, behaviour, employee_id, received, given, department, active",
+         RETURNING period, behaviour, employee_id, received, given, endorsements, score, \
+         department, active, listed",
     )
     .bind::<Array<Text>, _>(changes.iter().map(|c| c.0).collect::<Vec<_>>())
     .bind::<Array<Text>, _>(changes.iter().map(|c| c.1).collect::<Vec<_>>())
@@ -189,25 +194,11 @@ fn add_totals_pg(conn: &mut diesel::PgConnection, changes: &[Change]) -> QueryRe
     .bind::<Array<Bool>, _>(changes.iter().map(|c| c.4 .1).collect::<Vec<_>>())
     .bind::<Array<Bool>, _>(changes.iter().map(|c| c.4 .2).collect::<Vec<_>>())
     .bind::<Array<Integer>, _>(column(|c| c.3.unique_senders))
-    .load(conn)?;
-    Ok(rows
-        .into_iter()
-        .map(|r| {
-            (
-                r.period,
-                r.behaviour,
-                r.employee_id,
-                r.received,
-                r.given,
-                r.department,
-                r.active,
-            )
-        })
-        .collect())
+    .load(conn)
 }
 
 /// SQLite: a multi-row upsert (no round trips to save, no planner to spare).
-fn add_totals_sqlite(conn: &mut diesel::SqliteConnection, changes: &[Change]) -> QueryResult<Vec<Changed>> {
+fn add_totals_sqlite(conn: &mut diesel::SqliteConnection, changes: &[Change]) -> QueryResult<Vec<RowAfter>> {
     use board_totals::*;
     let rows: Vec<TotalsRow> = changes
         .iter()
@@ -227,8 +218,35 @@ fn add_totals_sqlite(conn: &mut diesel::SqliteConnection, changes: &[Change]) ->
             listed.eq(excluded(listed)),
             unique_senders.eq(unique_senders + excluded(unique_senders)),
         ))
-        .returning((period, behaviour, employee_id, received, given, department, active))
-        .get_results(conn)
+        .returning((
+            period,
+            behaviour,
+            employee_id,
+            received,
+            given,
+            endorsements,
+            score,
+            department,
+            active,
+            listed,
+        ))
+        .get_results::<(String, String, String, i32, i32, i32, i64, String, bool, bool)>(conn)
+        .map(|rows| {
+            rows.into_iter()
+                .map(|r| RowAfter {
+                    period: r.0,
+                    behaviour: r.1,
+                    employee_id: r.2,
+                    received: r.3,
+                    given: r.4,
+                    endorsements: r.5,
+                    score: r.6,
+                    department: r.7,
+                    active: r.8,
+                    listed: r.9,
+                })
+                .collect()
+        })
 }
 
 /// How many rows each department figure is split over. Nearly every send moves the same few
@@ -339,19 +357,20 @@ pub fn apply_postcard(conn: &mut DbConnection, c: &Contribution, sign: i32, w: W
     let mut people: Vec<&str> = c.recipients.iter().map(String::as_str).collect();
     people.push(c.sender_id);
     let standings = standings(conn, &people)?;
-    apply_postcards_with(conn, std::slice::from_ref(c), sign, w, &standings)
+    apply_postcards_with(conn, std::slice::from_ref(c), sign, w, &standings).map(|_| ())
 }
 
 /// `apply_postcard` for several postcards at once, by a caller that already holds the
 /// people's standings (sends, which have just read the recipients and locked the senders).
 /// Their changes to one row are merged: one upsert, each row named once, in key order.
+/// Answers the rows as they are after it.
 pub fn apply_postcards_with(
     conn: &mut DbConnection,
     cs: &[Contribution],
     sign: i32,
     w: Weights,
     standings: &HashMap<String, Standing>,
-) -> QueryResult<()> {
+) -> QueryResult<Vec<RowAfter>> {
     let unknown: Standing = (String::new(), false, false);
     let standing = |id: &str| standings.get(id).unwrap_or(&unknown);
     // Rows in key order (a BTreeMap): concurrent writers then lock shared rows in the same
@@ -385,24 +404,25 @@ pub fn apply_postcards_with(
     // stopped) taking part in the bucket: exact under concurrency, as each row is locked.
     let deltas: HashMap<(&str, &str, &str), Delta> = changes.iter().map(|&(p, b, e, d, _)| ((p, b, e), d)).collect();
     let mut departments = DepartmentDeltas::default();
-    for (period, behaviour, employee, received, given, department, active) in &after {
-        let Some(d) = deltas.get(&(period.as_str(), behaviour.as_str(), employee.as_str())) else {
+    for row in &after {
+        let Some(d) = deltas.get(&(row.period.as_str(), row.behaviour.as_str(), row.employee_id.as_str())) else {
             continue;
         };
-        if !active {
+        if !row.active {
             continue;
         }
-        let before = took_part(received - d.received, given - d.given);
-        let now = took_part(*received, *given);
+        let before = took_part(row.received - d.received, row.given - d.given);
+        let now = took_part(row.received, row.given);
         departments.add(
-            period,
-            behaviour,
-            department,
+            &row.period,
+            &row.behaviour,
+            &row.department,
             d.score,
             i32::from(now) - i32::from(before),
         );
     }
-    departments.write(conn)
+    departments.write(conn)?;
+    Ok(after)
 }
 
 /// One endorsement added (`sign = 1`) or withdrawn (`sign = -1`) on a visible postcard.

@@ -17,6 +17,7 @@ use chrono::NaiveDate;
 use diesel::prelude::*;
 use rustc_hash::FxHashMap;
 
+use super::board::RowAfter;
 use super::board_sums::{self, Sums};
 use super::schema::{board_changes, board_totals};
 use super::DbConnection;
@@ -348,6 +349,68 @@ impl BoardMemory {
         Ok(found)
     }
 
+    /// Brings kept buckets up to date with a write this instance has just committed, so that
+    /// the next read need not read them again: a kept bucket one version behind the write
+    /// was exactly as the write found it (each bump is serialised on its version row), so its
+    /// rows with the write's rows put in are the bucket at the write's version. Buckets
+    /// further behind are left to be read again.
+    pub fn apply(&self, written: &Written) {
+        if written.rows.is_empty() && written.versions.is_empty() {
+            return;
+        }
+        let stored: Vec<StoredRow> = written
+            .rows
+            .iter()
+            .map(|r| {
+                (
+                    r.period.clone(),
+                    r.employee_id.clone(),
+                    r.department.clone(),
+                    r.active,
+                    r.listed,
+                    r.received,
+                    r.given,
+                    r.endorsements,
+                    r.score,
+                )
+            })
+            .collect();
+        let numbered = self.numbered(&stored);
+        let mut shelf = self.shelf();
+        for (key, version) in &written.versions {
+            let behind: Vec<(String, String)> = shelf
+                .kept
+                .iter()
+                .filter(|((k, _), kept)| k == key && kept.versions.first() == Some(&(version - 1)))
+                .map(|(at, _)| at.clone())
+                .collect();
+            for at in behind {
+                let Some(kept) = shelf.kept.get_mut(&at) else { continue };
+                let Held::Rows(rows) = &kept.held else { continue };
+                let mut rows = Vec::clone(rows);
+                let mut place: FxHashMap<u32, usize> = rows.iter().enumerate().map(|(i, r)| (r.person, i)).collect();
+                let written_here = written
+                    .rows
+                    .iter()
+                    .zip(&numbered)
+                    .filter(|(w, _)| w.period == at.0 && w.behaviour == at.1);
+                for (_, row) in written_here {
+                    match place.get(&row.person) {
+                        Some(&i) => rows[i] = *row,
+                        None => {
+                            place.insert(row.person, rows.len());
+                            rows.push(*row);
+                        }
+                    }
+                }
+                let grown = rows.len() - kept.held.weight();
+                kept.held = Held::Rows(Arc::new(rows));
+                kept.versions[0] = *version;
+                shelf.rows += grown;
+            }
+        }
+    }
+
     /// Reads the rows of these ended buckets (for `behaviour`) into memory, a few buckets per
     /// query, so that the first custom periods after a start need not; stops when the
     /// memory is full. Returns how many buckets it read.
@@ -420,25 +483,36 @@ fn versions(conn: &mut DbConnection, keys: &[String]) -> QueryResult<HashMap<Str
         .collect())
 }
 
-/// Records, in the writer's transaction, that these buckets' totals changed (after they
-/// ended, or about to: see `domain::buckets::recorded_before`).
-pub fn record_changes(conn: &mut DbConnection, keys: &[&str]) -> QueryResult<()> {
+/// Records, in the writer's transaction, that these buckets' totals changed (see
+/// `domain::buckets::recorded`); answers their new versions.
+pub fn record_changes(conn: &mut DbConnection, keys: &[&str]) -> QueryResult<Vec<(String, i64)>> {
     let mut keys = keys.to_vec();
     // One order for every writer, so two of them never wait for each other's rows in turn.
     keys.sort_unstable();
     keys.dedup();
+    let mut versions = Vec::with_capacity(keys.len());
     for key in keys {
         let bump = diesel::insert_into(board_changes::table)
             .values((board_changes::period.eq(key), board_changes::version.eq(1)))
             .on_conflict(board_changes::period)
             .do_update()
-            .set(board_changes::version.eq(board_changes::version + 1));
-        crate::per_backend!(conn, c => bump.execute(c)?);
+            .set(board_changes::version.eq(board_changes::version + 1))
+            .returning(board_changes::version);
+        let version: i64 = crate::per_backend!(conn, c => bump.get_result(c)?);
+        versions.push((key.to_string(), version));
     }
-    Ok(())
+    Ok(versions)
 }
 
 /// Records a change to every bucket (a person's standing on all their rows, a rebuild).
 pub fn record_change_to_all(conn: &mut DbConnection) -> QueryResult<()> {
-    record_changes(conn, &[EVERY_BUCKET])
+    record_changes(conn, &[EVERY_BUCKET]).map(|_| ())
+}
+
+/// What a committed write did to buckets an instance may keep: the versions it gave them,
+/// and every row it changed in them, as it left them.
+#[derive(Debug, Default)]
+pub struct Written {
+    pub versions: Vec<(String, i64)>,
+    pub rows: Vec<RowAfter>,
 }

@@ -271,8 +271,10 @@ async fn changes_to_ended_buckets_show_on_every_instance(app: TestApp) {
     assert_eq!(department("Ops").await, Some(3));
 }
 
-/// Today's sends, endorsements and hides, made on one instance, show on the very next read of
-/// a custom period on another whose answer cache is off, though it keeps today's rows.
+/// Today's sends, endorsements and hides show on the very next read of a custom period, on
+/// the instance that made them (which puts its sends' rows into the today's rows it keeps)
+/// and on another whose answer cache is off (which reads today's rows again), though both
+/// keep today's rows.
 async fn todays_changes_show_on_every_instance(app: TestApp) {
     let o = org(&app).await;
     let other = app.another_instance_with(|s| s.server.leaderboard_cache_ms = 0).await;
@@ -282,14 +284,16 @@ async fn todays_changes_show_on_every_instance(app: TestApp) {
         .date_naive();
     // Yesterday to tomorrow: days only, whenever the test runs.
     let (from, to) = (today.pred_opt().unwrap(), today.succ_opt().unwrap());
-    let board = || {
+    let read = |at: &str| {
         let req = app
             .client
-            .get(format!("{other}/api/v1/leaderboard?period=custom&from={from}&to={to}"))
+            .get(format!("{at}/api/v1/leaderboard?period=custom&from={from}&to={to}"))
             .bearer_auth(&o.bea.token);
         async move { scores(&crate::helpers::Reply::from(req.send().await.unwrap()).await.body) }
     };
-    assert_eq!(board().await, named(&[]));
+    let boards = || async { [read(&app.address).await, read(&other).await] };
+    let both = |list: &[(&str, i64)]| [named(list), named(list)];
+    assert_eq!(boards().await, both(&[]));
     let send = |from: &crate::org::Person, to: &crate::org::Person| {
         let body = json!({"recipients": [to.id], "behaviour": "above-and-beyond", "message": "Thanks!"});
         let token = from.token.clone();
@@ -300,10 +304,12 @@ async fn todays_changes_show_on_every_instance(app: TestApp) {
         }
     };
     let card = send(&o.bob, &o.ann).await;
-    assert_eq!(board().await, named(&[("ann", 3)]));
-    assert_eq!(board().await, named(&[("ann", 3)]), "read again from memory");
+    assert_eq!(boards().await, both(&[("ann", 3)]));
+    assert_eq!(boards().await, both(&[("ann", 3)]), "read again from memory");
     send(&o.cat, &o.dan).await;
-    assert_eq!(board().await, named(&[("ann", 3), ("dan", 3)]));
+    assert_eq!(boards().await, both(&[("ann", 3), ("dan", 3)]));
+    send(&o.dan, &o.ann).await;
+    assert_eq!(boards().await, both(&[("ann", 6), ("dan", 3)]));
     let endorse = app
         .post(
             &format!("/api/v1/postcards/{card}/endorsements"),
@@ -312,7 +318,7 @@ async fn todays_changes_show_on_every_instance(app: TestApp) {
         )
         .await;
     assert_eq!(endorse.status, 200, "{}", endorse.text);
-    assert_eq!(board().await, named(&[("ann", 4), ("dan", 3)]));
+    assert_eq!(boards().await, both(&[("ann", 7), ("dan", 3)]));
     let hide = app
         .post(
             &format!("/api/v1/postcards/{card}/hide"),
@@ -321,7 +327,9 @@ async fn todays_changes_show_on_every_instance(app: TestApp) {
         )
         .await;
     assert_eq!(hide.status, 200, "{}", hide.text);
-    assert_eq!(board().await, named(&[("dan", 3)]));
+    assert_eq!(boards().await, both(&[("ann", 3), ("dan", 3)]));
+    send(&o.ann, &o.cat).await;
+    assert_eq!(boards().await, both(&[("ann", 3), ("cat", 3), ("dan", 3)]));
 }
 
 /// The memory keeps ended buckets only, and their sums, at most `board_memory_rows` rows of
