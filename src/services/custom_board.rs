@@ -106,39 +106,46 @@ pub fn page(
     offset: i64,
 ) -> AppResult<Vec<(i64, EntryRow)>> {
     let sums = totals(conn, src, f)?;
-    let mut ranked: Vec<(u32, Totals)> = sums
+    // (value, person number): small entries, as there are as many as people.
+    let mut ranked: Vec<(i64, u32)> = sums
         .iter()
         .enumerate()
-        .filter_map(|(n, t)| t.filter(|t| shown(t, f) && value(t, metric) > 0).map(|t| (n as u32, t)))
+        .filter_map(|(n, t)| {
+            let t = t.as_ref().filter(|t| shown(t, f))?;
+            Some((value(t, metric), n as u32)).filter(|(v, _)| *v > 0)
+        })
         .collect();
     // Competition ranks on the values alone; a rank is at most a position, so only people
     // ranked within the page's end can be on it (ties there are then ordered by name): they
     // are picked out first (linear), and only they are sorted.
     let last = offset.saturating_add(limit);
     let end = usize::try_from(last).unwrap_or(usize::MAX);
-    let key = |t: &Totals| std::cmp::Reverse(value(t, metric));
+    let best_first = |(v, _): &(i64, u32)| std::cmp::Reverse(*v);
     if end > 0 && end < ranked.len() {
-        let (_, nth, _) = ranked.select_nth_unstable_by_key(end - 1, |(_, t)| key(t));
-        let bar = value(&nth.1, metric);
-        ranked.retain(|(_, t)| value(t, metric) >= bar);
+        let (_, &mut (bar, _), _) = ranked.select_nth_unstable_by_key(end - 1, best_first);
+        ranked.retain(|(v, _)| *v >= bar);
     }
-    ranked.sort_unstable_by_key(|(_, t)| key(t));
+    ranked.sort_unstable_by_key(best_first);
     let mut ranks = Vec::new();
-    for (i, (_, t)) in ranked.iter().enumerate() {
+    for (i, &(v, _)) in ranked.iter().enumerate() {
         let rank = match ranks.last() {
-            Some(&(r, v)) if v == value(t, metric) => r,
+            Some(&(r, previous)) if previous == v => r,
             _ => i as i64 + 1,
         };
         if rank > last {
             break;
         }
-        ranks.push((rank, value(t, metric)));
+        ranks.push((rank, v));
     }
     ranked.truncate(ranks.len());
+    let people: Vec<(u32, Totals)> = ranked
+        .iter()
+        .filter_map(|&(_, n)| Some((n, sums[n as usize]?)))
+        .collect();
     let mut rows: Vec<(i64, EntryRow)> = ranks
         .iter()
         .map(|&(r, _)| r)
-        .zip(named(conn, src, &ranked)?)
+        .zip(named(conn, src, &people)?)
         .filter_map(|(rank, row)| Some((rank, row?)))
         .collect();
     rows.sort_by(|(_, a), (_, b)| {
