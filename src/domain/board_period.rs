@@ -239,10 +239,12 @@ mod tests {
         assert_eq!(bad(Some("week"), None, Some("2026-11-01"), None), "from");
     }
 
+    fn custom_on(from: &str, to: &str, starts: Weekday, today: &str) -> BoardPeriod {
+        resolve(Some("custom"), None, Some(from), Some(to), d(today), starts).unwrap()
+    }
+
     fn custom(from: &str, to: &str, starts: Weekday) -> Vec<String> {
-        resolve(Some("custom"), None, Some(from), Some(to), d("2026-11-25"), starts)
-            .unwrap()
-            .keys
+        custom_on(from, to, starts, "2026-11-25").keys
     }
 
     #[test]
@@ -295,15 +297,7 @@ mod tests {
             ]
         );
         // Exactly one bucket: read as that bucket (its unique senders are stored).
-        let month = resolve(
-            Some("custom"),
-            None,
-            Some("2026-02-01"),
-            Some("2026-02-28"),
-            d("2026-11-25"),
-            Weekday::Mon,
-        )
-        .unwrap();
+        let month = custom_on("2026-02-01", "2026-02-28", Weekday::Mon, "2026-11-25");
         assert_eq!(
             (month.keys.as_slice(), month.is_single_bucket()),
             (["m:2026-02".to_string()].as_slice(), true)
@@ -318,18 +312,7 @@ mod tests {
 
     #[test]
     fn the_buckets_holding_today_are_split_into_days() {
-        let tiled = |today: &str| {
-            resolve(
-                Some("custom"),
-                None,
-                Some("2026-01-01"),
-                Some("2026-12-31"),
-                d(today),
-                Weekday::Mon,
-            )
-            .unwrap()
-            .keys
-        };
+        let tiled = |today: &str| custom_on("2026-01-01", "2026-12-31", Weekday::Mon, today).keys;
         assert_eq!(
             tiled("2026-11-25"),
             [

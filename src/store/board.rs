@@ -125,27 +125,18 @@ fn totals_row<'a>(
 }
 
 /// A board row as it is after a change.
-#[derive(Debug, Clone, QueryableByName)]
+#[derive(Debug, Clone, QueryableByName, Queryable, Selectable)]
+#[diesel(table_name = board_totals)]
 pub struct RowAfter {
-    #[diesel(sql_type = diesel::sql_types::Text)]
     pub period: String,
-    #[diesel(sql_type = diesel::sql_types::Text)]
     pub behaviour: String,
-    #[diesel(sql_type = diesel::sql_types::Text)]
     pub employee_id: String,
-    #[diesel(sql_type = diesel::sql_types::Integer)]
     pub received: i32,
-    #[diesel(sql_type = diesel::sql_types::Integer)]
     pub given: i32,
-    #[diesel(sql_type = diesel::sql_types::Integer)]
     pub endorsements: i32,
-    #[diesel(sql_type = diesel::sql_types::BigInt)]
     pub score: i64,
-    #[diesel(sql_type = diesel::sql_types::Text)]
     pub department: String,
-    #[diesel(sql_type = diesel::sql_types::Bool)]
     pub active: bool,
-    #[diesel(sql_type = diesel::sql_types::Bool)]
     pub listed: bool,
 }
 
@@ -218,35 +209,8 @@ fn add_totals_sqlite(conn: &mut diesel::SqliteConnection, changes: &[Change]) ->
             listed.eq(excluded(listed)),
             unique_senders.eq(unique_senders + excluded(unique_senders)),
         ))
-        .returning((
-            period,
-            behaviour,
-            employee_id,
-            received,
-            given,
-            endorsements,
-            score,
-            department,
-            active,
-            listed,
-        ))
-        .get_results::<(String, String, String, i32, i32, i32, i64, String, bool, bool)>(conn)
-        .map(|rows| {
-            rows.into_iter()
-                .map(|r| RowAfter {
-                    period: r.0,
-                    behaviour: r.1,
-                    employee_id: r.2,
-                    received: r.3,
-                    given: r.4,
-                    endorsements: r.5,
-                    score: r.6,
-                    department: r.7,
-                    active: r.8,
-                    listed: r.9,
-                })
-                .collect()
-        })
+        .returning(RowAfter::as_returning())
+        .get_results(conn)
 }
 
 /// How many rows each department figure is split over. Nearly every send moves the same few

@@ -148,8 +148,6 @@ pub struct Parts {
 }
 
 pub struct BoardMemory {
-    /// `server.board_memory_rows`: at most this many rows are kept (least recently used go).
-    capacity: usize,
     /// Read by every request that reads rows; written only when new people or departments
     /// appear, so concurrent requests do not queue behind each other's numbering.
     names: RwLock<Directory>,
@@ -164,7 +162,6 @@ type StoredRow = (String, String, String, bool, bool, i32, i32, i32, i64);
 impl BoardMemory {
     pub fn new(capacity_rows: usize) -> BoardMemory {
         BoardMemory {
-            capacity: capacity_rows,
             names: RwLock::new(Directory::default()),
             shelf: Mutex::new(Shelf::with_capacity(capacity_rows)),
             sums: Mutex::new(Shelf::with_capacity(capacity_rows / 4)),
@@ -228,9 +225,7 @@ impl BoardMemory {
     ) -> QueryResult<Parts> {
         // Versions first, rows after: a change committed in between is in the rows and makes
         // the versions stale, so the next read reads the buckets again (never the reverse).
-        let versions = versions(conn, keys)?;
-        let every = versions.get(EVERY_BUCKET).copied().unwrap_or(0);
-        let version = |key: &str| vec![versions.get(key).copied().unwrap_or(0), every];
+        let versions = Versions::read(conn, keys)?;
         let (mut ended, fresh): (Vec<&String>, Vec<&String>) = keys.iter().partition(|k| ends_before(k, kept_before));
         ended.sort_unstable();
         ended.dedup();
@@ -239,8 +234,8 @@ impl BoardMemory {
             let joined = ended.iter().map(|k| k.as_str()).collect::<Vec<_>>().join(",");
             (joined, behaviour.to_string())
         });
-        let mut sum_versions: Vec<i64> = ended.iter().map(|k| version(k)[0]).collect();
-        sum_versions.push(every);
+        let mut sum_versions: Vec<i64> = ended.iter().map(|k| versions.own(k)).collect();
+        sum_versions.push(versions.every);
         let kept_sum = sum_at.clone().and_then(|at| match self.sums().get(at, &sum_versions) {
             Some(Held::Sum(sums)) => Some(sums.clone()),
             _ => None,
@@ -251,7 +246,7 @@ impl BoardMemory {
         };
         let mut ended_rows = Vec::new();
         let mut fresh_rows = Vec::new();
-        for (key, rows) in self.rows(conn, &wanted, behaviour, kept_before, &version)? {
+        for (key, rows) in self.rows(conn, &wanted, behaviour, kept_before, &versions)? {
             if ends_before(&key, kept_before) {
                 ended_rows.push(rows);
             } else {
@@ -287,7 +282,7 @@ impl BoardMemory {
         keys: &[&String],
         behaviour: &str,
         kept_before: NaiveDate,
-        version: &dyn Fn(&str) -> Vec<i64>,
+        versions: &Versions,
     ) -> QueryResult<Vec<(String, Arc<Vec<Row>>)>> {
         let mut found = Vec::with_capacity(keys.len());
         let mut missing: Vec<String> = Vec::new();
@@ -298,7 +293,7 @@ impl BoardMemory {
                     continue;
                 }
                 let kept = keepable(key, kept_before)
-                    .then(|| shelf.get((key.clone(), behaviour.to_string()), &version(key)))
+                    .then(|| shelf.get((key.clone(), behaviour.to_string()), &versions.of_bucket(key)))
                     .flatten();
                 match kept {
                     Some(Held::Rows(rows)) => found.push((key.clone(), rows.clone())),
@@ -342,7 +337,7 @@ impl BoardMemory {
             let rows = Arc::new(rows);
             if keepable(key, kept_before) {
                 let at = (key.to_string(), behaviour.to_string());
-                shelf.keep(at, Held::Rows(rows.clone()), version(key));
+                shelf.keep(at, Held::Rows(rows.clone()), versions.of_bucket(key));
             }
             found.push((key.to_string(), rows));
         }
@@ -424,18 +419,19 @@ impl BoardMemory {
         let mut read = 0;
         for chunk in keys.chunks(16) {
             let wanted: Vec<&String> = chunk.iter().filter(|k| ends_before(k, kept_before)).collect();
-            let versions = versions(conn, chunk)?;
-            let every = versions.get(EVERY_BUCKET).copied().unwrap_or(0);
-            let version = |key: &str| vec![versions.get(key).copied().unwrap_or(0), every];
-            let before = self.shelf().rows;
+            let versions = Versions::read(conn, chunk)?;
+            let (before, capacity) = {
+                let shelf = self.shelf();
+                (shelf.rows, shelf.capacity)
+            };
             let rows: usize = self
-                .rows(conn, &wanted, behaviour, kept_before, &version)?
+                .rows(conn, &wanted, behaviour, kept_before, &versions)?
                 .iter()
                 .map(|(_, r)| r.len())
                 .sum();
             read += wanted.len();
             // Past this, warming would evict what it just read.
-            if before + rows > self.capacity {
+            if before + rows > capacity {
                 break;
             }
         }
@@ -472,15 +468,34 @@ impl BoardMemory {
     }
 }
 
-fn versions(conn: &mut DbConnection, keys: &[String]) -> QueryResult<HashMap<String, i64>> {
-    let mut wanted: Vec<&str> = keys.iter().map(String::as_str).collect();
-    wanted.push(EVERY_BUCKET);
-    Ok(board_changes::table
-        .filter(board_changes::period.eq_any(wanted))
-        .select((board_changes::period, board_changes::version))
-        .load::<(String, i64)>(conn)?
-        .into_iter()
-        .collect())
+/// The versions of some buckets and of every bucket's row, as read at one moment.
+struct Versions {
+    of: HashMap<String, i64>,
+    every: i64,
+}
+
+impl Versions {
+    fn read(conn: &mut DbConnection, keys: &[String]) -> QueryResult<Versions> {
+        let mut wanted: Vec<&str> = keys.iter().map(String::as_str).collect();
+        wanted.push(EVERY_BUCKET);
+        let mut of: HashMap<String, i64> = board_changes::table
+            .filter(board_changes::period.eq_any(wanted))
+            .select((board_changes::period, board_changes::version))
+            .load::<(String, i64)>(conn)?
+            .into_iter()
+            .collect();
+        let every = of.remove(EVERY_BUCKET).unwrap_or(0);
+        Ok(Versions { of, every })
+    }
+
+    fn own(&self, key: &str) -> i64 {
+        self.of.get(key).copied().unwrap_or(0)
+    }
+
+    /// What a kept bucket's rows are checked against: its own version, then every bucket's.
+    fn of_bucket(&self, key: &str) -> Vec<i64> {
+        vec![self.own(key), self.every]
+    }
 }
 
 /// Records, in the writer's transaction, that these buckets' totals changed (see
