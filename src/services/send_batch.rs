@@ -14,7 +14,7 @@ use super::postcards::{check_directory, check_input, check_limits, id_at, locati
 use super::scoreboard::{self, NewPostcard};
 use crate::error::{AppError, AppResult};
 use crate::store::board::{self, Standing};
-use crate::store::board_memory::{BoardMemory, Written};
+use crate::store::board_memory::{BoardMemory, Expected, Written};
 use crate::store::db::write_tx;
 use crate::store::employees::{self, EmployeeRow};
 use crate::store::outbox::{self, OutboxRow};
@@ -39,7 +39,8 @@ struct Accepted {
 /// Sends every job at `now` in one transaction: one answer per job, in order. An `Err` for
 /// the whole batch means the transaction failed and wrote nothing (retrying each job alone
 /// then tells which one, if any, cannot be written). Once committed, the board rows it wrote
-/// are put into `memory` (this instance's), when given.
+/// are put into `memory` (this instance's), when given; reads there that see the commit
+/// first wait for them (`BoardMemory::expect`).
 pub fn send_many(
     conn: &mut DbConnection,
     jobs: &[SendJob],
@@ -59,6 +60,7 @@ pub fn send_many(
     let slugs = distinct(live().map(|j| j.input.behaviour.trim()));
     let recipient_ids = distinct(live().flat_map(|j| j.input.recipients.iter().map(String::as_str)));
     let week = rules.week_of(now);
+    let mut expected = Expected::new(memory);
     let (answers, written) = write_tx(conn, |conn| {
         let mut standings = postcards::lock_senders(conn, &sender_ids)?;
         let found_behaviours: HashMap<String, _> = behaviours::find_many(conn, &slugs)?
@@ -168,11 +170,11 @@ pub fn send_many(
             })
             .collect();
         let written = scoreboard::on_new_postcards(conn, &cards, &standings, &rules.board)?;
+        // The bumps were the transaction's last statements: only the commit is left.
+        expected.announce(&written.versions);
         Ok((answers, written))
     })?;
-    if let Some(memory) = memory {
-        memory.apply(&written);
-    }
+    expected.committed(&written);
     Ok(answers)
 }
 

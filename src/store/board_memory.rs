@@ -10,8 +10,9 @@
 //! Weeks, months... that have not ended are read from the database each time; tilings never
 //! use them (`domain::board_period`).
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex, MutexGuard, RwLock};
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, RwLock};
+use std::time::{Duration, Instant};
 
 use chrono::NaiveDate;
 use diesel::prelude::*;
@@ -94,13 +95,17 @@ struct Directory {
 
 /// Kept rows (or sums) by (bucket keys, behaviour); a sum's keys are its buckets' joined by
 /// commas. At most `capacity` rows are kept (sums by their weight); the least recently used
-/// go first.
+/// go first. A bucket's rows are in the order of their people's numbers.
 #[derive(Default)]
 struct Shelf {
     kept: HashMap<(String, String), Kept>,
     capacity: usize,
     rows: usize,
     clock: u64,
+    /// (bucket, version) that a write on this instance gave a bucket and has not yet put
+    /// into the kept rows ([`BoardMemory::expect`]): a read that finds the bucket at such a
+    /// version waits for those rows rather than reading the bucket again.
+    expected: HashSet<(String, i64)>,
 }
 
 impl Shelf {
@@ -111,9 +116,11 @@ impl Shelf {
         }
     }
 
+    /// Keeps `held`, read at `versions`, unless what is kept at `at` was read at the same or
+    /// later ones: a read that began before a write (or another read) may finish after it.
     fn keep(&mut self, at: (String, String), held: Held, versions: Vec<i64>) {
         let weight = held.weight();
-        if weight > self.capacity {
+        if weight > self.capacity || self.kept.get(&at).is_some_and(|k| at_least(&k.versions, &versions)) {
             return;
         }
         self.rows += weight;
@@ -131,14 +138,39 @@ impl Shelf {
         }
     }
 
+    /// What is kept at `at` if it was read at `versions` or later ones (versions only grow:
+    /// later rows are as good for a read as the ones it asked for, which were current when
+    /// it began).
     fn get(&mut self, at: (String, String), versions: &[i64]) -> Option<&Held> {
         self.clock += 1;
         let now = self.clock;
-        let kept = self.kept.get_mut(&at).filter(|k| k.versions == versions)?;
+        let kept = self.kept.get_mut(&at).filter(|k| at_least(&k.versions, versions))?;
         kept.used = now;
         Some(&kept.held)
     }
+
+    /// Whether the kept rows at `at` are behind `versions` only by writes of this instance
+    /// that have not yet put their rows in: then they will be at `versions` shortly.
+    fn catching_up(&self, at: &(String, String), versions: &[i64]) -> bool {
+        let (Some(kept), [want, every]) = (self.kept.get(at), versions) else {
+            return false;
+        };
+        let [have, kept_every] = kept.versions[..] else {
+            return false;
+        };
+        kept_every == *every && have < *want && (have + 1..=*want).all(|v| self.expected.contains(&(at.0.clone(), v)))
+    }
 }
+
+/// Whether versions `have` are each at least the matching one of `want`.
+fn at_least(have: &[i64], want: &[i64]) -> bool {
+    have.len() == want.len() && have.iter().zip(want).all(|(h, w)| h >= w)
+}
+
+/// How long a read or a write waits for this instance's earlier writes to reach the kept
+/// rows (a copy in memory, well under a millisecond) before it reads the database instead;
+/// reached only when the writer is held up (a panic, a starved thread).
+const CATCH_UP: Duration = Duration::from_millis(25);
 
 /// A tiling's buckets for one read: the ended ones added up, the others' rows (today's,
 /// mostly).
@@ -152,6 +184,8 @@ pub struct BoardMemory {
     /// appear, so concurrent requests do not queue behind each other's numbering.
     names: RwLock<Directory>,
     shelf: Mutex<Shelf>,
+    /// Signalled whenever a write's rows are put into the shelf or given up on.
+    caught_up: Condvar,
     /// Sums of tilings, within a quarter of the capacity on top, so that many different
     /// ranges (each read once) do not push out the rows every range is added up from.
     sums: Mutex<Shelf>,
@@ -164,6 +198,7 @@ impl BoardMemory {
         BoardMemory {
             names: RwLock::new(Directory::default()),
             shelf: Mutex::new(Shelf::with_capacity(capacity_rows)),
+            caught_up: Condvar::new(),
             sums: Mutex::new(Shelf::with_capacity(capacity_rows / 4)),
         }
     }
@@ -292,12 +327,17 @@ impl BoardMemory {
                 if missing.contains(key) || found.iter().any(|(k, _)| k == key) {
                     continue;
                 }
-                let kept = keepable(key, kept_before)
-                    .then(|| shelf.get((key.clone(), behaviour.to_string()), &versions.of_bucket(key)))
-                    .flatten();
+                let kept = if keepable(key, kept_before) {
+                    let at = (key.clone(), behaviour.to_string());
+                    let rows;
+                    (shelf, rows) = self.settled(shelf, at, &versions.of_bucket(key));
+                    rows
+                } else {
+                    None
+                };
                 match kept {
-                    Some(Held::Rows(rows)) => found.push((key.clone(), rows.clone())),
-                    _ => missing.push(key.clone()),
+                    Some(rows) => found.push((key.clone(), rows)),
+                    None => missing.push(key.clone()),
                 }
             }
         }
@@ -319,6 +359,11 @@ impl BoardMemory {
                 board_totals::score,
             ))
             .load(conn)?;
+        tracing::debug!(
+            buckets = missing.len(),
+            rows = stored.len(),
+            "board memory read from the database"
+        );
         let rows = self.numbered(&stored);
         // Usually one bucket is read (today's): no need to sort rows by bucket then.
         let mut read: FxHashMap<&str, Vec<Row>> = FxHashMap::default();
@@ -333,7 +378,8 @@ impl BoardMemory {
             }
         }
         let mut shelf = self.shelf();
-        for (key, rows) in read {
+        for (key, mut rows) in read {
+            rows.sort_unstable_by_key(|r| r.person);
             let rows = Arc::new(rows);
             if keepable(key, kept_before) {
                 let at = (key.to_string(), behaviour.to_string());
@@ -344,11 +390,61 @@ impl BoardMemory {
         Ok(found)
     }
 
+    /// The kept rows at `at` if they are at `versions`, once this instance's writes that
+    /// are still putting their rows in have done so (waiting at most [`CATCH_UP`]). Answers
+    /// the lock back with them.
+    fn settled<'s>(
+        &'s self,
+        mut shelf: MutexGuard<'s, Shelf>,
+        at: (String, String),
+        versions: &[i64],
+    ) -> (MutexGuard<'s, Shelf>, Option<Arc<Vec<Row>>>) {
+        let deadline = Instant::now() + CATCH_UP;
+        loop {
+            if let Some(Held::Rows(rows)) = shelf.get(at.clone(), versions) {
+                let rows = rows.clone();
+                return (shelf, Some(rows));
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() || !shelf.catching_up(&at, versions) {
+                return (shelf, None);
+            }
+            shelf = self.wait(shelf, left);
+        }
+    }
+
+    fn wait<'s>(&'s self, shelf: MutexGuard<'s, Shelf>, at_most: Duration) -> MutexGuard<'s, Shelf> {
+        match self.caught_up.wait_timeout(shelf, at_most) {
+            Ok((shelf, _)) => shelf,
+            Err(poisoned) => poisoned.into_inner().0,
+        }
+    }
+
+    /// Announces, before its commit, the versions a write of this instance gave buckets: a
+    /// read that finds them committed before [`BoardMemory::apply`] has put the write's rows
+    /// in then waits for it instead of reading the bucket again (today's, mostly: thousands
+    /// of rows, read again on every send otherwise).
+    pub fn expect(&self, versions: &[(String, i64)]) {
+        self.shelf().expected.extend(versions.iter().cloned());
+    }
+
+    /// Withdraws [`BoardMemory::expect`]ed versions whose write did not commit.
+    pub fn forget(&self, versions: &[(String, i64)]) {
+        let mut shelf = self.shelf();
+        for v in versions {
+            shelf.expected.remove(v);
+        }
+        drop(shelf);
+        self.caught_up.notify_all();
+    }
+
     /// Brings kept buckets up to date with a write this instance has just committed, so that
     /// the next read need not read them again: a kept bucket one version behind the write
     /// was exactly as the write found it (each bump is serialised on its version row), so its
-    /// rows with the write's rows put in are the bucket at the write's version. Buckets
-    /// further behind are left to be read again.
+    /// rows with the write's rows put in are the bucket at the write's version. When the
+    /// version before is another write of this instance, that one is put in first (they
+    /// commit in version order, but may get here in either). Buckets further behind are left
+    /// to be read again. The rows are copied outside the lock, which reads hold.
     pub fn apply(&self, written: &Written) {
         if written.rows.is_empty() && written.versions.is_empty() {
             return;
@@ -371,39 +467,64 @@ impl BoardMemory {
             })
             .collect();
         let numbered = self.numbered(&stored);
-        let mut shelf = self.shelf();
-        for (key, version) in &written.versions {
-            let behind: Vec<(String, String)> = shelf
-                .kept
-                .iter()
-                .filter(|((k, _), kept)| k == key && kept.versions.first() == Some(&(version - 1)))
-                .map(|(at, _)| at.clone())
-                .collect();
-            for at in behind {
-                let Some(kept) = shelf.kept.get_mut(&at) else { continue };
-                let Held::Rows(rows) = &kept.held else { continue };
-                let mut rows = Vec::clone(rows);
-                let mut place: FxHashMap<u32, usize> = rows.iter().enumerate().map(|(i, r)| (r.person, i)).collect();
-                let written_here = written
-                    .rows
-                    .iter()
-                    .zip(&numbered)
-                    .filter(|(w, _)| w.period == at.0 && w.behaviour == at.1);
-                for (_, row) in written_here {
-                    match place.get(&row.person) {
-                        Some(&i) => rows[i] = *row,
-                        None => {
-                            place.insert(row.person, rows.len());
-                            rows.push(*row);
+        let mut behind: Vec<((String, String), i64, Arc<Vec<Row>>)> = Vec::new();
+        {
+            let deadline = Instant::now() + CATCH_UP;
+            let mut shelf = self.shelf();
+            loop {
+                let earlier = |s: &Shelf| {
+                    written
+                        .versions
+                        .iter()
+                        .any(|(k, v)| s.expected.contains(&(k.clone(), v - 1)))
+                };
+                let left = deadline.saturating_duration_since(Instant::now());
+                if left.is_zero() || !earlier(&shelf) {
+                    break;
+                }
+                shelf = self.wait(shelf, left);
+            }
+            for (key, version) in &written.versions {
+                for (at, kept) in &shelf.kept {
+                    if &at.0 == key && kept.versions.first() == Some(&(version - 1)) {
+                        if let Held::Rows(rows) = &kept.held {
+                            behind.push((at.clone(), *version, rows.clone()));
                         }
                     }
                 }
-                let grown = rows.len() - kept.held.weight();
-                kept.held = Held::Rows(Arc::new(rows));
-                kept.versions[0] = *version;
-                shelf.rows += grown;
             }
         }
+        let updated: Vec<_> = behind
+            .into_iter()
+            .map(|(at, version, rows)| {
+                let here: Vec<Row> = written
+                    .rows
+                    .iter()
+                    .zip(&numbered)
+                    .filter(|(w, _)| w.period == at.0 && w.behaviour == at.1)
+                    .map(|(_, row)| *row)
+                    .collect();
+                let new = Arc::new(merged(&rows, here));
+                (at, version, rows, new)
+            })
+            .collect();
+        let mut shelf = self.shelf();
+        for (at, version, old, new) in updated {
+            let Some(kept) = shelf.kept.get_mut(&at) else { continue };
+            // Read again (or evicted and kept anew) meanwhile: that copy stands.
+            if !matches!(&kept.held, Held::Rows(rows) if Arc::ptr_eq(rows, &old)) {
+                continue;
+            }
+            let grown = new.len() - old.len();
+            kept.held = Held::Rows(new);
+            kept.versions[0] = version;
+            shelf.rows += grown;
+        }
+        for v in &written.versions {
+            shelf.expected.remove(v);
+        }
+        drop(shelf);
+        self.caught_up.notify_all();
     }
 
     /// Reads the rows of these ended buckets (for `behaviour`) into memory, a few buckets per
@@ -530,4 +651,226 @@ pub fn record_change_to_all(conn: &mut DbConnection) -> QueryResult<()> {
 pub struct Written {
     pub versions: Vec<(String, i64)>,
     pub rows: Vec<RowAfter>,
+}
+
+/// `rows` (in people's order) with `written` rows put in place of the same people's, or
+/// added; of several written rows for one person, the last.
+fn merged(rows: &[Row], mut written: Vec<Row>) -> Vec<Row> {
+    written.sort_by_key(|r| r.person);
+    let mut out = Vec::with_capacity(rows.len() + written.len());
+    let mut i = 0;
+    for (n, w) in written.iter().enumerate() {
+        if written.get(n + 1).is_some_and(|next| next.person == w.person) {
+            continue;
+        }
+        while i < rows.len() && rows[i].person < w.person {
+            out.push(rows[i]);
+            i += 1;
+        }
+        if i < rows.len() && rows[i].person == w.person {
+            i += 1;
+        }
+        out.push(*w);
+    }
+    out.extend_from_slice(&rows[i..]);
+    out
+}
+
+/// A write's [`BoardMemory::expect`]ed versions, withdrawn unless [`Expected::committed`]
+/// puts the write's rows in: a write that fails, or panics, leaves no read waiting on it.
+pub struct Expected<'a> {
+    memory: Option<&'a BoardMemory>,
+    versions: Vec<(String, i64)>,
+}
+
+impl<'a> Expected<'a> {
+    pub fn new(memory: Option<&'a BoardMemory>) -> Expected<'a> {
+        Expected {
+            memory,
+            versions: Vec::new(),
+        }
+    }
+
+    /// Call in the transaction, after the versions are bumped and before the commit.
+    pub fn announce(&mut self, versions: &[(String, i64)]) {
+        if let Some(memory) = self.memory {
+            memory.expect(versions);
+            self.versions.extend(versions.iter().cloned());
+        }
+    }
+
+    /// Call once the transaction has committed.
+    pub fn committed(mut self, written: &Written) {
+        if let Some(memory) = self.memory {
+            memory.apply(written);
+            self.versions.clear();
+        }
+    }
+}
+
+impl Drop for Expected<'_> {
+    fn drop(&mut self) {
+        if let (Some(memory), false) = (self.memory, self.versions.is_empty()) {
+            memory.forget(&self.versions);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::thread;
+
+    use super::*;
+
+    const TODAY: &str = "d:2026-11-24";
+
+    fn after(person: &str, received: i32) -> RowAfter {
+        RowAfter {
+            period: TODAY.to_string(),
+            behaviour: String::new(),
+            employee_id: person.to_string(),
+            received,
+            given: 0,
+            endorsements: 0,
+            score: i64::from(received) * 10,
+            department: "Support".to_string(),
+            active: true,
+            listed: true,
+        }
+    }
+
+    fn written(version: i64, rows: Vec<RowAfter>) -> Written {
+        Written {
+            versions: vec![(TODAY.to_string(), version)],
+            rows,
+        }
+    }
+
+    /// A memory that keeps today's bucket at version 1 (every bucket at 0) with these rows.
+    fn keeping(rows: Vec<RowAfter>) -> BoardMemory {
+        let memory = BoardMemory::new(1000);
+        let at = (TODAY.to_string(), String::new());
+        memory
+            .shelf()
+            .keep(at, Held::Rows(numbered(&memory, &rows)), vec![1, 0]);
+        memory
+    }
+
+    /// The rows as a read of the database would keep them.
+    fn numbered(memory: &BoardMemory, rows: &[RowAfter]) -> Arc<Vec<Row>> {
+        let stored: Vec<StoredRow> = rows
+            .iter()
+            .map(|r| {
+                (
+                    r.period.clone(),
+                    r.employee_id.clone(),
+                    r.department.clone(),
+                    true,
+                    true,
+                    r.received,
+                    0,
+                    0,
+                    r.score,
+                )
+            })
+            .collect();
+        let mut numbered = memory.numbered(&stored);
+        numbered.sort_unstable_by_key(|r| r.person);
+        Arc::new(numbered)
+    }
+
+    /// Today's kept rows at these versions, if they are (without waiting), as (person, received).
+    fn kept(memory: &BoardMemory, versions: &[i64]) -> Option<Vec<(String, i32)>> {
+        let at = (TODAY.to_string(), String::new());
+        let rows = match memory.shelf().get(at, versions) {
+            Some(Held::Rows(rows)) => rows.clone(),
+            _ => return None,
+        };
+        let ids = memory.person_ids(&rows.iter().map(|r| r.person).collect::<Vec<_>>());
+        Some(ids.into_iter().zip(rows.iter().map(|r| r.received)).collect())
+    }
+
+    fn pairs(list: &[(&str, i32)]) -> Vec<(String, i32)> {
+        list.iter().map(|(p, n)| (p.to_string(), *n)).collect()
+    }
+
+    #[test]
+    fn merged_replaces_and_adds_in_people_order() {
+        let row = |person, received| Row {
+            person,
+            department: 0,
+            received,
+            given: 0,
+            endorsements: 0,
+            score: 0,
+            active: true,
+            listed: true,
+        };
+        let rows = vec![row(1, 1), row(3, 1), row(5, 1)];
+        let out = merged(&rows, vec![row(5, 2), row(0, 7), row(3, 2), row(3, 4), row(9, 1)]);
+        let got: Vec<(u32, i32)> = out.iter().map(|r| (r.person, r.received)).collect();
+        assert_eq!(got, vec![(0, 7), (1, 1), (3, 4), (5, 2), (9, 1)]);
+    }
+
+    #[test]
+    fn a_read_that_began_before_a_write_keeps_nothing_older() {
+        let memory = keeping(vec![after("ann", 1)]);
+        memory.expect(&[(TODAY.to_string(), 2)]);
+        memory.apply(&written(2, vec![after("ann", 2)]));
+        // A read that saw version 1 and read the rows before the write finishes after it.
+        let stale = numbered(&memory, &[after("ann", 1)]);
+        let at = (TODAY.to_string(), String::new());
+        memory.shelf().keep(at, Held::Rows(stale), vec![1, 0]);
+        assert_eq!(kept(&memory, &[2, 0]), Some(pairs(&[("ann", 2)])));
+        // And a read that began at version 1 may have version 2's rows.
+        assert_eq!(kept(&memory, &[1, 0]), Some(pairs(&[("ann", 2)])));
+        assert_eq!(kept(&memory, &[2, 1]), None);
+    }
+
+    #[test]
+    fn writes_apply_in_version_order_whichever_arrives_first() {
+        let memory = keeping(vec![after("ann", 1), after("bob", 1)]);
+        memory.expect(&[(TODAY.to_string(), 2), (TODAY.to_string(), 3)]);
+        thread::scope(|s| {
+            // Version 3 first: it must wait for version 2 rather than skip the bucket.
+            let third = s.spawn(|| memory.apply(&written(3, vec![after("bob", 3), after("cat", 1)])));
+            thread::sleep(Duration::from_millis(5));
+            assert!(!third.is_finished(), "version 3 was put in before version 2");
+            memory.apply(&written(2, vec![after("bob", 2), after("ann", 2)]));
+            third.join().unwrap();
+        });
+        assert_eq!(
+            kept(&memory, &[3, 0]),
+            Some(pairs(&[("ann", 2), ("bob", 3), ("cat", 1)]))
+        );
+        assert!(memory.shelf().expected.is_empty());
+    }
+
+    #[test]
+    fn a_read_waits_only_for_this_instances_expected_writes() {
+        let memory = keeping(vec![after("ann", 1)]);
+        let at = (TODAY.to_string(), String::new());
+        // Version 2 committed elsewhere: nothing to wait for, the bucket is read again.
+        assert!(!memory.shelf().catching_up(&at, &[2, 0]));
+        assert!(memory.settled(memory.shelf(), at.clone(), &[2, 0]).1.is_none());
+        // Version 2 is this instance's, committed but not yet put in: the read gets its rows.
+        memory.expect(&[(TODAY.to_string(), 2)]);
+        assert!(memory.shelf().catching_up(&at, &[2, 0]));
+        thread::scope(|s| {
+            let read = s.spawn(|| memory.settled(memory.shelf(), at.clone(), &[2, 0]).1.map(|r| r.len()));
+            thread::sleep(Duration::from_millis(5));
+            memory.apply(&written(2, vec![after("bob", 1)]));
+            assert_eq!(read.join().unwrap(), Some(2));
+        });
+        // A write that did not commit leaves no read waiting.
+        memory.expect(&[(TODAY.to_string(), 3)]);
+        {
+            let _failed = Expected {
+                memory: Some(&memory),
+                versions: vec![(TODAY.to_string(), 3)],
+            };
+        }
+        assert!(!memory.shelf().catching_up(&at, &[3, 0]));
+        assert!(memory.settled(memory.shelf(), at, &[3, 0]).1.is_none());
+    }
 }
