@@ -64,6 +64,9 @@ impl Names {
     }
 }
 
+/// Where something is kept: (bucket keys, behaviour).
+type At = (String, String);
+
 /// What is kept: a bucket's rows, or the sum of a tiling's ended buckets.
 enum Held {
     Rows(Arc<Vec<Row>>),
@@ -98,7 +101,7 @@ struct Directory {
 /// go first. A bucket's rows are in the order of their people's numbers.
 #[derive(Default)]
 struct Shelf {
-    kept: HashMap<(String, String), Kept>,
+    kept: HashMap<At, Kept>,
     capacity: usize,
     rows: usize,
     clock: u64,
@@ -118,7 +121,7 @@ impl Shelf {
 
     /// Keeps `held`, read at `versions`, unless what is kept at `at` was read at the same or
     /// later ones: a read that began before a write (or another read) may finish after it.
-    fn keep(&mut self, at: (String, String), held: Held, versions: Vec<i64>) {
+    fn keep(&mut self, at: At, held: Held, versions: Vec<i64>) {
         let weight = held.weight();
         if weight > self.capacity || self.kept.get(&at).is_some_and(|k| at_least(&k.versions, &versions)) {
             return;
@@ -141,7 +144,7 @@ impl Shelf {
     /// What is kept at `at` if it was read at `versions` or later ones (versions only grow:
     /// later rows are as good for a read as the ones it asked for, which were current when
     /// it began).
-    fn get(&mut self, at: (String, String), versions: &[i64]) -> Option<&Held> {
+    fn get(&mut self, at: At, versions: &[i64]) -> Option<&Held> {
         self.clock += 1;
         let now = self.clock;
         let kept = self.kept.get_mut(&at).filter(|k| at_least(&k.versions, versions))?;
@@ -151,7 +154,7 @@ impl Shelf {
 
     /// Whether the kept rows at `at` are behind `versions` only by writes of this instance
     /// that have not yet put their rows in: then they will be at `versions` shortly.
-    fn catching_up(&self, at: &(String, String), versions: &[i64]) -> bool {
+    fn catching_up(&self, at: &At, versions: &[i64]) -> bool {
         let (Some(kept), [want, every]) = (self.kept.get(at), versions) else {
             return false;
         };
@@ -396,7 +399,7 @@ impl BoardMemory {
     fn settled<'s>(
         &'s self,
         mut shelf: MutexGuard<'s, Shelf>,
-        at: (String, String),
+        at: At,
         versions: &[i64],
     ) -> (MutexGuard<'s, Shelf>, Option<Arc<Vec<Row>>>) {
         let deadline = Instant::now() + CATCH_UP;
@@ -467,7 +470,7 @@ impl BoardMemory {
             })
             .collect();
         let numbered = self.numbered(&stored);
-        let mut behind: Vec<((String, String), i64, Arc<Vec<Row>>)> = Vec::new();
+        let mut behind: Vec<(At, i64, Arc<Vec<Row>>)> = Vec::new();
         {
             let deadline = Instant::now() + CATCH_UP;
             let mut shelf = self.shelf();
