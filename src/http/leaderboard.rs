@@ -7,6 +7,7 @@ use actix_web::http::header;
 use actix_web::web::{self, Bytes};
 use actix_web::{HttpRequest, HttpResponse};
 use chrono::NaiveDate;
+use chrono_tz::Tz;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
@@ -61,6 +62,7 @@ pub(crate) struct Params {
     offset: i64,
     memory: Arc<BoardMemory>,
     kept_before: NaiveDate,
+    tz: Tz,
 }
 
 impl Params {
@@ -77,6 +79,7 @@ impl Params {
             buckets: Source {
                 memory: &self.memory,
                 kept_before: self.kept_before,
+                tz: self.tz,
             },
         }
     }
@@ -130,6 +133,7 @@ pub(crate) fn parse(state: &State, q: BoardQuery) -> AppResult<Params> {
         offset,
         memory: state.board_memory.clone(),
         kept_before: kept_before(now, tz),
+        tz,
     })
 }
 

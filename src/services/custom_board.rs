@@ -3,14 +3,18 @@
 //! by name. Adding up thirty buckets of twenty thousand people is a millisecond here; in the
 //! database it was a hundred or more.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use chrono::NaiveDate;
+use chrono_tz::Tz;
 
+use crate::domain::buckets::{days_of, ends_before};
+use crate::domain::period::{start_of_day_utc, Span};
 use crate::error::AppResult;
-use crate::store::board_memory::BoardMemory;
-use crate::store::board_read::{BoardFilter, EntryRow, Metric};
-use crate::store::board_sums::{add_rows, Sums, Totals};
+use crate::store::board_memory::{BoardMemory, Row};
+use crate::store::board_read::{self, BoardFilter, EntryRow, Metric};
+use crate::store::board_sums::{Sums, Totals};
 use crate::store::{employees, DbConnection};
 
 /// Where the buckets' rows come from, and which of them may be kept.
@@ -19,6 +23,8 @@ pub struct Source<'a> {
     pub memory: &'a BoardMemory,
     /// `domain::buckets::kept_before` at the time of the request.
     pub kept_before: NaiveDate,
+    /// The organisation's timezone, which buckets' days are in.
+    pub tz: Tz,
 }
 
 fn value(t: &Totals, m: Metric) -> i64 {
@@ -31,27 +37,93 @@ fn value(t: &Totals, m: Metric) -> i64 {
 
 /// The filter's buckets added up per person, for active people (in its department when it
 /// names one); whether the filter shows the opted-out is left to [`shown`], so one sum
-/// serves a person's own standing and the public ranks.
-fn totals(conn: &mut DbConnection, src: Source, f: &BoardFilter) -> AppResult<Sums> {
-    let parts = src.memory.parts(conn, f.keys, f.behaviour, src.kept_before)?;
-    let department = match f.department {
-        // A department no row was ever read in has nobody on this board.
-        Some(d) => match src.memory.department_number(d) {
-            Some(n) => Some(n),
-            None => return Ok(Vec::new()),
-        },
-        None => None,
-    };
-    let mut sums = Sums::clone(&parts.ended);
-    for rows in &parts.fresh {
-        add_rows(&mut sums, rows);
+/// serves a person's own standing and the public ranks. The kept sum of the ended buckets is
+/// shared, not copied (a million bytes at twenty thousand people): the few thousand rows of
+/// the others (today's) are laid over it as it is read.
+struct Combined {
+    ended: Arc<Sums>,
+    /// The other buckets' totals, by person number, each person once.
+    fresh: Vec<(u32, Totals)>,
+    department: Option<u32>,
+}
+
+impl Combined {
+    fn read(conn: &mut DbConnection, src: Source, f: &BoardFilter) -> AppResult<Combined> {
+        let parts = src.memory.parts(conn, f.keys, f.behaviour, src.kept_before)?;
+        // A department no row was ever read in has nobody on this board (no number is MAX).
+        let department = f
+            .department
+            .map(|d| src.memory.department_number(d).unwrap_or(u32::MAX));
+        Ok(Combined {
+            ended: parts.ended,
+            fresh: laid_over(&parts.fresh),
+            department,
+        })
     }
-    for t in &mut sums {
-        if t.is_some_and(|t| !t.active || department.is_some_and(|d| t.department != d)) {
-            *t = None;
+
+    fn kept(&self, t: Totals) -> Option<Totals> {
+        Some(t).filter(|t| t.active && self.department.is_none_or(|d| t.department == d))
+    }
+
+    /// A person's totals, if they count on this board.
+    fn get(&self, person: u32) -> Option<Totals> {
+        let ended = self.ended.get(person as usize).copied().flatten();
+        let fresh = self
+            .fresh
+            .binary_search_by_key(&person, |(n, _)| *n)
+            .ok()
+            .map(|i| self.fresh[i].1);
+        self.kept(combine(ended, fresh)?)
+    }
+
+    /// Every person's totals that count on this board, in people's order.
+    fn each(&self, mut f: impl FnMut(u32, Totals)) {
+        let mut fresh = self.fresh.iter().peekable();
+        let people = self
+            .ended
+            .len()
+            .max(self.fresh.last().map_or(0, |(n, _)| *n as usize + 1));
+        for n in 0..people {
+            let ended = self.ended.get(n).copied().flatten();
+            let over = fresh.next_if(|(p, _)| *p as usize == n).map(|(_, t)| *t);
+            if let Some(t) = combine(ended, over).and_then(|t| self.kept(t)) {
+                f(n as u32, t);
+            }
         }
     }
-    Ok(sums)
+}
+
+/// The rows of the buckets that are not added up in advance, as totals per person in
+/// people's order (each bucket's rows are in that order already).
+fn laid_over(buckets: &[Arc<Vec<Row>>]) -> Vec<(u32, Totals)> {
+    let mut rows: Vec<Row> = match buckets {
+        [one] => return one.iter().map(|r| (r.person, Totals::from(r))).collect(),
+        _ => buckets.iter().flat_map(|b| b.iter().copied()).collect(),
+    };
+    // Stable: of one person's rows, the later bucket's standing wins, as in `add_rows`.
+    rows.sort_by_key(|r| r.person);
+    let mut out: Vec<(u32, Totals)> = Vec::with_capacity(rows.len());
+    for r in &rows {
+        match out.last_mut() {
+            Some((n, t)) if *n == r.person => *t = combine(Some(*t), Some(Totals::from(r))).unwrap_or_default(),
+            _ => out.push((r.person, Totals::from(r))),
+        }
+    }
+    out
+}
+
+/// Earlier totals and later ones added up; the later standing wins.
+fn combine(earlier: Option<Totals>, later: Option<Totals>) -> Option<Totals> {
+    match (earlier, later) {
+        (Some(a), Some(b)) => Some(Totals {
+            received: a.received + b.received,
+            given: a.given + b.given,
+            endorsements: a.endorsements + b.endorsements,
+            score: a.score + b.score,
+            ..b
+        }),
+        (a, b) => b.or(a),
+    }
 }
 
 /// Whether the filter's board shows this person.
@@ -105,16 +177,15 @@ pub fn page(
     limit: i64,
     offset: i64,
 ) -> AppResult<Vec<(i64, EntryRow)>> {
-    let sums = totals(conn, src, f)?;
+    let sums = Combined::read(conn, src, f)?;
     // (value, person number): small entries, as there are as many as people.
-    let mut ranked: Vec<(i64, u32)> = sums
-        .iter()
-        .enumerate()
-        .filter_map(|(n, t)| {
-            let t = t.as_ref().filter(|t| shown(t, f))?;
-            Some((value(t, metric), n as u32)).filter(|(v, _)| *v > 0)
-        })
-        .collect();
+    let mut ranked: Vec<(i64, u32)> = Vec::new();
+    sums.each(|n, t| {
+        let v = value(&t, metric);
+        if v > 0 && shown(&t, f) {
+            ranked.push((v, n));
+        }
+    });
     // Competition ranks on the values alone; a rank is at most a position, so only people
     // ranked within the page's end can be on it (ties there are then ordered by name): they
     // are picked out first (linear), and only they are sorted.
@@ -138,10 +209,7 @@ pub fn page(
         ranks.push((rank, v));
     }
     ranked.truncate(ranks.len());
-    let people: Vec<(u32, Totals)> = ranked
-        .iter()
-        .filter_map(|&(_, n)| Some((n, sums[n as usize]?)))
-        .collect();
+    let people: Vec<(u32, Totals)> = ranked.iter().filter_map(|&(_, n)| Some((n, sums.get(n)?))).collect();
     let mut rows: Vec<(i64, EntryRow)> = ranks
         .iter()
         .map(|&(r, _)| r)
@@ -170,17 +238,14 @@ pub fn standing(
     metric: Metric,
     employee_id: &str,
 ) -> AppResult<(Option<EntryRow>, i64)> {
-    let sums = totals(conn, src, f)?;
+    let sums = Combined::read(conn, src, f)?;
     let mine = src
         .memory
         .person_number(employee_id)
-        .and_then(|me| Some((me, sums.get(me as usize).copied().flatten()?)));
+        .and_then(|me| Some((me, sums.get(me)?)));
     let own = mine.map_or(0, |(_, t)| value(&t, metric));
-    let above = sums
-        .iter()
-        .flatten()
-        .filter(|t| shown(t, f) && value(t, metric) > own)
-        .count() as i64;
+    let mut above = 0;
+    sums.each(|_, t| above += i64::from(shown(&t, f) && value(&t, metric) > own));
     let row = match mine {
         Some(me) => named(conn, src, &[me])?.pop().flatten(),
         None => None,
@@ -191,16 +256,124 @@ pub fn standing(
 /// Per department: total score over the buckets, and how many active people took part (sent
 /// or received) in any of them, each counted once.
 pub fn departments(conn: &mut DbConnection, src: Source, f: &BoardFilter) -> AppResult<Vec<(String, i64, i64)>> {
-    let sums = totals(conn, src, f)?;
+    let sums = Combined::read(conn, src, f)?;
     let mut per: HashMap<u32, (i64, i64)> = HashMap::new();
-    for t in sums.iter().flatten() {
+    sums.each(|_, t| {
         let d = per.entry(t.department).or_default();
         d.0 += t.score;
         d.1 += i64::from(t.received > 0 || t.given > 0);
-    }
+    });
     let names = src.memory.departments();
     Ok(per
         .into_iter()
         .filter_map(|(n, (score, active))| Some((names.get(n as usize)?.clone(), score, active)))
         .collect())
+}
+
+/// How many different people sent each of `people` a visible postcard in `span`, the custom
+/// period of the filter's buckets: over the ended buckets (a prefix of the
+/// tiling) from `BoardMemory::senders` when asked before, over the rest (today's) from the
+/// postcards.
+pub fn unique_senders(
+    conn: &mut DbConnection,
+    src: Source,
+    f: &BoardFilter,
+    span: Span,
+    people: &[String],
+) -> AppResult<HashMap<String, i64>> {
+    let mut ended: Vec<String> = f
+        .keys
+        .iter()
+        .filter(|k| ends_before(k, src.kept_before))
+        .cloned()
+        .collect();
+    ended.sort_unstable();
+    ended.dedup();
+    let split = ended
+        .iter()
+        .filter_map(|k| days_of(k))
+        .map(|(_, last)| last)
+        .max()
+        .and_then(|last| last.succ_opt())
+        .map(|next| start_of_day_utc(next, src.tz).clamp(span.start, span.end));
+    let mut senders: HashMap<String, HashSet<String>> = HashMap::new();
+    let rest = match split {
+        Some(split) => {
+            let before = Span {
+                start: span.start,
+                end: split,
+            };
+            let kept = src
+                .memory
+                .senders
+                .ended(conn, &ended, f.behaviour, people, |conn, missing| {
+                    let mut pairs = Vec::new();
+                    for chunk in missing.chunks(500) {
+                        pairs.extend(board_read::sender_pairs(conn, before, f.behaviour, chunk)?);
+                    }
+                    Ok(pairs)
+                })?;
+            for (p, list) in kept {
+                senders.entry(p).or_default().extend(list.iter().cloned());
+            }
+            Span {
+                start: split,
+                end: span.end,
+            }
+        }
+        None => span,
+    };
+    if rest.start < rest.end {
+        for chunk in people.chunks(500) {
+            for (recipient, sender) in board_read::sender_pairs(conn, rest, f.behaviour, chunk)? {
+                senders.entry(recipient).or_default().insert(sender);
+            }
+        }
+    }
+    Ok(senders.into_iter().map(|(p, s)| (p, s.len() as i64)).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::board_sums::add_rows;
+
+    fn row(person: u32, received: i32, department: u32) -> Row {
+        Row {
+            person,
+            department,
+            received,
+            given: 0,
+            endorsements: 0,
+            score: i64::from(received) * 3,
+            active: true,
+            listed: true,
+        }
+    }
+
+    #[test]
+    fn rows_laid_over_kept_sums_add_up_with_the_latest_standing() {
+        let mut ended = Sums::new();
+        add_rows(&mut ended, &[row(0, 2, 1), row(2, 1, 1)]);
+        // Two buckets not summed in advance, the second later (person 2 moved department).
+        let fresh = laid_over(&[Arc::new(vec![row(2, 1, 1), row(3, 4, 1)]), Arc::new(vec![row(2, 1, 2)])]);
+        let combined = Combined {
+            ended: Arc::new(ended),
+            fresh,
+            department: None,
+        };
+        let mut all = Vec::new();
+        combined.each(|n, t| all.push((n, t.received, t.score, t.department)));
+        assert_eq!(all, vec![(0, 2, 6, 1), (2, 3, 9, 2), (3, 4, 12, 1)]);
+        assert_eq!(combined.get(2).map(|t| t.received), Some(3));
+        assert_eq!(combined.get(1), None);
+        let in_one = Combined {
+            department: Some(1),
+            ..combined
+        };
+        assert_eq!(in_one.get(2), None, "moved out of department 1 today");
+        let mut people = Vec::new();
+        in_one.each(|n, _| people.push(n));
+        assert_eq!(people, vec![0, 3]);
+    }
 }

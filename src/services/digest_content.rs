@@ -67,6 +67,7 @@ impl Week {
             buckets: Source {
                 memory: &memory,
                 kept_before: first_day,
+                tz: cfg.calendar.org_tz,
             },
         };
         let ranks = leaderboard::departments(conn, &req)?;

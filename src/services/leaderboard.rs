@@ -109,11 +109,7 @@ fn unique_senders(conn: &mut DbConnection, req: &BoardRequest, rows: &[EntryRow]
         _ => return Ok(stored()),
     };
     let ids: Vec<String> = rows.iter().map(|r| r.employee_id.clone()).collect();
-    let mut senders = HashMap::new();
-    for chunk in ids.chunks(500) {
-        senders.extend(board_read::senders_between(conn, span, req.behaviour, chunk)?);
-    }
-    Ok(senders)
+    custom_board::unique_senders(conn, req.buckets, &req.filter(), span, &ids)
 }
 
 /// Competition ranks for a page whose first row has `first_rank`.

@@ -19,6 +19,7 @@ use diesel::prelude::*;
 use rustc_hash::FxHashMap;
 
 use super::board::RowAfter;
+use super::board_senders::SenderMemory;
 use super::board_sums::{self, Sums};
 use super::schema::{board_changes, board_totals};
 use super::DbConnection;
@@ -166,7 +167,7 @@ impl Shelf {
 }
 
 /// Whether versions `have` are each at least the matching one of `want`.
-fn at_least(have: &[i64], want: &[i64]) -> bool {
+pub(super) fn at_least(have: &[i64], want: &[i64]) -> bool {
     have.len() == want.len() && have.iter().zip(want).all(|(h, w)| h >= w)
 }
 
@@ -192,6 +193,8 @@ pub struct BoardMemory {
     /// Sums of tilings, within a quarter of the capacity on top, so that many different
     /// ranges (each read once) do not push out the rows every range is added up from.
     sums: Mutex<Shelf>,
+    /// Who sent whom postcards over tilings' ended buckets (unique senders).
+    pub senders: SenderMemory,
 }
 
 type StoredRow = (String, String, String, bool, bool, i32, i32, i32, i64);
@@ -203,6 +206,7 @@ impl BoardMemory {
             shelf: Mutex::new(Shelf::with_capacity(capacity_rows)),
             caught_up: Condvar::new(),
             sums: Mutex::new(Shelf::with_capacity(capacity_rows / 4)),
+            senders: SenderMemory::new(capacity_rows / 8),
         }
     }
 
@@ -588,18 +592,18 @@ impl BoardMemory {
 
     /// How many rows are kept, sums counted by their weight (for tests and logs).
     pub fn kept_rows(&self) -> usize {
-        self.shelf().rows + self.sums().rows
+        self.shelf().rows + self.sums().rows + self.senders.kept()
     }
 }
 
 /// The versions of some buckets and of every bucket's row, as read at one moment.
-struct Versions {
+pub(super) struct Versions {
     of: HashMap<String, i64>,
-    every: i64,
+    pub(super) every: i64,
 }
 
 impl Versions {
-    fn read(conn: &mut DbConnection, keys: &[String]) -> QueryResult<Versions> {
+    pub(super) fn read(conn: &mut DbConnection, keys: &[String]) -> QueryResult<Versions> {
         let mut wanted: Vec<&str> = keys.iter().map(String::as_str).collect();
         wanted.push(EVERY_BUCKET);
         let mut of: HashMap<String, i64> = board_changes::table
@@ -612,7 +616,7 @@ impl Versions {
         Ok(Versions { of, every })
     }
 
-    fn own(&self, key: &str) -> i64 {
+    pub(super) fn own(&self, key: &str) -> i64 {
         self.of.get(key).copied().unwrap_or(0)
     }
 

@@ -157,29 +157,24 @@ pub fn person(conn: &mut DbConnection, f: &BoardFilter, employee: &str) -> Query
         .optional()
 }
 
-/// How many different people sent each of these people a visible postcard in `span`, for
-/// periods of several buckets (custom ones; a single bucket stores its unique senders): they
-/// are not additive, so they are counted for the people shown, by the database from the
-/// recipient index alone (it carries time, sender, behaviour and the hidden flag).
-pub fn senders_between(
+/// Who sent each of these people a visible postcard in `span`, as (recipient, sender), each
+/// pair once: unique senders for periods of several buckets (custom ones; a single bucket
+/// stores its count), which are not additive. Read from the recipient index alone (it
+/// carries time, sender, behaviour and the hidden flag).
+pub fn sender_pairs(
     conn: &mut DbConnection,
     span: Span,
     behaviour: &str,
     recipients: &[String],
-) -> QueryResult<Vec<(String, i64)>> {
-    use diesel::dsl::count;
+) -> QueryResult<Vec<(String, String)>> {
     let mut q = postcard_recipients::table
         .filter(postcard_recipients::recipient_id.eq_any(recipients))
         .filter(postcard_recipients::hidden.eq(false))
-        .group_by(postcard_recipients::recipient_id)
-        .select((
-            postcard_recipients::recipient_id,
-            count(postcard_recipients::sender_id).aggregate_distinct(),
-        ))
-        .into_boxed();
-    q = q
         .filter(postcard_recipients::created_at.ge(span.start))
-        .filter(postcard_recipients::created_at.lt(span.end));
+        .filter(postcard_recipients::created_at.lt(span.end))
+        .select((postcard_recipients::recipient_id, postcard_recipients::sender_id))
+        .distinct()
+        .into_boxed();
     if !behaviour.is_empty() {
         q = q.filter(postcard_recipients::behaviour.eq(behaviour.to_string()));
     }

@@ -18,6 +18,20 @@ pub struct Totals {
     pub listed: bool,
 }
 
+impl From<&Row> for Totals {
+    fn from(row: &Row) -> Totals {
+        Totals {
+            received: i64::from(row.received),
+            given: i64::from(row.given),
+            endorsements: i64::from(row.endorsements),
+            score: row.score,
+            department: row.department,
+            active: row.active,
+            listed: row.listed,
+        }
+    }
+}
+
 /// Totals by person number; `None` for people with no row in the buckets.
 pub type Sums = Vec<Option<Totals>>;
 

@@ -5,6 +5,7 @@ pub mod behaviours;
 pub mod board;
 pub mod board_memory;
 pub mod board_read;
+pub mod board_senders;
 pub mod board_sums;
 pub mod db;
 pub mod employees;

@@ -332,6 +332,86 @@ async fn todays_changes_show_on_every_instance(app: TestApp) {
     assert_eq!(boards().await, both(&[("ann", 3), ("cat", 3), ("dan", 3)]));
 }
 
+/// Unique senders of a custom period that reaches today: the senders over its ended buckets
+/// kept per tiling (and checked against their versions), today's read from the postcards,
+/// one sender counted once across both. Read on the instance that sends and on another
+/// (answer caches off), after sends today and hides of old and new postcards.
+async fn unique_senders_join_kept_and_todays(app: TestApp) {
+    use chrono::{Duration, NaiveTime, TimeZone};
+    let o = org(&app).await;
+    let other = app.another_instance_with(|s| s.server.leaderboard_cache_ms = 0).await;
+    let app = &app;
+    let tz = chrono_tz::America::New_York;
+    let today = chrono::Utc::now().with_timezone(&tz).date_naive();
+    // Noon, local, some days ago: in ended day buckets (a week's, too, some weeks).
+    let noon = move |days_ago: i64| {
+        let local = (today - Duration::days(days_ago)).and_time(NaiveTime::from_hms_opt(12, 0, 0).unwrap());
+        let utc = tz.from_local_datetime(&local).unwrap().naive_utc();
+        utc.format("%Y-%m-%d %H:%M").to_string()
+    };
+    let (url, settings) = (app.db.url.clone(), app.settings.clone());
+    let (ann, bob, cat) = (o.ann.id.clone(), o.bob.id.clone(), o.cat.id.clone());
+    let (bob_then, cat_then) = tokio::task::spawn_blocking(move || {
+        (
+            send_at(&url, &settings, &bob, &ann, &noon(1)),
+            send_at(&url, &settings, &cat, &ann, &noon(9)),
+        )
+    })
+    .await
+    .unwrap();
+    let (from, to) = (today - Duration::days(12), today.succ_opt().unwrap());
+    let read = |at: &str| {
+        let req = app
+            .client
+            .get(format!("{at}/api/v1/leaderboard?period=custom&from={from}&to={to}"))
+            .bearer_auth(&o.bea.token);
+        async move {
+            let board = crate::helpers::Reply::from(req.send().await.unwrap()).await.body;
+            figure(&board, "unique_senders")
+                .into_iter()
+                .zip(figure(&board, "received"))
+                .map(|((who, senders), (_, received))| (who, senders, received))
+                .collect::<Vec<_>>()
+        }
+    };
+    let boards = || async { [read(&app.address).await, read(&other).await] };
+    let ann_has = |senders: i64, received: i64| {
+        let row = vec![(name("ann"), senders, received)];
+        [row.clone(), row]
+    };
+    assert_eq!(boards().await, ann_has(2, 2));
+    assert_eq!(boards().await, ann_has(2, 2), "read again, senders kept");
+    let send = |from: &crate::org::Person| {
+        let body = json!({"recipients": [o.ann.id], "behaviour": "above-and-beyond", "message": "Thanks!"});
+        let token = from.token.clone();
+        async move {
+            let r = app.send_postcard(&token, &body).await;
+            assert_eq!(r.status, 201, "{}", r.text);
+            r.body["id"].as_str().unwrap().to_string()
+        }
+    };
+    let bob_now = send(&o.bob).await;
+    assert_eq!(boards().await, ann_has(2, 3), "bob sent before and today: one sender");
+    send(&o.dan).await;
+    assert_eq!(boards().await, ann_has(3, 4));
+    let hide = |card: String| async move {
+        let r = app
+            .post(
+                &format!("/api/v1/postcards/{card}/hide"),
+                &app.admin_token(),
+                &json!({"reason": "test"}),
+            )
+            .await;
+        assert_eq!(r.status, 200, "{}", r.text);
+    };
+    hide(bob_then).await;
+    assert_eq!(boards().await, ann_has(3, 3), "bob still sent one today");
+    hide(bob_now).await;
+    assert_eq!(boards().await, ann_has(2, 2));
+    hide(cat_then).await;
+    assert_eq!(boards().await, ann_has(1, 1));
+}
+
 /// The memory keeps ended buckets only, and their sums, at most `board_memory_rows` rows of
 /// them (the least recently used go first); a recorded change replaces what it touched; what
 /// it answers is the same either way.
@@ -438,4 +518,5 @@ crate::on_both_backends!(with &[("CHAMPION__ORG__TIMEZONE", "America/New_York")]
     custom_boards_equal_the_sends_they_cover,
     changes_to_ended_buckets_show_on_every_instance,
     todays_changes_show_on_every_instance,
+    unique_senders_join_kept_and_todays,
     kept_buckets_stay_within_their_bound);
