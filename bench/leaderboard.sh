@@ -194,8 +194,8 @@ requests=$(echo "$out" | awk '/requests in/ {print $1}')
 echo "   CPU per send (all processes, wrk included): $(awk -v t=$((after - before)) -v n="$requests" -v hz="$(getconf CLK_TCK)" \
   'BEGIN {printf "%.2f ms", 1000 * t / hz / n}')"
 
-echo "-- recomputed (cache off), 4 connections, while ~100 sends a second arrive (2 paced"
-echo "   connections): each send changes today's bucket, which custom periods then read again"
+echo "-- recomputed (cache off), 4 connections, while ~70 sends a second arrive (2 paced"
+echo "   connections): each send changes today's bucket, which this instance's memory then takes in"
 serve 0 CHAMPION__RULES__WEEKLY_ALLOWANCE=100000000 CHAMPION__RULES__SAME_PAIR_PER_WEEK=100000000
 warmed
 POST_PAUSE_MS=20 wrk -t1 -c2 -d"$((3 * DURATION + 3))s" -s "$ROOT/bench/post.lua" "$BASE" > "$OUT/paced.txt" &

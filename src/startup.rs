@@ -23,6 +23,7 @@ use crate::services::postcards::Rules;
 use crate::services::recount::{self, Readers};
 use crate::settings::Settings;
 use crate::store::board_memory::BoardMemory;
+use crate::store::db::Checkpoints;
 use crate::store::{self, db, postcards};
 
 pub struct Application {
@@ -37,7 +38,16 @@ const UNIQUE_SENDERS_MIGRATION: &str = "20261123000007";
 
 /// Opens the pool and brings the schema up to date.
 pub fn prepare_database(settings: &Settings) -> anyhow::Result<store::Pool> {
-    let pool = db::connect(settings.database.url.expose_secret(), settings.database.pool_size)?;
+    prepare_database_with(settings, Checkpoints::OnCommit)
+}
+
+/// [`prepare_database`], saying who checkpoints SQLite's log.
+fn prepare_database_with(settings: &Settings, checkpoints: Checkpoints) -> anyhow::Result<store::Pool> {
+    let pool = db::connect_with(
+        settings.database.url.expose_secret(),
+        settings.database.pool_size,
+        checkpoints,
+    )?;
     let mut conn = pool.get()?;
     let applied = db::run_migrations(&mut conn)?;
     if !applied.is_empty() {
@@ -94,7 +104,25 @@ fn spawn_background(settings: &Settings, pool: &store::Pool) -> anyhow::Result<V
         let every = Duration::from_secs(settings.digest.check_seconds);
         tasks.push(tokio::spawn(crate::email::clock::run(pool.clone(), cfg, every)).abort_handle());
     }
+    if db::Backend::of_url(settings.database.url.expose_secret()) == Some(db::Backend::Sqlite) {
+        tasks.push(tokio::spawn(checkpoints(pool.clone())).abort_handle());
+    }
     Ok(tasks)
+}
+
+/// How often the service checkpoints SQLite's log (see [`Checkpoints::InBackground`]): a
+/// quarter of a second of sends is a few hundred pages at most.
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(250);
+
+async fn checkpoints(pool: store::Pool) {
+    let mut every = tokio::time::interval(CHECKPOINT_EVERY);
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        every.tick().await;
+        if let Err(error) = db::run(&pool, |conn| db::checkpoint(conn).map_err(Into::into)).await {
+            tracing::warn!(%error, "checkpoint failed; trying again");
+        }
+    }
 }
 
 /// Reads the ended buckets of the last `server.board_memory_warm_days` days into the board
@@ -127,7 +155,9 @@ impl Application {
     pub async fn build(settings: Settings) -> anyhow::Result<Application> {
         let settings = Arc::new(settings);
         let startup_settings = settings.clone();
-        let pool = tokio::task::spawn_blocking(move || prepare_database(&startup_settings)).await??;
+        let pool =
+            tokio::task::spawn_blocking(move || prepare_database_with(&startup_settings, Checkpoints::InBackground))
+                .await??;
         let keys = Arc::new(TokenKeys::from_settings(&settings.auth)?);
         let listener = TcpListener::bind((settings.server.host.as_str(), settings.server.port)).map_err(|e| {
             anyhow::anyhow!(

@@ -6,7 +6,8 @@
 //! bucket that every writer of a day bucket, and of a longer one once it has ended, bumps in
 //! its transaction (`domain::buckets::keepable`). A change on any instance therefore shows on
 //! the next read everywhere. Ended buckets hardly change (an old postcard hidden, restored or
-//! endorsed, someone's standing); today's changes with each send, and is read again then.
+//! endorsed, someone's standing); today's changes with each send, which puts its rows into the
+//! sending instance's copy ([`BoardMemory::apply`]); other instances read it again.
 //! Weeks, months... that have not ended are read from the database each time; tilings never
 //! use them (`domain::board_period`).
 
@@ -406,16 +407,27 @@ impl BoardMemory {
         at: At,
         versions: &[i64],
     ) -> (MutexGuard<'s, Shelf>, Option<Arc<Vec<Row>>>) {
-        let deadline = Instant::now() + CATCH_UP;
+        let started = Instant::now();
+        let deadline = started + CATCH_UP;
+        let mut waited = false;
+        let waits = |waited: bool, caught_up: bool| {
+            if waited {
+                let micros = started.elapsed().as_micros() as u64;
+                tracing::debug!(bucket = at.0, micros, caught_up, "board memory waited for a write");
+            }
+        };
         loop {
             if let Some(Held::Rows(rows)) = shelf.get(at.clone(), versions) {
                 let rows = rows.clone();
+                waits(waited, true);
                 return (shelf, Some(rows));
             }
             let left = deadline.saturating_duration_since(Instant::now());
             if left.is_zero() || !shelf.catching_up(&at, versions) {
+                waits(waited, false);
                 return (shelf, None);
             }
+            waited = true;
             shelf = self.wait(shelf, left);
         }
     }

@@ -73,6 +73,19 @@ impl Backend {
 pub struct Manager {
     url: String,
     backend: Backend,
+    checkpoints: Checkpoints,
+}
+
+/// Who copies SQLite's write-ahead log into the database file (a checkpoint, with a sync of
+/// both: tens of milliseconds on a database of gigabytes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Checkpoints {
+    /// The commit that takes the log past a thousand pages (SQLite's default): for commands.
+    OnCommit,
+    /// A background task ([`checkpoint`]): for the service, whose writers would otherwise
+    /// hold up a send now and then for a checkpoint after its commit was already visible
+    /// to readers (which then wait for that send's rows to reach the board memory).
+    InBackground,
 }
 
 // busy_timeout comes first: switching to WAL takes a lock, and the pool opens several
@@ -96,6 +109,10 @@ impl ManageConnection for Manager {
             Backend::Sqlite => {
                 let mut conn = SqliteConnection::establish(&self.url).map_err(r2d2::Error::ConnectionError)?;
                 conn.batch_execute(SQLITE_PRAGMAS).map_err(r2d2::Error::QueryError)?;
+                if self.checkpoints == Checkpoints::InBackground {
+                    conn.batch_execute("PRAGMA wal_autocheckpoint = 0;")
+                        .map_err(r2d2::Error::QueryError)?;
+                }
                 Ok(DbConnection::Sqlite(conn))
             }
             Backend::Postgres => {
@@ -117,11 +134,17 @@ impl ManageConnection for Manager {
 
 /// Builds the pool and checks that one connection can be opened.
 pub fn connect(url: &str, pool_size: u32) -> anyhow::Result<Pool> {
+    connect_with(url, pool_size, Checkpoints::OnCommit)
+}
+
+/// [`connect`], saying who checkpoints SQLite's log.
+pub fn connect_with(url: &str, pool_size: u32, checkpoints: Checkpoints) -> anyhow::Result<Pool> {
     let backend =
         Backend::of_url(url).ok_or_else(|| anyhow::anyhow!("database.url must start with sqlite:// or postgres://"))?;
     let manager = Manager {
         url: url.to_string(),
         backend,
+        checkpoints,
     };
     let pool = r2d2::Pool::builder()
         .max_size(pool_size)
@@ -214,4 +237,24 @@ where
     })
     .await
     .map_err(AppError::internal)?
+}
+
+/// Copies what SQLite's write-ahead log holds into the database file, as far as no reader
+/// still needs the log (a passive checkpoint: it waits for nobody); answers the log's frames
+/// and how many of them are now in the database. Nothing to do on Postgres.
+pub fn checkpoint(conn: &mut DbConnection) -> diesel::QueryResult<(i64, i64)> {
+    #[derive(diesel::QueryableByName)]
+    struct Done {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        log: i64,
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        checkpointed: i64,
+    }
+    match conn {
+        DbConnection::Sqlite(c) => {
+            let done: Done = diesel::RunQueryDsl::get_result(diesel::sql_query("PRAGMA wal_checkpoint(PASSIVE)"), c)?;
+            Ok((done.log, done.checkpointed))
+        }
+        DbConnection::Postgres(_) => Ok((0, 0)),
+    }
 }

@@ -26,6 +26,7 @@ mod postcards;
 mod schema;
 mod send_batch;
 mod sign_in;
+mod sqlite_checkpoints;
 mod stats;
 mod upgrade;
 mod widgets;
