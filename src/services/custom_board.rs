@@ -281,6 +281,9 @@ pub fn unique_senders(
     span: Span,
     people: &[String],
 ) -> AppResult<HashMap<String, i64>> {
+    if people.is_empty() {
+        return Ok(HashMap::new());
+    }
     let mut ended: Vec<String> = f
         .keys
         .iter()
