@@ -18,7 +18,7 @@ use super::query::{non_empty, parse_int_in};
 use super::State;
 use crate::domain::board_period::{resolve, BoardPeriod};
 use crate::domain::buckets::kept_before;
-use crate::domain::period::{local_date, start_of_day_utc, Span};
+use crate::domain::period::local_date;
 use crate::error::{AppError, AppResult};
 use crate::services::custom_board::Source;
 use crate::services::leaderboard::{self, BoardRequest, DepartmentsView, LeaderboardView, MyStanding};
@@ -53,7 +53,6 @@ pub struct BoardQuery {
 /// The parsed parameters, owned, so they can move to the blocking pool.
 pub(crate) struct Params {
     period: BoardPeriod,
-    span: Option<Span>,
     timezone: String,
     behaviour: String,
     department: Option<String>,
@@ -69,7 +68,6 @@ impl Params {
     pub(crate) fn request(&self) -> BoardRequest<'_> {
         BoardRequest {
             period: &self.period,
-            span: self.span,
             timezone: &self.timezone,
             behaviour: &self.behaviour,
             department: self.department.as_deref(),
@@ -118,12 +116,7 @@ pub(crate) fn parse(state: &State, q: BoardQuery) -> AppResult<Params> {
         Some(_) => return Err(AppError::bad_query("metric", "must be score, received or given")),
     };
     let offset = parse_int_in("offset", q.offset.as_deref(), 0..=MAX_OFFSET, 0)?;
-    let span = period.first_day.zip(period.last_day).map(|(first, last)| Span {
-        start: start_of_day_utc(first, tz),
-        end: start_of_day_utc(last + chrono::Duration::days(1), tz),
-    });
     Ok(Params {
-        span,
         period,
         timezone: state.settings.org.timezone.clone(),
         behaviour: non_empty(q.behaviour).unwrap_or_default(),

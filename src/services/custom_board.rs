@@ -9,7 +9,7 @@ use std::sync::Arc;
 use chrono::NaiveDate;
 use chrono_tz::Tz;
 
-use crate::domain::buckets::{days_of, ends_before};
+use crate::domain::buckets::days_of;
 use crate::domain::period::{start_of_day_utc, Span};
 use crate::error::AppResult;
 use crate::store::board_memory::{BoardMemory, Row};
@@ -45,6 +45,9 @@ struct Combined {
     /// The other buckets' totals, by person number, each person once.
     fresh: Vec<(u32, Totals)>,
     department: Option<u32>,
+    /// `Parts::ended_keys` and `ended_versions`, for what else is kept about those buckets.
+    ended_keys: Vec<String>,
+    ended_versions: Vec<i64>,
 }
 
 impl Combined {
@@ -58,6 +61,8 @@ impl Combined {
             ended: parts.ended,
             fresh: laid_over(&parts.fresh),
             department,
+            ended_keys: parts.ended_keys,
+            ended_versions: parts.ended_versions,
         })
     }
 
@@ -135,11 +140,18 @@ fn narrow(x: i64) -> i32 {
     i32::try_from(x).unwrap_or(i32::MAX)
 }
 
-/// Entry rows for these people's totals, with their names, in the same order (`None` for
-/// anyone no longer in the directory).
-fn named(conn: &mut DbConnection, src: Source, people: &[(u32, Totals)]) -> AppResult<Vec<Option<EntryRow>>> {
+/// Entry rows for these people's totals, with their names and unique senders, in the same
+/// order (`None` for anyone no longer in the directory).
+fn named(
+    conn: &mut DbConnection,
+    src: Source,
+    f: &BoardFilter,
+    sums: &Combined,
+    people: &[(u32, Totals)],
+) -> AppResult<Vec<Option<EntryRow>>> {
     let numbers: Vec<u32> = people.iter().map(|(n, _)| *n).collect();
     let ids = src.memory.person_ids(&numbers);
+    let senders = unique_senders(conn, src, f, sums, &ids)?;
     let mut found = HashMap::new();
     for chunk in ids.chunks(1000) {
         for e in employees::find_many(conn, chunk)? {
@@ -160,8 +172,7 @@ fn named(conn: &mut DbConnection, src: Source, people: &[(u32, Totals)]) -> AppR
                 given: narrow(t.given),
                 endorsements: narrow(t.endorsements),
                 score: t.score,
-                // Not additive: counted from the postcards by the caller.
-                unique_senders: 0,
+                unique_senders: narrow(senders.get(id).copied().unwrap_or(0)),
             })
         })
         .collect())
@@ -213,7 +224,7 @@ pub fn page(
     let mut rows: Vec<(i64, EntryRow)> = ranks
         .iter()
         .map(|&(r, _)| r)
-        .zip(named(conn, src, &people)?)
+        .zip(named(conn, src, f, &sums, &people)?)
         .filter_map(|(rank, row)| Some((rank, row?)))
         .collect();
     rows.sort_by(|(_, a), (_, b)| {
@@ -247,7 +258,7 @@ pub fn standing(
     let mut above = 0;
     sums.each(|_, t| above += i64::from(shown(&t, f) && value(&t, metric) > own));
     let row = match mine {
-        Some(me) => named(conn, src, &[me])?.pop().flatten(),
+        Some(me) => named(conn, src, f, &sums, &[me])?.pop().flatten(),
         None => None,
     };
     Ok((row, above))
@@ -270,35 +281,32 @@ pub fn departments(conn: &mut DbConnection, src: Source, f: &BoardFilter) -> App
         .collect())
 }
 
-/// How many different people sent each of `people` a visible postcard in `span`, the custom
-/// period of the filter's buckets: over the ended buckets (a prefix of the
-/// tiling) from `BoardMemory::senders` when asked before, over the rest (today's) from the
-/// postcards.
-pub fn unique_senders(
+/// The UTC instants the local days of these buckets cover, first to last (`None` for all
+/// time, which no tiling holds).
+fn span_of(keys: &[String], tz: Tz) -> Option<Span> {
+    let days: Vec<_> = keys.iter().map(|k| days_of(k)).collect::<Option<_>>()?;
+    let first = days.iter().map(|d| d.0).min()?;
+    let last = days.iter().map(|d| d.1).max()?;
+    Some(Span {
+        start: start_of_day_utc(first, tz),
+        end: start_of_day_utc(last.succ_opt()?, tz),
+    })
+}
+
+/// How many different people sent each of `people` a visible postcard in the filter's
+/// buckets: over the ended ones (a prefix of the tiling) from `BoardMemory::senders` when
+/// asked before, over the rest (today's) from the postcards.
+fn unique_senders(
     conn: &mut DbConnection,
     src: Source,
     f: &BoardFilter,
-    span: Span,
+    sums: &Combined,
     people: &[String],
 ) -> AppResult<HashMap<String, i64>> {
-    if people.is_empty() {
+    let Some(span) = span_of(f.keys, src.tz).filter(|_| !people.is_empty()) else {
         return Ok(HashMap::new());
-    }
-    let mut ended: Vec<String> = f
-        .keys
-        .iter()
-        .filter(|k| ends_before(k, src.kept_before))
-        .cloned()
-        .collect();
-    ended.sort_unstable();
-    ended.dedup();
-    let split = ended
-        .iter()
-        .filter_map(|k| days_of(k))
-        .map(|(_, last)| last)
-        .max()
-        .and_then(|last| last.succ_opt())
-        .map(|next| start_of_day_utc(next, src.tz).clamp(span.start, span.end));
+    };
+    let split = span_of(&sums.ended_keys, src.tz).map(|ended| ended.end.clamp(span.start, span.end));
     let mut senders: HashMap<String, HashSet<String>> = HashMap::new();
     let rest = match split {
         Some(split) => {
@@ -306,16 +314,16 @@ pub fn unique_senders(
                 start: span.start,
                 end: split,
             };
-            let kept = src
-                .memory
-                .senders
-                .ended(conn, &ended, f.behaviour, people, |conn, missing| {
-                    let mut pairs = Vec::new();
-                    for chunk in missing.chunks(500) {
-                        pairs.extend(board_read::sender_pairs(conn, before, f.behaviour, chunk)?);
-                    }
-                    Ok(pairs)
-                })?;
+            let kept =
+                src.memory
+                    .senders
+                    .ended(&sums.ended_keys, &sums.ended_versions, f.behaviour, people, |missing| {
+                        let mut pairs = Vec::new();
+                        for chunk in missing.chunks(500) {
+                            pairs.extend(board_read::sender_pairs(conn, before, f.behaviour, chunk)?);
+                        }
+                        Ok(pairs)
+                    })?;
             for (p, list) in kept {
                 senders.entry(p).or_default().extend(list.iter().cloned());
             }
@@ -364,6 +372,8 @@ mod tests {
             ended: Arc::new(ended),
             fresh,
             department: None,
+            ended_keys: Vec::new(),
+            ended_versions: Vec::new(),
         };
         let mut all = Vec::new();
         combined.each(|n, t| all.push((n, t.received, t.score, t.department)));

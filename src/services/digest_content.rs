@@ -57,7 +57,6 @@ impl Week {
         let memory = BoardMemory::new(0);
         let req = BoardRequest {
             period: &period,
-            span: None,
             timezone: &timezone,
             behaviour: "",
             department: None,

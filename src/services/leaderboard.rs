@@ -10,7 +10,6 @@ use utoipa::ToSchema;
 use super::custom_board::{self, Source};
 use super::postcard_views::PersonRef;
 use crate::domain::board_period::BoardPeriod;
-use crate::domain::period::Span;
 use crate::error::AppResult;
 use crate::store::board_read::{self, BoardFilter, EntryRow, Metric};
 use crate::store::DbConnection;
@@ -48,8 +47,6 @@ pub struct LeaderboardView {
 
 pub struct BoardRequest<'a> {
     pub period: &'a BoardPeriod,
-    /// The period in UTC instants; `None` for all time.
-    pub span: Option<Span>,
     pub timezone: &'a str,
     pub behaviour: &'a str,
     pub department: Option<&'a str>,
@@ -79,7 +76,7 @@ impl BoardRequest<'_> {
     }
 }
 
-fn entry(rank: i64, r: EntryRow, unique_senders: i64) -> EntryView {
+fn entry(rank: i64, r: EntryRow) -> EntryView {
     EntryView {
         rank,
         employee: PersonRef {
@@ -91,35 +88,12 @@ fn entry(rank: i64, r: EntryRow, unique_senders: i64) -> EntryView {
         received: i64::from(r.received),
         given: i64::from(r.given),
         endorsements: i64::from(r.endorsements),
-        unique_senders,
+        unique_senders: i64::from(r.unique_senders),
     }
 }
 
-/// How many different people sent each of these employees a postcard in the period: stored
-/// in the bucket when the period is one, counted from the postcards for the people shown
-/// when it adds up several (custom periods).
-fn unique_senders(conn: &mut DbConnection, req: &BoardRequest, rows: &[EntryRow]) -> AppResult<HashMap<String, i64>> {
-    let stored = || {
-        rows.iter()
-            .map(|r| (r.employee_id.clone(), i64::from(r.unique_senders)))
-            .collect()
-    };
-    let span = match req.span {
-        Some(span) if !req.period.is_single_bucket() => span,
-        _ => return Ok(stored()),
-    };
-    let ids: Vec<String> = rows.iter().map(|r| r.employee_id.clone()).collect();
-    custom_board::unique_senders(conn, req.buckets, &req.filter(), span, &ids)
-}
-
 /// Competition ranks for a page whose first row has `first_rank`.
-fn ranked(
-    rows: Vec<EntryRow>,
-    metric: Metric,
-    offset: i64,
-    first_rank: i64,
-    senders: &HashMap<String, i64>,
-) -> Vec<EntryView> {
+fn ranked(rows: Vec<EntryRow>, metric: Metric, offset: i64, first_rank: i64) -> Vec<EntryView> {
     let mut prev: Option<i64> = None;
     let mut rank = first_rank;
     rows.into_iter()
@@ -130,8 +104,7 @@ fn ranked(
                 rank = offset + i as i64 + 1;
             }
             prev = Some(v);
-            let unique = senders.get(&r.employee_id).copied().unwrap_or(0);
-            entry(rank, r, unique)
+            entry(rank, r)
         })
         .collect()
 }
@@ -144,21 +117,11 @@ pub fn board(conn: &mut DbConnection, req: &BoardRequest) -> AppResult<Leaderboa
             Some(r) => 1 + board_read::count_above(conn, &f, req.metric, r.value(req.metric))?,
             None => 1,
         };
-        let senders = unique_senders(conn, req, &rows)?;
-        ranked(rows, req.metric, req.offset, first_rank, &senders)
+        ranked(rows, req.metric, req.offset, first_rank)
     } else {
-        let (ranks, page): (Vec<i64>, Vec<EntryRow>) =
-            custom_board::page(conn, req.buckets, &f, req.metric, req.limit, req.offset)?
-                .into_iter()
-                .unzip();
-        let senders = unique_senders(conn, req, &page)?;
-        ranks
+        custom_board::page(conn, req.buckets, &f, req.metric, req.limit, req.offset)?
             .into_iter()
-            .zip(page)
-            .map(|(rank, r)| {
-                let unique = senders.get(&r.employee_id).copied().unwrap_or(0);
-                entry(rank, r, unique)
-            })
+            .map(|(rank, r)| entry(rank, r))
             .collect()
     };
     Ok(LeaderboardView {
@@ -203,8 +166,7 @@ pub fn standing(conn: &mut DbConnection, req: &BoardRequest, employee_id: &str, 
     };
     let value = mine.as_ref().map_or(0, |r| r.value(req.metric));
     let rank = (value > 0).then_some(1 + above);
-    let unique = unique_senders(conn, req, mine.as_slice())?;
-    let e = mine.map(|r| entry(0, r, unique.get(employee_id).copied().unwrap_or(0)));
+    let e = mine.map(|r| entry(0, r));
     Ok(MyStanding {
         period: req.period_view(),
         metric: req.metric.name().to_string(),

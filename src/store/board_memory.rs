@@ -182,6 +182,11 @@ const CATCH_UP: Duration = Duration::from_millis(25);
 pub struct Parts {
     pub ended: Arc<Sums>,
     pub fresh: Vec<Arc<Vec<Row>>>,
+    /// The ended buckets, sorted, and the versions the read saw for them (then for every
+    /// bucket): what anything else kept about them is checked against
+    /// ([`SenderMemory::ended`]).
+    pub ended_keys: Vec<String>,
+    pub ended_versions: Vec<i64>,
 }
 
 pub struct BoardMemory {
@@ -269,15 +274,13 @@ impl BoardMemory {
         // Versions first, rows after: a change committed in between is in the rows and makes
         // the versions stale, so the next read reads the buckets again (never the reverse).
         let versions = Versions::read(conn, keys)?;
-        let (mut ended, fresh): (Vec<&String>, Vec<&String>) = keys.iter().partition(|k| ends_before(k, kept_before));
-        ended.sort_unstable();
-        ended.dedup();
+        let (ended, fresh): (Vec<&String>, Vec<&String>) = keys.iter().partition(|k| ends_before(k, kept_before));
+        let mut ended_keys: Vec<String> = ended.into_iter().cloned().collect();
+        ended_keys.sort_unstable();
+        ended_keys.dedup();
         // One bucket alone is summed as fast as it is copied: only tilings' sums are kept.
-        let sum_at = (ended.len() > 1).then(|| {
-            let joined = ended.iter().map(|k| k.as_str()).collect::<Vec<_>>().join(",");
-            (joined, behaviour.to_string())
-        });
-        let mut sum_versions: Vec<i64> = ended.iter().map(|k| versions.own(k)).collect();
+        let sum_at = (ended_keys.len() > 1).then(|| (ended_keys.join(","), behaviour.to_string()));
+        let mut sum_versions: Vec<i64> = ended_keys.iter().map(|k| versions.own(k)).collect();
         sum_versions.push(versions.every);
         let kept_sum = sum_at.clone().and_then(|at| match self.sums().get(at, &sum_versions) {
             Some(Held::Sum(sums)) => Some(sums.clone()),
@@ -305,7 +308,7 @@ impl BoardMemory {
                 }
                 let sums = Arc::new(sums);
                 if let Some(at) = sum_at {
-                    self.sums().keep(at, Held::Sum(sums.clone()), sum_versions);
+                    self.sums().keep(at, Held::Sum(sums.clone()), sum_versions.clone());
                 }
                 sums
             }
@@ -313,6 +316,8 @@ impl BoardMemory {
         Ok(Parts {
             ended,
             fresh: fresh_rows,
+            ended_keys,
+            ended_versions: sum_versions,
         })
     }
 
@@ -609,13 +614,13 @@ impl BoardMemory {
 }
 
 /// The versions of some buckets and of every bucket's row, as read at one moment.
-pub(super) struct Versions {
+struct Versions {
     of: HashMap<String, i64>,
-    pub(super) every: i64,
+    every: i64,
 }
 
 impl Versions {
-    pub(super) fn read(conn: &mut DbConnection, keys: &[String]) -> QueryResult<Versions> {
+    fn read(conn: &mut DbConnection, keys: &[String]) -> QueryResult<Versions> {
         let mut wanted: Vec<&str> = keys.iter().map(String::as_str).collect();
         wanted.push(EVERY_BUCKET);
         let mut of: HashMap<String, i64> = board_changes::table
@@ -628,7 +633,7 @@ impl Versions {
         Ok(Versions { of, every })
     }
 
-    pub(super) fn own(&self, key: &str) -> i64 {
+    fn own(&self, key: &str) -> i64 {
         self.of.get(key).copied().unwrap_or(0)
     }
 

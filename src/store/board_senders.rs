@@ -11,8 +11,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use diesel::QueryResult;
 use rustc_hash::FxHashMap;
 
-use super::board_memory::{at_least, Versions};
-use super::DbConnection;
+use super::board_memory::at_least;
 
 /// Senders by recipient (for the recipients asked about so far) over one tiling's ended
 /// buckets for one behaviour, as of `versions` (the buckets', then every bucket's).
@@ -59,22 +58,19 @@ impl SenderMemory {
     }
 
     /// For each of `people`, who sent them a visible postcard in the ended buckets `keys`
-    /// (one tiling's, sorted, for `behaviour`): from memory when asked about before and none
-    /// of the buckets changed since, else through `load`, called with the people not known
-    /// and answering (recipient, sender) pairs.
+    /// (one tiling's, sorted, for `behaviour`), which the caller found at `wanted`
+    /// (`Parts::ended_versions`, read before anything here): from memory when asked about
+    /// before and none of the buckets changed since, else through `load`, called with the
+    /// people not known and answering (recipient, sender) pairs. A change committed after
+    /// the versions were read is in what is loaded and makes them stale for the next read.
     pub fn ended(
         &self,
-        conn: &mut DbConnection,
         keys: &[String],
+        wanted: &[i64],
         behaviour: &str,
         people: &[String],
-        load: impl FnOnce(&mut DbConnection, &[String]) -> QueryResult<Vec<(String, String)>>,
+        load: impl FnOnce(&[String]) -> QueryResult<Vec<(String, String)>>,
     ) -> QueryResult<Senders> {
-        // Versions first, senders after (as for rows): a change in between is in what is
-        // loaded, and makes the versions stale for the next read.
-        let versions = Versions::read(conn, keys)?;
-        let mut wanted: Vec<i64> = keys.iter().map(|k| versions.own(k)).collect();
-        wanted.push(versions.every);
         let at = (keys.join(","), behaviour.to_string());
         let mut found = Senders::default();
         let mut missing = Vec::new();
@@ -82,7 +78,7 @@ impl SenderMemory {
             let mut shelf = self.shelf();
             shelf.clock += 1;
             let now = shelf.clock;
-            match shelf.kept.get_mut(&at).filter(|s| at_least(&s.versions, &wanted)) {
+            match shelf.kept.get_mut(&at).filter(|s| at_least(&s.versions, wanted)) {
                 Some(sets) => {
                     sets.used = now;
                     for p in people {
@@ -101,13 +97,13 @@ impl SenderMemory {
             return Ok(found);
         }
         let mut read: FxHashMap<String, Vec<String>> = missing.iter().map(|p| (p.clone(), Vec::new())).collect();
-        for (recipient, sender) in load(conn, &missing)? {
+        for (recipient, sender) in load(&missing)? {
             if let Some(senders) = read.get_mut(&recipient) {
                 senders.push(sender);
             }
         }
         let read: Senders = read.into_iter().map(|(p, s)| (p, Arc::new(s))).collect();
-        self.keep(at, wanted, &read);
+        self.keep(at, wanted.to_vec(), &read);
         found.extend(read);
         Ok(found)
     }
