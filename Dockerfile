@@ -2,7 +2,8 @@
 FROM rust:1-bookworm AS build
 RUN apt-get update && apt-get install -y --no-install-recommends libpq-dev pkg-config && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
-COPY Cargo.toml Cargo.lock ./
+# Everything the build reads; .ci/docker-context builds from exactly these COPY lines.
+COPY Cargo.toml Cargo.lock askama.toml ./
 COPY src ./src
 COPY migrations ./migrations
 COPY config ./config

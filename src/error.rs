@@ -132,6 +132,20 @@ impl Checks {
     }
 }
 
+/// Database refusals that only a client's value can cause (Postgres' data exceptions, SQLite's
+/// equivalents): a last net behind the validation at the edge, so they are 4xx, never 500.
+fn refused_value(message: &str) -> bool {
+    const CLIENT_CAUSED: [&str; 6] = [
+        "invalid byte sequence",      // NUL or broken UTF-8 in text (22021)
+        "out of range",               // dates, times and numbers (22008, 22003)
+        "value too long",             // 22001
+        "invalid input syntax",       // 22P02
+        "unsupported Unicode escape", // 22P05
+        "string or blob too big",     // SQLite
+    ];
+    CLIENT_CAUSED.iter().any(|m| message.contains(m))
+}
+
 impl From<diesel::result::Error> for AppError {
     fn from(e: diesel::result::Error) -> Self {
         use diesel::result::{DatabaseErrorKind, Error};
@@ -141,6 +155,19 @@ impl From<diesel::result::Error> for AppError {
                 code: "conflict",
                 detail: "a resource with the same key already exists".into(),
             },
+            Error::DatabaseError(DatabaseErrorKind::ForeignKeyViolation, _) => AppError::Rule {
+                code: "invalid_reference",
+                detail: "the request refers to something that does not exist".into(),
+                field: None,
+            },
+            Error::DatabaseError(DatabaseErrorKind::Unknown, ref info) if refused_value(info.message()) => {
+                tracing::warn!(error = %info.message(), "the database refused a value from a request");
+                AppError::BadRequest {
+                    code: "invalid_value",
+                    detail: "a value in the request cannot be stored".into(),
+                    errors: vec![],
+                }
+            }
             other => AppError::Internal(other.into()),
         }
     }

@@ -24,7 +24,21 @@ pub struct Settings {
     pub scoring: ScoringSettings,
     pub digest: DigestSettings,
     pub smtp: SmtpSettings,
+    pub export: ExportSettings,
     pub log: LogSettings,
+}
+
+/// The postcards export (`GET /admin/export/postcards.csv`): read in batches that each take
+/// and return a pooled connection, so a slow download never holds one.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExportSettings {
+    /// Exports streaming at once on this instance; more answer 429 with `Retry-After`.
+    pub max_concurrent: usize,
+    /// A client that takes no data for this long is cut off (the download ends incomplete).
+    pub send_timeout_seconds: u64,
+    /// Postcards read per batch.
+    pub batch_rows: i64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -193,6 +207,15 @@ impl Settings {
                 "database.send_writers",
                 "must be less than database.pool_size (the writers hold a connection each)",
             ));
+        }
+        if self.export.max_concurrent == 0 {
+            return Err(invalid("export.max_concurrent", "must be at least 1"));
+        }
+        if self.export.send_timeout_seconds == 0 {
+            return Err(invalid("export.send_timeout_seconds", "must be at least 1"));
+        }
+        if !(1..=10_000).contains(&self.export.batch_rows) {
+            return Err(invalid("export.batch_rows", "must be from 1 to 10000"));
         }
         if self.database.send_batch_max == 0 {
             return Err(invalid("database.send_batch_max", "must be at least 1"));

@@ -183,6 +183,7 @@ impl Application {
                 settings.database.send_writers,
                 settings.database.send_batch_max,
             ),
+            exports: http::export_stream::Exports::new(&settings.export),
         });
         let mut background = spawn_background(&settings, &pool)?;
         background.push(warm_board_memory(&settings, &pool, board_memory));
@@ -194,6 +195,7 @@ impl Application {
                 .app_data(state.clone())
                 .app_data(web::QueryConfig::default().error_handler(|e, _| bad_query(e)))
                 .app_data(web::PathConfig::default().error_handler(|e, _| bad_query(e)))
+                .wrap(actix_web::middleware::from_fn(http::edge::edge))
                 .wrap(ErrorHandlers::new().default_handler(problem::ensure_problem))
                 .wrap(cors(&state.settings))
                 .wrap_fn(move |req, srv| {

@@ -1,5 +1,7 @@
 //! JWT verification following RFC 8725: the algorithm comes from our allow-list, never
-//! from the token alone; `exp`, `iss` and `aud` are required; malformed claims fail.
+//! from the token alone; `exp`, `iss` and `aud` are required; malformed claims fail, and
+//! so does a time claim of the wrong JSON type (CVE-2026-25537: jsonwebtoken before 10.3
+//! skipped such a claim's check).
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -139,9 +141,23 @@ impl TokenKeys {
                 _ => refuse("invalid_token", "the token is not valid"),
             }
         })?;
+        check_issued_at(&data.claims, self.leeway)?;
         let email = Email::parse(&data.claims.email)
             .map_err(|_| refuse("invalid_token", "the token's `email` claim is not an email address"))?;
         Ok((data.claims, email))
+    }
+}
+
+/// Every time claim a token carries is checked, whatever the library does with it: the
+/// claims are typed (`exp`, `nbf`, `iat` as whole seconds), so a claim of another JSON type
+/// such as `"nbf": "soon"` fails to decode (401), and `iat` may not lie in the future.
+fn check_issued_at(claims: &Claims, leeway: u64) -> Result<(), TokenError> {
+    let now = chrono::Utc::now().timestamp();
+    match claims.iat {
+        Some(iat) if iat > now.saturating_add(leeway as i64) => {
+            Err(refuse("invalid_token", "the token says it was issued in the future"))
+        }
+        _ => Ok(()),
     }
 }
 

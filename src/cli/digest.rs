@@ -15,8 +15,9 @@ pub fn preview(settings: &Settings, manager: &str, week: Option<&str>, text: boo
     let pool = prepare_database(settings)?;
     let mut conn = pool.get()?;
     let cfg = DigestConfig::from_settings(settings);
-    let email = manager.trim().to_lowercase();
-    let person = employees::find_by_email(&mut conn, &email)?
+    let email = crate::domain::email::Email::parse(manager).map_err(|e| anyhow::anyhow!("--manager: {e}"))?;
+    let email = email.as_str();
+    let person = employees::find_by_email(&mut conn, email)?
         .ok_or_else(|| anyhow::anyhow!("--manager: nobody in the directory has the email {email}"))?;
     let week = digests::parse_week(&cfg, week, now()).map_err(|e| anyhow::anyhow!("--week: {e}"))?;
     let rendered = digests::preview(&mut conn, &cfg, &person.id, week).map_err(failed)?;

@@ -241,17 +241,26 @@ fn import(settings: Settings, file: &PathBuf, dry_run: bool) -> anyhow::Result<(
     Ok(())
 }
 
+/// Every postcard as CSV on stdout. A failure part-way exits non-zero (the output is then
+/// incomplete); a reader that closes the pipe early (`| head`) is a normal end.
 fn export_postcards(settings: Settings, since: Option<&str>) -> anyhow::Result<()> {
+    use std::io::Write;
     let since = since
         .map(|s| period::parse_instant(s, settings.org_timezone()))
         .transpose()
         .map_err(|e| anyhow::anyhow!("--since: {e}"))?;
     let pool = prepare_database(&settings)?;
     let mut conn = pool.get()?;
-    let stdout = std::io::stdout().lock();
-    let written =
-        export::write_csv(&mut conn, since, std::io::BufWriter::new(stdout)).map_err(|e| anyhow::anyhow!("{e}"))?;
-    eprintln!("{written} postcards exported");
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let mut cursor = export::ExportCursor::new(since);
+    let batch = settings.export.batch_rows;
+    while let Some(chunk) = export::next_batch(&mut conn, &mut cursor, batch).map_err(|e| {
+        anyhow::Error::new(e).context(format!("the export stopped after {} postcards", cursor.rows_written))
+    })? {
+        out.write_all(&chunk)?;
+    }
+    out.flush()?;
+    eprintln!("{} postcards exported", cursor.rows_written);
     Ok(())
 }
 

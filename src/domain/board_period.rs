@@ -30,7 +30,7 @@ impl BoardPeriod {
 pub type ParamError = (&'static str, String);
 
 fn date(name: &'static str, raw: &str) -> Result<NaiveDate, ParamError> {
-    NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d").map_err(|_| (name, "must be a real date, YYYY-MM-DD".to_string()))
+    super::period::parse_date(raw).map_err(|message| (name, message))
 }
 
 fn month_start(d: NaiveDate) -> NaiveDate {

@@ -27,7 +27,11 @@ pub fn week_label(start: NaiveDate) -> String {
 pub fn parse_week_label(label: &str, starts: Weekday) -> Result<NaiveDate, String> {
     let bad = || format!("{label:?} is not a week like 2026-W47");
     let (year, week) = label.trim().split_once("-W").ok_or_else(bad)?;
-    let year: i32 = year.parse().map_err(|_| bad())?;
+    let year: i32 = year
+        .parse()
+        .ok()
+        .filter(|y| super::period::YEARS.contains(y))
+        .ok_or_else(bad)?;
     let week: u32 = week.parse().map_err(|_| bad())?;
     let monday = NaiveDate::from_isoywd_opt(year, week, Weekday::Mon).ok_or_else(bad)?;
     // The week starting on `starts` whose fourth day lies in that ISO week.

@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use serde::Serialize;
 
-use super::email::Email;
+use super::email::{Email, LookAlikes};
 use super::employee::{parse_department, parse_name, parse_timezone};
 use super::hierarchy::cycle_through;
 
@@ -165,6 +165,7 @@ pub fn plan(csv_text: &str, existing: &HashMap<String, Person>) -> Result<Import
     let mut errors: Vec<LineError> = Vec::new();
     let mut rows: BTreeMap<u64, Person> = BTreeMap::new();
     let mut first_line_of: HashMap<String, u64> = HashMap::new();
+    let mut taken = LookAlikes::new(existing.keys().map(String::as_str));
     for result in reader.records() {
         let record = match result {
             Ok(r) => r,
@@ -195,6 +196,8 @@ pub fn plan(csv_text: &str, existing: &HashMap<String, Person>) -> Result<Import
                         line,
                         message: format!("email: {} already appears on line {first}", person.email),
                     });
+                } else if let Some(message) = look_alike(&mut taken, &person.email, existing, &first_line_of) {
+                    errors.push(LineError { line, message });
                 } else {
                     first_line_of.insert(person.email.clone(), line);
                     rows.insert(line, person);
@@ -221,6 +224,31 @@ pub fn plan(csv_text: &str, existing: &HashMap<String, Person>) -> Result<Import
     changes.sort_by_key(|c| c.line);
     errors.sort_by_key(|e| e.line);
     Ok(ImportPlan { changes, errors })
+}
+
+/// A new address that would pass on screen for one in the directory or on an earlier line
+/// is refused, so nobody can be given a colleague's on-screen twin; otherwise it is taken.
+fn look_alike(
+    taken: &mut LookAlikes,
+    email: &str,
+    existing: &HashMap<String, Person>,
+    first_line_of: &HashMap<String, u64>,
+) -> Option<String> {
+    if existing.contains_key(email) {
+        return None;
+    }
+    let email = Email::parse(email).ok()?;
+    if let Some(twin) = taken.twin_of(&email) {
+        let whose = match first_line_of.get(twin.as_str()) {
+            Some(line) => format!("the address on line {line}"),
+            None => "an address already in the directory".to_string(),
+        };
+        return Some(format!(
+            "email: {email} looks like {twin} ({whose}) but uses letters of another script; type it in one script"
+        ));
+    }
+    taken.add(email);
+    None
 }
 
 /// Removes lines whose manager cannot be found or whose new reporting line would form a

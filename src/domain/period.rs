@@ -47,15 +47,46 @@ pub fn week_containing(at_utc: NaiveDateTime, tz: Tz, starts: Weekday) -> Span {
     }
 }
 
-/// A date (`2026-11-02`: local midnight in `tz`) or an RFC 3339 timestamp, as a UTC instant.
+/// The years a client may name. Every date a request carries is checked against them, so
+/// date arithmetic (a week's end, a quarter's start, a timezone's offset) cannot overflow
+/// chrono's calendar, and no date reaches a database outside the range both can store.
+pub const YEARS: std::ops::RangeInclusive<i32> = 1970..=9999;
+
+fn out_of_range() -> String {
+    format!("must be between {}-01-01 and {}-12-31", YEARS.start(), YEARS.end())
+}
+
+/// Whether `date` lies within [`YEARS`].
+pub fn in_range(date: NaiveDate) -> bool {
+    YEARS.contains(&date.year())
+}
+
+/// A calendar date such as `2026-11-02` within [`YEARS`].
+pub fn parse_date(raw: &str) -> Result<NaiveDate, String> {
+    let date =
+        NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d").map_err(|_| "must be a real date, YYYY-MM-DD".to_string())?;
+    if !in_range(date) {
+        return Err(out_of_range());
+    }
+    Ok(date)
+}
+
+/// A date (`2026-11-02`: local midnight in `tz`) or an RFC 3339 timestamp, as a UTC instant,
+/// within [`YEARS`].
 pub fn parse_instant(raw: &str, tz: Tz) -> Result<NaiveDateTime, String> {
     let raw = raw.trim();
-    if let Ok(date) = NaiveDate::parse_from_str(raw, "%Y-%m-%d") {
-        return Ok(start_of_day_utc(date, tz));
+    match NaiveDate::parse_from_str(raw, "%Y-%m-%d") {
+        Ok(date) if in_range(date) => return Ok(start_of_day_utc(date, tz)),
+        Ok(_) => return Err(out_of_range()),
+        Err(_) => {}
     }
-    chrono::DateTime::parse_from_rfc3339(raw)
+    let at = chrono::DateTime::parse_from_rfc3339(raw)
         .map(|t| t.naive_utc())
-        .map_err(|_| "must be a date (YYYY-MM-DD) or an RFC 3339 timestamp".to_string())
+        .map_err(|_| "must be a date (YYYY-MM-DD) or an RFC 3339 timestamp".to_string())?;
+    if !in_range(at.date()) {
+        return Err(out_of_range());
+    }
+    Ok(at)
 }
 
 #[cfg(test)]
@@ -64,6 +95,28 @@ mod tests {
 
     fn at(s: &str) -> NaiveDateTime {
         NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M").unwrap()
+    }
+
+    #[test]
+    fn dates_outside_the_calendar_range_are_refused() {
+        for (raw, why) in [
+            ("+262142-12-31", "chrono's last year"),
+            ("-262143-01-01", "chrono's first year"),
+            ("-5000-01-01", "before Postgres' first date"),
+            ("1969-12-31", "the day before the range"),
+            ("10000-01-01", "after the range"),
+            ("+262142-12-31T23:59:59Z", "as a timestamp"),
+            ("1969-12-31T23:59:59Z", "as a timestamp, a second early"),
+        ] {
+            assert!(parse_instant(raw, chrono_tz::UTC).is_err(), "{raw}: {why}");
+            assert!(parse_date(raw).is_err(), "{raw}: {why}");
+        }
+        for ok in ["1970-01-01", "9999-12-31"] {
+            assert!(parse_date(ok).is_ok());
+            // Where the range ends, a timezone's offset may not leave the calendar.
+            assert!(parse_instant(ok, chrono_tz::Pacific::Kiritimati).is_ok());
+            assert!(parse_instant(ok, chrono_tz::Pacific::Pago_Pago).is_ok());
+        }
     }
 
     #[test]

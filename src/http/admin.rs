@@ -1,6 +1,6 @@
 //! Admin reading: the audit log and the postcards export (CSV, streamed).
 
-use actix_web::web::{self, Bytes, Json as JsonOut};
+use actix_web::web::{self, Json as JsonOut};
 use actix_web::HttpResponse;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -11,8 +11,7 @@ use super::pagination::{decode_time_cursor, encode_time_cursor, page, parse_limi
 use super::problem::ReadProblems;
 use super::query::{non_empty, parse_instant};
 use super::State;
-use crate::error::{AppError, AppResult};
-use crate::services::export;
+use crate::error::AppResult;
 use crate::services::postcard_views::utc;
 use crate::store::audit::{self, AuditFilter, AuditRow};
 use crate::store::db;
@@ -75,7 +74,8 @@ pub async fn audit_log(
     let limit = parse_limit(q.limit.as_deref())?;
     let filter = AuditFilter {
         action: non_empty(q.action),
-        actor: non_empty(q.actor).map(|a| a.to_lowercase()),
+        // Actors are canonical emails (or a name such as `cli`, matched as it is).
+        actor: non_empty(q.actor).map(|a| crate::domain::email::Email::parse(&a).map_or(a, |e| e.into_string())),
         target_type: non_empty(q.target_type),
         target_id: non_empty(q.target_id),
         before: decode_time_cursor(q.cursor.as_deref())?,
@@ -97,38 +97,19 @@ pub struct ExportQuery {
 }
 
 /// Sends each flushed batch of CSV to the response stream.
-struct ChannelWriter {
-    buf: Vec<u8>,
-    tx: tokio::sync::mpsc::Sender<Bytes>,
-}
-
-impl std::io::Write for ChannelWriter {
-    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
-        self.buf.extend_from_slice(data);
-        Ok(data.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        if self.buf.is_empty() {
-            return Ok(());
-        }
-        let chunk = Bytes::from(std::mem::take(&mut self.buf));
-        self.tx
-            .blocking_send(chunk)
-            .map_err(|_| std::io::Error::new(std::io::ErrorKind::BrokenPipe, "client went away"))
-    }
-}
-
 /// Every postcard (hidden ones flagged) as CSV, oldest first (admin). Columns:
 /// `id, created_at, sender_email, sender_name, sender_department, recipient_emails,
 /// recipient_names, behaviour, visibility, hidden, endorsement_count, customer_name,
 /// customer_quote, message`; several recipients are joined with `; `. Cells that a
-/// spreadsheet would run as a formula start with `'`. Each export is audited.
+/// spreadsheet would run as a formula start with `'`. Each export is audited. At most
+/// `export.max_concurrent` exports stream at once (429 beyond); a download that fails after
+/// it started ends without its last chunk, so the client sees it is incomplete.
 #[utoipa::path(get, operation_id = "admin_export_postcards", path = "/api/v1/admin/export/postcards.csv", tag = "moderation", security(("bearer" = [])), params(ExportQuery),
     responses((status = 200, content_type = "text/csv", body = String), ReadProblems))]
 pub async fn export_postcards(state: State, caller: Caller, q: web::Query<ExportQuery>) -> AppResult<HttpResponse> {
     caller.require_admin()?;
     let since = parse_instant("since", q.since.as_deref(), state.settings.org_timezone())?;
+    let slot = state.exports.slot()?;
     let actor = caller.email.to_string();
     db::run(&state.pool, move |conn| {
         let details = serde_json::json!({ "since": since.map(|s| utc(s).to_rfc3339()) });
@@ -142,21 +123,7 @@ pub async fn export_postcards(state: State, caller: Caller, q: web::Query<Export
         )?)
     })
     .await?;
-    let pool = state.pool.clone();
-    let (tx, rx) = tokio::sync::mpsc::channel::<Bytes>(4);
-    tokio::task::spawn_blocking(move || {
-        let result = pool.get().map_err(AppError::from).and_then(|mut conn| {
-            let out = ChannelWriter { buf: Vec::new(), tx };
-            export::write_csv(&mut conn, since, out)
-        });
-        // The status line is gone by now: a failure can only cut the stream short.
-        if let Err(e) = result {
-            tracing::warn!(error = %e, "postcards export stopped early");
-        }
-    });
-    let body = futures_util::stream::unfold(rx, |mut rx| async move {
-        rx.recv().await.map(|chunk| (Ok::<_, actix_web::Error>(chunk), rx))
-    });
+    let body = state.exports.stream(state.pool.clone(), since, slot);
     Ok(HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")
         .insert_header(("content-disposition", "attachment; filename=\"postcards.csv\""))

@@ -77,6 +77,46 @@ fn field_of(path: &serde_path_to_error::Path, message: &str) -> String {
     }
 }
 
+/// Whether a JSON text holds the escape `\u0000` (a raw NUL byte is not valid JSON).
+fn has_nul_escape(body: &[u8]) -> bool {
+    let mut i = 0;
+    while i < body.len() {
+        if body[i] == b'\\' {
+            if body.get(i + 1) == Some(&b'u') && body.get(i + 2..i + 6).is_some_and(|hex| hex == b"0000") {
+                return true;
+            }
+            i += 2; // an escape pair: `\\\\` must not make the next backslash look escaped
+            continue;
+        }
+        i += 1;
+    }
+    false
+}
+
+/// The first field (`message`, `recipients[1]`) whose key or text holds a NUL character.
+fn field_with_nul(value: &serde_json::Value, at: &str) -> Option<String> {
+    match value {
+        serde_json::Value::String(s) if s.contains('\0') => Some(if at.is_empty() { "body".into() } else { at.into() }),
+        serde_json::Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(i, v)| field_with_nul(v, &format!("{at}[{i}]"))),
+        serde_json::Value::Object(fields) => fields.iter().find_map(|(k, v)| {
+            let name = if at.is_empty() {
+                k.replace('\0', "\u{FFFD}")
+            } else {
+                format!("{at}.{}", k.replace('\0', "\u{FFFD}"))
+            };
+            if k.contains('\0') {
+                Some(name)
+            } else {
+                field_with_nul(v, &name)
+            }
+        }),
+        _ => None,
+    }
+}
+
 pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, AppError> {
     if body.iter().all(|b| b.is_ascii_whitespace()) {
         return Err(AppError::BadRequest {
@@ -84,6 +124,15 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, AppError> {
             detail: "the request body is empty; a JSON object is expected".into(),
             errors: vec![FieldError::new("body", "is empty")],
         });
+    }
+    // Everything is stored as text, which never holds NUL (Postgres refuses it).
+    if has_nul_escape(body) {
+        if let Some(field) = serde_json::from_slice(body).ok().and_then(|v| field_with_nul(&v, "")) {
+            return Err(AppError::validation(
+                field,
+                "must not contain a NUL character (\\u0000)",
+            ));
+        }
     }
     let de = &mut serde_json::Deserializer::from_slice(body);
     let value: T = serde_path_to_error::deserialize(de).map_err(|e| {
@@ -104,6 +153,31 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, AppError> {
         }
     })?;
     Ok(value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nul_escapes_are_found_and_named() {
+        for (body, field) in [
+            (r#"{"message":"a\u0000b"}"#, Some("message")),
+            (r#"{"recipients":["x","\u0000"]}"#, Some("recipients[1]")),
+            (r#"{"customer":{"name":"\u0000"}}"#, Some("customer.name")),
+            (r#"{"message":"a\\u0000b"}"#, None), // an escaped backslash, then text
+            (r#"{"message":"\\\u0000"}"#, Some("message")),
+        ] {
+            let found = has_nul_escape(body.as_bytes())
+                .then(|| {
+                    serde_json::from_slice(body.as_bytes())
+                        .ok()
+                        .and_then(|v| field_with_nul(&v, ""))
+                })
+                .flatten();
+            assert_eq!(found.as_deref(), field, "{body}");
+        }
+    }
 }
 
 impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {

@@ -5,7 +5,9 @@ pub mod auth;
 pub mod behaviours;
 pub mod board_cache;
 pub mod digests;
+pub mod edge;
 pub mod employees;
+pub mod export_stream;
 pub mod health;
 pub mod json;
 pub mod leaderboard;
@@ -24,6 +26,7 @@ pub mod sign_in;
 pub mod stats;
 pub mod unsubscribe;
 pub mod web_app;
+pub mod widget_page;
 pub mod widget_tokens;
 pub mod widgets;
 
@@ -46,6 +49,7 @@ pub struct AppState {
     /// Ended buckets' board rows, for custom periods.
     pub board_memory: Arc<crate::store::board_memory::BoardMemory>,
     pub sends: send_queue::SendQueue,
+    pub exports: export_stream::Exports,
 }
 
 impl AppState {

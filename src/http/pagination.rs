@@ -41,7 +41,8 @@ pub fn decode_cursor(raw: Option<&str>, arity: usize) -> AppResult<Option<Vec<St
     let bad = || AppError::bad_query("cursor", "is not a cursor this API handed out");
     let bytes = URL_SAFE_NO_PAD.decode(raw.trim()).map_err(|_| bad())?;
     let parts: Vec<String> = serde_json::from_slice(&bytes).map_err(|_| bad())?;
-    if parts.len() != arity {
+    // A forged cursor must not carry what no stored key holds (NUL is refused by Postgres).
+    if parts.len() != arity || parts.iter().any(|p| p.chars().any(char::is_control)) {
         return Err(bad());
     }
     Ok(Some(parts))
@@ -60,7 +61,9 @@ pub fn decode_time_cursor(raw: Option<&str>) -> AppResult<Option<(chrono::NaiveD
     };
     let id = parts.pop().unwrap_or_default();
     let at = chrono::NaiveDateTime::parse_from_str(&parts.pop().unwrap_or_default(), CURSOR_TIME)
-        .map_err(|_| AppError::bad_query("cursor", "is not a cursor this API handed out"))?;
+        .ok()
+        .filter(|at| crate::domain::period::in_range(at.date()))
+        .ok_or_else(|| AppError::bad_query("cursor", "is not a cursor this API handed out"))?;
     Ok(Some((at, id)))
 }
 

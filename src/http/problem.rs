@@ -49,7 +49,7 @@ impl Problem {
 }
 
 impl AppError {
-    fn problem(&self) -> Problem {
+    pub(crate) fn problem(&self) -> Problem {
         use AppError::*;
         let status = self.status_code();
         match self {

@@ -3,8 +3,7 @@
 //! lets only `server.allowed_origins` frame them, loads nothing from anywhere else, and a
 //! small script from the binary refreshes the content every minute without reloading.
 
-use actix_web::http::header;
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use chrono::NaiveDate;
 use serde::Deserialize;
@@ -13,13 +12,14 @@ use utoipa::IntoParams;
 use super::auth::widget_token_id;
 use super::leaderboard::{parse, BoardQuery};
 use super::query::{non_empty, parse_int_in};
+use super::widget_page::{answer, page, render};
 use super::State;
 use crate::error::{AppError, AppResult};
 use crate::services::leaderboard::{self, PeriodView};
 use crate::services::postcard_views::Looker;
 use crate::services::postcards;
 use crate::store::db;
-use crate::store::employees::now;
+use crate::store::employees::{self, now};
 use crate::store::postcards::FeedFilter;
 
 const WALL_DEFAULT: i64 = 12;
@@ -118,35 +118,6 @@ async fn authorise(state: &State, token: Option<&str>) -> AppResult<()> {
     widget_token_id(state, token).await.map(|_| ())
 }
 
-/// The widget's policy: scripts, styles and fetches from this service only, framed only by
-/// the configured intranet origins (or by this service itself when none are configured).
-fn widget_csp(state: &State) -> String {
-    let ancestors = if state.settings.server.allowed_origins.is_empty() {
-        "'self'".to_string()
-    } else {
-        state.settings.server.allowed_origins.join(" ")
-    };
-    format!(
-        "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; \
-         base-uri 'none'; form-action 'none'; frame-ancestors {ancestors}"
-    )
-}
-
-fn page(state: &State, html: String) -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("text/html; charset=utf-8")
-        .insert_header((header::CONTENT_SECURITY_POLICY, widget_csp(state)))
-        .insert_header((header::CACHE_CONTROL, "private, no-cache"))
-        // The token is in the URL: never hand it on to the links' targets.
-        .insert_header((header::REFERRER_POLICY, "no-referrer"))
-        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
-        .body(html)
-}
-
-fn render(t: &impl Template) -> AppResult<String> {
-    t.render().map_err(AppError::internal)
-}
-
 fn day(d: NaiveDate) -> String {
     d.format("%-d %b %Y").to_string()
 }
@@ -164,14 +135,33 @@ fn updated_at(state: &State) -> String {
     local.format("%H:%M").to_string()
 }
 
+/// The query string read by the widget itself, so that even a malformed one is answered
+/// as a widget page.
+fn query<T: serde::de::DeserializeOwned>(req: &HttpRequest) -> AppResult<T> {
+    web::Query::<T>::from_query(req.query_string())
+        .map(web::Query::into_inner)
+        .map_err(|e| AppError::BadRequest {
+            code: "invalid_parameter",
+            detail: format!("the query string cannot be read: {e}"),
+            errors: vec![],
+        })
+}
+
 /// The leaderboard widget: the top people of the period, light or dark, refreshing itself.
 #[utoipa::path(get, operation_id = "widgets_leaderboard", path = "/widgets/leaderboard", tag = "widgets", params(LeaderboardWidgetQuery),
     responses((status = 200, description = "the widget page", content_type = "text/html", body = String),
-        (status = 400, description = "a bad parameter", content_type = "application/problem+json", body = super::problem::Problem),
-        (status = 401, description = "no token, or an unknown or revoked one", content_type = "application/problem+json", body = super::problem::Problem)))]
-pub async fn leaderboard_widget(state: State, q: web::Query<LeaderboardWidgetQuery>) -> AppResult<HttpResponse> {
-    let q = q.into_inner();
-    authorise(&state, q.token.as_deref()).await?;
+        (status = 400, description = "a bad parameter: a page that says so in words, or problem+json when the client asks for JSON",
+            content((String = "text/html"), (super::problem::Problem = "application/problem+json"))),
+        (status = 401, description = "no token, or an unknown or revoked one (a page, or problem+json when asked for JSON)",
+            content((String = "text/html"), (super::problem::Problem = "application/problem+json")))))]
+pub async fn leaderboard_widget(state: State, req: HttpRequest) -> HttpResponse {
+    let result = leaderboard_page(&state, &req).await;
+    answer(&state, req.headers(), result)
+}
+
+async fn leaderboard_page(state: &State, req: &HttpRequest) -> AppResult<HttpResponse> {
+    let q = query::<LeaderboardWidgetQuery>(req)?;
+    authorise(state, q.token.as_deref()).await?;
     let theme = theme(q.theme.as_deref())?;
     let refresh = refresh(q.refresh.as_deref())?;
     if q.period.as_deref().map(str::trim) == Some("custom") {
@@ -180,11 +170,21 @@ pub async fn leaderboard_widget(state: State, q: web::Query<LeaderboardWidgetQue
             "must be week, month, quarter, year or all",
         ));
     }
+    let department = non_empty(q.department);
+    if let Some(name) = department.clone() {
+        let known = db::run(&state.pool, move |conn| Ok(employees::department_exists(conn, &name)?)).await?;
+        if !known {
+            return Err(AppError::bad_query(
+                "department",
+                "no active colleague is in a department of that name",
+            ));
+        }
+    }
     let params = parse(
-        &state,
+        state,
         BoardQuery {
             period: q.period,
-            department: non_empty(q.department),
+            department,
             limit: Some(non_empty(q.limit).unwrap_or_else(|| BOARD_DEFAULT.into())),
             ..BoardQuery::default()
         },
@@ -206,19 +206,26 @@ pub async fn leaderboard_widget(state: State, q: web::Query<LeaderboardWidgetQue
         refresh,
         period_label: period_label(&view.period),
         rows,
-        updated: updated_at(&state),
+        updated: updated_at(state),
     })?;
-    Ok(page(&state, html))
+    Ok(page(state, html))
 }
 
 /// The wall widget: the newest public postcards (never private or hidden ones).
 #[utoipa::path(get, operation_id = "widgets_wall", path = "/widgets/wall", tag = "widgets", params(WallWidgetQuery),
     responses((status = 200, description = "the widget page", content_type = "text/html", body = String),
-        (status = 400, description = "a bad parameter", content_type = "application/problem+json", body = super::problem::Problem),
-        (status = 401, description = "no token, or an unknown or revoked one", content_type = "application/problem+json", body = super::problem::Problem)))]
-pub async fn wall_widget(state: State, q: web::Query<WallWidgetQuery>) -> AppResult<HttpResponse> {
-    let q = q.into_inner();
-    authorise(&state, q.token.as_deref()).await?;
+        (status = 400, description = "a bad parameter: a page that says so in words, or problem+json when the client asks for JSON",
+            content((String = "text/html"), (super::problem::Problem = "application/problem+json"))),
+        (status = 401, description = "no token, or an unknown or revoked one (a page, or problem+json when asked for JSON)",
+            content((String = "text/html"), (super::problem::Problem = "application/problem+json")))))]
+pub async fn wall_widget(state: State, req: HttpRequest) -> HttpResponse {
+    let result = wall_page(&state, &req).await;
+    answer(&state, req.headers(), result)
+}
+
+async fn wall_page(state: &State, req: &HttpRequest) -> AppResult<HttpResponse> {
+    let q = query::<WallWidgetQuery>(req)?;
+    authorise(state, q.token.as_deref()).await?;
     let theme = theme(q.theme.as_deref())?;
     let refresh = refresh(q.refresh.as_deref())?;
     let limit = parse_int_in("limit", q.limit.as_deref(), 1..=WALL_MAX, WALL_DEFAULT)?;
@@ -252,7 +259,7 @@ pub async fn wall_widget(state: State, q: web::Query<WallWidgetQuery>) -> AppRes
         theme,
         refresh,
         cards,
-        updated: updated_at(&state),
+        updated: updated_at(state),
     })?;
-    Ok(page(&state, html))
+    Ok(page(state, html))
 }

@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use crate::domain::email::Email;
+use crate::domain::email::{Email, LookAlikes};
 use crate::domain::employee::{parse_department, parse_name, parse_timezone, sort_key, Role};
 use crate::domain::import::{self, ChangeKind, ImportPlan, LineError};
 use crate::error::{AppError, AppResult, Checks};
@@ -37,6 +37,23 @@ fn email_taken(email: &str) -> AppError {
     }
 }
 
+/// Refuses an address that would pass on screen for a colleague's (another script's
+/// look-alike letters); `owner` is the person whose address it may already be.
+fn refuse_look_alike(conn: &mut DbConnection, email: &Email, owner: Option<&str>) -> AppResult<()> {
+    let taken = employees::all_emails(conn)?;
+    let others = taken.iter().filter(|(id, _)| Some(id.as_str()) != owner);
+    let set = LookAlikes::new(others.map(|(_, e)| e.as_str()));
+    match set.twin_of(email) {
+        Some(twin) => Err(AppError::validation(
+            "email",
+            format!(
+                "looks like {twin}, a colleague's address, but uses letters of another script; type it in one script"
+            ),
+        )),
+        None => Ok(()),
+    }
+}
+
 fn require_manager(conn: &mut DbConnection, checks: &mut Checks, manager_id: &str) -> AppResult<()> {
     if employees::find(conn, manager_id)?.is_none() {
         checks.fail("manager_id", format!("no employee has id {manager_id:?}"));
@@ -65,6 +82,7 @@ pub fn create_employee(conn: &mut DbConnection, actor: &str, input: NewEmployeeI
         if employees::find_by_email(conn, email.as_str())?.is_some() {
             return Err(email_taken(email.as_str()));
         }
+        refuse_look_alike(conn, &email, None)?;
         let now = employees::now();
         let row = NewEmployee {
             id: uuid::Uuid::now_v7().to_string(),
@@ -131,6 +149,10 @@ pub fn update_employee(conn: &mut DbConnection, actor: &str, id: &str, patch: Em
         if let Some(email) = &changes.email {
             if email != &before.email && employees::find_by_email(conn, email)?.is_some() {
                 return Err(email_taken(email));
+            }
+            if email != &before.email {
+                let parsed = Email::parse(email).map_err(|m| AppError::validation("email", m))?;
+                refuse_look_alike(conn, &parsed, Some(id))?;
             }
         }
         changes.updated_at = Some(employees::now());

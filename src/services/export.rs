@@ -1,8 +1,8 @@
-//! The postcards export (CSV), for the API and `champion export postcards`. Written in
-//! batches, oldest first, so a million postcards stream without being held in memory.
+//! The postcards export (CSV), for the API and `champion export postcards`. Read in keyset
+//! batches, oldest first, so a million postcards stream without being held in memory, and
+//! each batch can take its own pooled connection (a slow reader must never hold one).
 
 use std::collections::HashMap;
-use std::io::Write;
 
 use chrono::NaiveDateTime;
 
@@ -10,8 +10,6 @@ use super::postcard_views::utc;
 use crate::error::{AppError, AppResult};
 use crate::store::employees::{self, EmployeeRow};
 use crate::store::{postcards, DbConnection};
-
-const BATCH: i64 = 1000;
 
 pub const HEADER: [&str; 14] = [
     "id",
@@ -39,67 +37,87 @@ fn defuse(cell: &str) -> String {
     }
 }
 
-fn io_error(e: impl Into<anyhow::Error>) -> AppError {
-    AppError::internal(e)
+fn io_error(e: impl std::fmt::Display) -> AppError {
+    AppError::internal(anyhow::anyhow!("writing CSV: {e}"))
 }
 
-/// Writes every postcard created at or after `since` (hidden ones too, flagged); returns
-/// how many rows were written. `out` is flushed after each batch, so a streaming writer
-/// sends as it goes.
-pub fn write_csv<W: Write>(conn: &mut DbConnection, since: Option<NaiveDateTime>, out: W) -> AppResult<u64> {
-    let mut csv = csv::Writer::from_writer(out);
-    csv.write_record(HEADER).map_err(io_error)?;
-    let mut after = None;
-    let mut written = 0u64;
-    loop {
-        let rows = postcards::batch_after(conn, since, after.as_ref(), BATCH)?;
-        let Some(last) = rows.last() else { break };
-        after = Some((last.created_at, last.id.clone()));
-        let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
-        let mut recipients: HashMap<String, Vec<String>> = HashMap::new();
-        for r in postcards::recipients_of(conn, &ids)? {
-            recipients.entry(r.postcard_id).or_default().push(r.recipient_id);
+/// Where an export has got to: postcards after `after` (oldest first) are still to come.
+#[derive(Debug, Clone, Default)]
+pub struct ExportCursor {
+    since: Option<NaiveDateTime>,
+    after: Option<(NaiveDateTime, String)>,
+    header_written: bool,
+    pub rows_written: u64,
+}
+
+impl ExportCursor {
+    pub fn new(since: Option<NaiveDateTime>) -> ExportCursor {
+        ExportCursor {
+            since,
+            ..ExportCursor::default()
         }
-        let mut wanted: Vec<String> = rows.iter().map(|r| r.sender_id.clone()).collect();
-        wanted.extend(recipients.values().flatten().cloned());
-        wanted.sort();
-        wanted.dedup();
-        let people: HashMap<String, EmployeeRow> = employees::find_many(conn, &wanted)?
-            .into_iter()
-            .map(|e| (e.id.clone(), e))
-            .collect();
-        for row in rows {
-            let sender = people.get(&row.sender_id);
-            let to: Vec<&EmployeeRow> = recipients
-                .get(&row.id)
-                .into_iter()
-                .flatten()
-                .filter_map(|id| people.get(id))
-                .collect();
-            let join = |f: fn(&EmployeeRow) -> &str| to.iter().map(|e| f(e)).collect::<Vec<_>>().join("; ");
-            let record = [
-                row.id.clone(),
-                utc(row.created_at).to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-                sender.map(|e| e.email.clone()).unwrap_or_default(),
-                sender.map(|e| e.name.clone()).unwrap_or_default(),
-                sender.map(|e| e.department.clone()).unwrap_or_default(),
-                join(|e| &e.email),
-                join(|e| &e.name),
-                row.behaviour.clone(),
-                row.visibility.clone(),
-                row.hidden.to_string(),
-                row.endorsement_count.to_string(),
-                row.customer_name.clone().unwrap_or_default(),
-                row.customer_quote.clone().unwrap_or_default(),
-                row.message.clone(),
-            ];
-            csv.write_record(record.iter().map(|c| defuse(c))).map_err(io_error)?;
-            written += 1;
-        }
-        csv.flush().map_err(io_error)?;
     }
-    csv.flush().map_err(io_error)?;
-    Ok(written)
+}
+
+/// The next batch of at most `batch` postcards as CSV (the header before the first), or
+/// `None` when every postcard created at or after `since` has been written (hidden ones
+/// too, flagged). Each call is a few short reads on `conn`, which the caller may take from
+/// the pool for this batch alone: nothing is held between batches but the cursor.
+pub fn next_batch(conn: &mut DbConnection, cursor: &mut ExportCursor, batch: i64) -> AppResult<Option<Vec<u8>>> {
+    let rows = postcards::batch_after(conn, cursor.since, cursor.after.as_ref(), batch)?;
+    let mut csv = csv::Writer::from_writer(Vec::new());
+    if !cursor.header_written {
+        csv.write_record(HEADER).map_err(io_error)?;
+        cursor.header_written = true;
+    } else if rows.is_empty() {
+        return Ok(None);
+    }
+    let Some(last) = rows.last() else {
+        return csv.into_inner().map(Some).map_err(io_error);
+    };
+    cursor.after = Some((last.created_at, last.id.clone()));
+    let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
+    let mut recipients: HashMap<String, Vec<String>> = HashMap::new();
+    for r in postcards::recipients_of(conn, &ids)? {
+        recipients.entry(r.postcard_id).or_default().push(r.recipient_id);
+    }
+    let mut wanted: Vec<String> = rows.iter().map(|r| r.sender_id.clone()).collect();
+    wanted.extend(recipients.values().flatten().cloned());
+    wanted.sort();
+    wanted.dedup();
+    let people: HashMap<String, EmployeeRow> = employees::find_many(conn, &wanted)?
+        .into_iter()
+        .map(|e| (e.id.clone(), e))
+        .collect();
+    for row in rows {
+        let sender = people.get(&row.sender_id);
+        let to: Vec<&EmployeeRow> = recipients
+            .get(&row.id)
+            .into_iter()
+            .flatten()
+            .filter_map(|id| people.get(id))
+            .collect();
+        let join = |f: fn(&EmployeeRow) -> &str| to.iter().map(|e| f(e)).collect::<Vec<_>>().join("; ");
+        let record = [
+            row.id.clone(),
+            utc(row.created_at).to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            sender.map(|e| e.email.clone()).unwrap_or_default(),
+            sender.map(|e| e.name.clone()).unwrap_or_default(),
+            sender.map(|e| e.department.clone()).unwrap_or_default(),
+            join(|e| &e.email),
+            join(|e| &e.name),
+            row.behaviour.clone(),
+            row.visibility.clone(),
+            row.hidden.to_string(),
+            row.endorsement_count.to_string(),
+            row.customer_name.clone().unwrap_or_default(),
+            row.customer_quote.clone().unwrap_or_default(),
+            row.message.clone(),
+        ];
+        csv.write_record(record.iter().map(|c| defuse(c))).map_err(io_error)?;
+        cursor.rows_written += 1;
+    }
+    csv.into_inner().map(Some).map_err(io_error)
 }
 
 #[cfg(test)]

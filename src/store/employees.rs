@@ -226,6 +226,21 @@ pub fn cycle_if_managed_by(conn: &mut DbConnection, id: &str, manager_id: &str) 
     }
 }
 
+/// Whether an active employee works in `department` (compared as stored).
+pub fn department_exists(conn: &mut DbConnection, department: &str) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        employees::table
+            .filter(employees::active.eq(true))
+            .filter(employees::department.eq(department)),
+    ))
+    .get_result(conn)
+}
+
+/// Every stored email with its owner's id (for the look-alike check of a new address).
+pub fn all_emails(conn: &mut DbConnection) -> QueryResult<Vec<(String, String)>> {
+    employees::table.select((employees::id, employees::email)).load(conn)
+}
+
 /// The directory as the import planner sees it, keyed by email, plus ids by email.
 pub fn import_snapshot(conn: &mut DbConnection) -> QueryResult<(HashMap<String, Person>, HashMap<String, String>)> {
     let rows: Vec<EmployeeRow> = employees::table.select(EmployeeRow::as_select()).load(conn)?;

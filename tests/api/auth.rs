@@ -118,6 +118,47 @@ async fn bad_tokens_are_refused(app: TestApp) {
             )),
             "invalid_token",
         ),
+        // CVE-2026-25537: a time claim of another JSON type must not be taken as absent.
+        (
+            "nbf a string",
+            Some(format!(
+                "Bearer {}",
+                hs256(&with(good.clone(), "nbf", json!("soon")), secret)
+            )),
+            "invalid_token",
+        ),
+        (
+            "iat a string",
+            Some(format!(
+                "Bearer {}",
+                hs256(&with(good.clone(), "iat", json!("yesterday")), secret)
+            )),
+            "invalid_token",
+        ),
+        (
+            "nbf an object",
+            Some(format!(
+                "Bearer {}",
+                hs256(&with(good.clone(), "nbf", json!({"at": 1})), secret)
+            )),
+            "invalid_token",
+        ),
+        (
+            "exp a fraction",
+            Some(format!(
+                "Bearer {}",
+                hs256(&with(good.clone(), "exp", json!(now() as f64 + 600.5)), secret)
+            )),
+            "invalid_token",
+        ),
+        (
+            "issued in the future",
+            Some(format!(
+                "Bearer {}",
+                hs256(&with(good.clone(), "iat", json!(now() + 3600)), secret)
+            )),
+            "invalid_token",
+        ),
         (
             "email not an email",
             Some(format!(

@@ -1,0 +1,40 @@
+//! What every request goes through before routing:
+//! - `HEAD` is answered as `GET` (load balancers and uptime checks use it); actix's HTTP/1
+//!   codec remembers the request was `HEAD` and sends the headers without the body.
+//! - A NUL character anywhere in the path or the query string is refused with a 400 naming
+//!   where it was: no stored key holds one, and Postgres refuses it in text (a 500 before).
+//!   JSON bodies get the same rule in `http::json`.
+
+use actix_web::body::{EitherBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::Method;
+use actix_web::middleware::Next;
+
+use crate::error::AppError;
+
+fn nul_in_request(req: &ServiceRequest) -> Option<AppError> {
+    let message = "must not contain a NUL character";
+    if percent_encoding::percent_decode_str(req.path()).any(|b| b == 0) {
+        return Some(AppError::BadRequest {
+            code: "invalid_parameter",
+            detail: format!("the path {message}"),
+            errors: vec![crate::error::FieldError::new("path", message)],
+        });
+    }
+    form_urlencoded::parse(req.query_string().as_bytes())
+        .find(|(key, value)| key.contains('\0') || value.contains('\0'))
+        .map(|(key, _)| AppError::bad_query(key.replace('\0', "\u{FFFD}"), message))
+}
+
+pub async fn edge(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
+    if req.method() == Method::HEAD {
+        req.head_mut().method = Method::GET;
+    }
+    if let Some(refused) = nul_in_request(&req) {
+        return Ok(req.error_response(refused).map_into_right_body());
+    }
+    Ok(next.call(req).await?.map_into_left_body())
+}

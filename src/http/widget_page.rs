@@ -1,0 +1,114 @@
+//! How widget pages are answered: HTML made to sit in an intranet `<iframe>`, with a
+//! `Content-Security-Policy` that lets only `server.allowed_origins` frame them. Errors are
+//! answered the same way, as a small page that says in words what is wrong (a problem+json
+//! body shown raw inside an iframe helps nobody), unless the client asks for JSON.
+
+use actix_web::http::header::{self, HeaderMap};
+use actix_web::{HttpResponse, ResponseError};
+use askama::Template;
+
+use super::State;
+use crate::error::{AppError, AppResult};
+
+#[derive(Template)]
+#[template(path = "widget_error.html")]
+struct ErrorPage {
+    theme: &'static str,
+    title: &'static str,
+    message: String,
+    fixes: Vec<String>,
+}
+
+/// The widget's policy: scripts, styles and fetches from this service only, framed only by
+/// the configured intranet origins (or by this service itself when none are configured).
+fn widget_csp(state: &State) -> String {
+    let ancestors = if state.settings.server.allowed_origins.is_empty() {
+        "'self'".to_string()
+    } else {
+        state.settings.server.allowed_origins.join(" ")
+    };
+    format!(
+        "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; \
+         base-uri 'none'; form-action 'none'; frame-ancestors {ancestors}"
+    )
+}
+
+fn with_widget_headers(state: &State, mut builder: actix_web::HttpResponseBuilder, html: String) -> HttpResponse {
+    builder
+        .content_type("text/html; charset=utf-8")
+        .insert_header((header::CONTENT_SECURITY_POLICY, widget_csp(state)))
+        .insert_header((header::CACHE_CONTROL, "private, no-cache"))
+        // The token is in the URL: never hand it on to the links' targets.
+        .insert_header((header::REFERRER_POLICY, "no-referrer"))
+        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .body(html)
+}
+
+pub fn page(state: &State, html: String) -> HttpResponse {
+    with_widget_headers(state, HttpResponse::Ok(), html)
+}
+
+pub fn render(t: &impl Template) -> AppResult<String> {
+    t.render().map_err(AppError::internal)
+}
+
+fn wants_json(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|accept| accept.contains("json"))
+}
+
+fn title_for(e: &AppError) -> &'static str {
+    match e {
+        AppError::Unauthorized { .. } => "This widget needs a valid token",
+        AppError::BadRequest { .. } | AppError::Validation { .. } | AppError::Rule { .. } => {
+            "This widget's address has a mistake"
+        }
+        AppError::TooManyRequests { .. } | AppError::Unavailable(_) => "The widget is busy",
+        _ => "The widget cannot be shown",
+    }
+}
+
+/// A widget's answer: its page, or its error as a page with the same status (problem+json
+/// when the client asks for JSON).
+pub fn answer(state: &State, headers: &HeaderMap, result: AppResult<HttpResponse>) -> HttpResponse {
+    let e = match result {
+        Ok(res) => return res,
+        Err(e) => e,
+    };
+    if wants_json(headers) {
+        return e.error_response();
+    }
+    let problem = e.problem();
+    let message = match &e {
+        AppError::Unauthorized { .. } => format!(
+            "{}. Ask an admin for a new widget link (Admin → Widgets).",
+            problem.detail.split(';').next().unwrap_or(&problem.detail)
+        ),
+        _ => problem.detail.clone(),
+    };
+    let error_page = ErrorPage {
+        theme: "light",
+        title: title_for(&e),
+        message,
+        fixes: problem
+            .errors
+            .iter()
+            .map(|f| format!("{}: {}", f.field, f.message))
+            .collect(),
+    };
+    // The log and the status still tell operators what happened.
+    let logged = e.error_response();
+    let html = match render(&error_page) {
+        Ok(html) => html,
+        Err(_) => return logged,
+    };
+    let mut builder = HttpResponse::build(logged.status());
+    for name in [header::RETRY_AFTER, header::WWW_AUTHENTICATE] {
+        if let Some(v) = logged.headers().get(&name) {
+            builder.insert_header((name, v.clone()));
+        }
+    }
+    with_widget_headers(state, builder, html)
+}
