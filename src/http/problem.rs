@@ -144,6 +144,10 @@ fn code_for_status(status: StatusCode) -> &'static str {
     }
 }
 
+/// Marks an error response that is deliberately a page for people (a widget's error inside
+/// an intranet iframe), which [`ensure_problem`] leaves as it is.
+pub struct PageForPeople;
+
 /// Turns any error response that is not already problem+json (actix's own 404/405, payload
 /// errors raised before a handler) into one, so clients see a single error format.
 pub fn ensure_problem<B: MessageBody + 'static>(res: ServiceResponse<B>) -> actix_web::Result<ErrorHandlerResponse<B>> {
@@ -152,7 +156,7 @@ pub fn ensure_problem<B: MessageBody + 'static>(res: ServiceResponse<B>) -> acti
         .get(header::CONTENT_TYPE)
         .map(|v| v.as_bytes().starts_with(PROBLEM_JSON.as_bytes()))
         .unwrap_or(false);
-    if is_problem {
+    if is_problem || res.response().extensions().get::<PageForPeople>().is_some() {
         return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
     }
     let status = res.status();

@@ -110,5 +110,7 @@ pub fn answer(state: &State, headers: &HeaderMap, result: AppResult<HttpResponse
             builder.insert_header((name, v.clone()));
         }
     }
-    with_widget_headers(state, builder, html)
+    let mut page = with_widget_headers(state, builder, html);
+    page.extensions_mut().insert(super::problem::PageForPeople);
+    page
 }

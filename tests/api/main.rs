@@ -1,6 +1,7 @@
 //! Integration tests of the HTTP API, each run on SQLite and on Postgres.
 
 mod helpers;
+mod fuzz_params;
 mod smtp_sink;
 mod webdriver;
 
@@ -13,6 +14,9 @@ mod custom_periods;
 mod digests;
 mod directory;
 mod endorsements;
+mod export_failures;
+mod export_slow_readers;
+mod hardening;
 mod idempotency;
 mod import;
 mod leaderboards;

@@ -11,6 +11,12 @@ async fn get_page(app: &TestApp, path: &str) -> Reply {
     Reply::from(app.client.get(app.url(path)).send().await.expect("request")).await
 }
 
+/// A widget URL as a program reads it: errors as problem+json (a browser gets a page).
+async fn get_as_json(app: &TestApp, path: &str) -> Reply {
+    let req = app.client.get(app.url(path)).header("accept", "application/json");
+    Reply::from(req.send().await.expect("request")).await
+}
+
 /// The page's text with HTML's character references read back (to check what a reader sees).
 fn unescape(html: &str) -> String {
     [
@@ -46,14 +52,14 @@ pub async fn mint(app: &TestApp) -> (String, String) {
 
 async fn widgets_need_a_live_token(app: TestApp) {
     for path in ["/widgets/leaderboard", "/widgets/wall", "/widgets/wall?token="] {
-        get_page(&app, path).await.assert_problem(401, "missing_token", path);
+        get_as_json(&app, path).await.assert_problem(401, "missing_token", path);
     }
-    get_page(&app, "/widgets/wall?token=cw_forged")
+    get_as_json(&app, "/widgets/wall?token=cw_forged")
         .await
         .assert_problem(401, "invalid_token", "forged");
     // An employee's access token is not a widget token.
     let employee = app.token(crate::helpers::ROOT_ADMIN);
-    get_page(&app, &format!("/widgets/wall?token={employee}"))
+    get_as_json(&app, &format!("/widgets/wall?token={employee}"))
         .await
         .assert_problem(401, "invalid_token", "an access token");
 
@@ -65,7 +71,7 @@ async fn widgets_need_a_live_token(app: TestApp) {
     }
     app.delete(&format!("/api/v1/admin/widget-tokens/{id}"), &app.admin_token())
         .await;
-    get_page(&app, &format!("/widgets/leaderboard?token={token}"))
+    get_as_json(&app, &format!("/widgets/leaderboard?token={token}"))
         .await
         .assert_problem(401, "invalid_token", "revoked: at once");
 }
@@ -80,12 +86,12 @@ async fn bad_widget_parameters_name_the_parameter(app: TestApp) {
         ("period=custom", "period"),
         ("limit=500", "limit"),
     ] {
-        let page = get_page(&app, &format!("/widgets/leaderboard?token={token}&{query}")).await;
+        let page = get_as_json(&app, &format!("/widgets/leaderboard?token={token}&{query}")).await;
         page.assert_problem(400, "invalid_parameter", query);
         assert_eq!(page.field_errors(), vec![field.to_string()], "{query}");
     }
     for (query, field) in [("limit=0", "limit"), ("limit=51", "limit"), ("theme=", "")] {
-        let page = get_page(&app, &format!("/widgets/wall?token={token}&{query}")).await;
+        let page = get_as_json(&app, &format!("/widgets/wall?token={token}&{query}")).await;
         if field.is_empty() {
             assert_eq!(page.status, 200, "{query}: an empty theme is the default");
         } else {
