@@ -200,3 +200,88 @@ fn digest_preview_and_run() {
     assert!(!nobody.status.success());
     assert!(text(&nobody.stderr).contains("--manager"));
 }
+
+/// `champion export postcards` with its stdout on a pipe that the test reads when it likes.
+fn spawn_export(url: &str) -> std::process::Child {
+    Command::new(env!("CARGO_BIN_EXE_champion"))
+        .args(["export", "postcards"])
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("CHAMPION_CONFIG_DIR", "/nonexistent")
+        .env("CHAMPION__DATABASE__URL", url)
+        .env("CHAMPION__EXPORT__BATCH_ROWS", "20")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn export")
+}
+
+fn seed_many(url: &str) {
+    let seeded = champion(
+        url,
+        &["seed", "--employees", "60", "--postcards", "3000", "--weeks", "8"],
+        &[],
+    );
+    assert!(seeded.status.success(), "{}", text(&seeded.stderr));
+}
+
+#[test]
+fn export_into_a_closed_pipe_ends_quietly() {
+    use std::io::{BufRead, Read};
+    let dir = tempfile::tempdir().expect("dir");
+    let url = sqlite_url(&dir);
+    seed_many(&url);
+    // `champion export postcards | head -n 1`: more than a pipe holds, read one line, close.
+    let mut child = spawn_export(&url);
+    let mut first = String::new();
+    std::io::BufReader::new(child.stdout.take().expect("stdout"))
+        .read_line(&mut first)
+        .expect("first line");
+    assert!(first.starts_with("id,created_at"), "{first}");
+    let status = child.wait().expect("exit");
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .expect("stderr")
+        .read_to_string(&mut stderr)
+        .expect("stderr");
+    assert!(status.success(), "a closed pipe is a normal end: {status:?} {stderr}");
+    assert!(!stderr.contains("error"), "{stderr}");
+}
+
+#[test]
+fn an_export_that_fails_part_way_exits_non_zero() {
+    use diesel::{Connection, RunQueryDsl};
+    use std::io::Read;
+    let dir = tempfile::tempdir().expect("dir");
+    let url = sqlite_url(&dir);
+    seed_many(&url);
+    let mut child = spawn_export(&url);
+    // The export fills the pipe and waits; meanwhile a table it reads goes away.
+    std::thread::sleep(std::time::Duration::from_millis(700));
+    let path = url.trim_start_matches("sqlite://");
+    let mut conn = diesel::SqliteConnection::establish(path).expect("sqlite");
+    diesel::sql_query("ALTER TABLE postcard_recipients RENAME TO postcard_recipients_gone")
+        .execute(&mut conn)
+        .expect("rename");
+    let mut out = Vec::new();
+    child
+        .stdout
+        .take()
+        .expect("stdout")
+        .read_to_end(&mut out)
+        .expect("stdout");
+    let status = child.wait().expect("exit");
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .expect("stderr")
+        .read_to_string(&mut stderr)
+        .expect("stderr");
+    assert!(!status.success(), "an incomplete export must fail: {stderr}");
+    assert!(stderr.contains("the export stopped after"), "{stderr}");
+    let rows = csv::Reader::from_reader(out.as_slice()).records().count();
+    assert!(rows < 3000, "{rows} rows");
+}

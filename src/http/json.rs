@@ -155,31 +155,6 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, AppError> {
     Ok(value)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn nul_escapes_are_found_and_named() {
-        for (body, field) in [
-            (r#"{"message":"a\u0000b"}"#, Some("message")),
-            (r#"{"recipients":["x","\u0000"]}"#, Some("recipients[1]")),
-            (r#"{"customer":{"name":"\u0000"}}"#, Some("customer.name")),
-            (r#"{"message":"a\\u0000b"}"#, None), // an escaped backslash, then text
-            (r#"{"message":"\\\u0000"}"#, Some("message")),
-        ] {
-            let found = has_nul_escape(body.as_bytes())
-                .then(|| {
-                    serde_json::from_slice(body.as_bytes())
-                        .ok()
-                        .and_then(|v| field_with_nul(&v, ""))
-                })
-                .flatten();
-            assert_eq!(found.as_deref(), field, "{body}");
-        }
-    }
-}
-
 impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
     type Error = AppError;
     type Future = LocalBoxFuture<'static, Result<Self, AppError>>;
@@ -233,4 +208,29 @@ where
 {
     use serde::Deserialize;
     Option::<T>::deserialize(d).map(Some)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nul_escapes_are_found_and_named() {
+        for (body, field) in [
+            (r#"{"message":"a\u0000b"}"#, Some("message")),
+            (r#"{"recipients":["x","\u0000"]}"#, Some("recipients[1]")),
+            (r#"{"customer":{"name":"\u0000"}}"#, Some("customer.name")),
+            (r#"{"message":"a\\u0000b"}"#, None), // an escaped backslash, then text
+            (r#"{"message":"\\\u0000"}"#, Some("message")),
+        ] {
+            let found = has_nul_escape(body.as_bytes())
+                .then(|| {
+                    serde_json::from_slice(body.as_bytes())
+                        .ok()
+                        .and_then(|v| field_with_nul(&v, ""))
+                })
+                .flatten();
+            assert_eq!(found.as_deref(), field, "{body}");
+        }
+    }
 }

@@ -32,7 +32,10 @@ async fn a_stalled_client_is_cut_off_and_frees_its_slot(app: TestApp) {
     let mut rest = Vec::new();
     let read = tokio::time::timeout(Duration::from_secs(20), stalled.read_to_end(&mut rest)).await;
     assert!(read.is_ok(), "the server closed the stalled download");
-    assert!(!rest.ends_with(LAST_CHUNK), "a cut-off download must not end like a complete one");
+    assert!(
+        !rest.ends_with(LAST_CHUNK),
+        "a cut-off download must not end like a complete one"
+    );
 }
 
 async fn a_database_failure_mid_export_ends_the_download_incomplete(app: TestApp) {
@@ -71,7 +74,10 @@ async fn a_database_failure_mid_export_ends_the_download_incomplete(app: TestApp
         }
     };
     assert_eq!(ended, "an error", "after {received} bytes the body must break, not end");
-    assert!(received < 2000 * 2000, "the export cannot have been complete ({received} bytes)");
+    assert!(
+        received < 2000 * 2000,
+        "the export cannot have been complete ({received} bytes)"
+    );
 }
 
 crate::on_both_backends!(with &[

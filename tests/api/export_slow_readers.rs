@@ -16,7 +16,10 @@ use crate::helpers::TestApp;
 pub async fn seed_long_postcards(app: &TestApp, n: u32) {
     let ann = app.create_employee("ann@acme.test", "Ann", "Support", None).await;
     let bo = app.create_employee("bo@acme.test", "Bo", "Support", None).await;
-    let (ann, bo) = (ann["id"].as_str().unwrap().to_string(), bo["id"].as_str().unwrap().to_string());
+    let (ann, bo) = (
+        ann["id"].as_str().unwrap().to_string(),
+        bo["id"].as_str().unwrap().to_string(),
+    );
     let pool = app.pool();
     tokio::task::spawn_blocking(move || {
         let mut conn = pool.get().expect("connection");
@@ -82,7 +85,9 @@ async fn eight_slow_downloads_leave_ordinary_requests_fast(app: TestApp) {
         stalled.push(stream);
     }
     // A ninth is refused while the eight stream.
-    let ninth = app.get("/api/v1/admin/export/postcards.csv", Some(&app.admin_token())).await;
+    let ninth = app
+        .get("/api/v1/admin/export/postcards.csv", Some(&app.admin_token()))
+        .await;
     ninth.assert_problem(429, "too_many_requests", "a ninth export");
     assert!(ninth.headers.get("retry-after").is_some());
     // Let the eight fill their socket buffers and block.
@@ -95,7 +100,11 @@ async fn eight_slow_downloads_leave_ordinary_requests_fast(app: TestApp) {
                 .await
                 .unwrap_or_else(|_| panic!("{path} (round {round}) took over 3 s while exports stall"));
             assert_eq!(reply.status, 200, "{path} (round {round}): {}", reply.text);
-            assert!(started.elapsed() < Duration::from_secs(2), "{path}: {:?}", started.elapsed());
+            assert!(
+                started.elapsed() < Duration::from_secs(2),
+                "{path}: {:?}",
+                started.elapsed()
+            );
         }
     }
     drop(stalled);

@@ -49,9 +49,15 @@ async fn arrange(app: &TestApp) -> (String, Known) {
     let boss = app.create_employee("grace@acme.test", "Grace", "Support", None).await;
     let boss_id = boss["id"].as_str().unwrap_or_default().to_string();
     let admin = app.admin_token();
-    app.patch(&format!("/api/v1/employees/{boss_id}"), &admin, &json!({"role": "admin"}))
+    app.patch(
+        &format!("/api/v1/employees/{boss_id}"),
+        &admin,
+        &json!({"role": "admin"}),
+    )
+    .await;
+    let kim = app
+        .create_employee("kim@acme.test", "Kim", "Sales", Some(&boss_id))
         .await;
-    let kim = app.create_employee("kim@acme.test", "Kim", "Sales", Some(&boss_id)).await;
     let grace = app.token("grace@acme.test");
     let sent = app
         .send_postcard(
@@ -165,8 +171,17 @@ async fn generated_strings_in_every_parameter_never_get_a_5xx(app: TestApp) {
         }
     }
     assert!(sent > 500, "only {sent} requests were made");
-    let shown: Vec<String> = failures.iter().take(20).map(|f| f.chars().take(300).collect()).collect();
-    assert!(failures.is_empty(), "{} of {sent} answers were not 2xx/4xx:\n{}", failures.len(), shown.join("\n"));
+    let shown: Vec<String> = failures
+        .iter()
+        .take(20)
+        .map(|f| f.chars().take(300).collect())
+        .collect();
+    assert!(
+        failures.is_empty(),
+        "{} of {sent} answers were not 2xx/4xx:\n{}",
+        failures.len(),
+        shown.join("\n")
+    );
 }
 
 crate::on_both_backends!(generated_strings_in_every_parameter_never_get_a_5xx);

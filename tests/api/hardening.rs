@@ -17,15 +17,28 @@ fn token_claiming(email: &str) -> String {
         "iss": "customer-champion",
         "aud": "customer-champion",
     });
-    encode(&Header::new(Algorithm::HS256), &claims, &EncodingKey::from_secret(SECRET)).expect("sign")
+    encode(
+        &Header::new(Algorithm::HS256),
+        &claims,
+        &EncodingKey::from_secret(SECRET),
+    )
+    .expect("sign")
 }
 
 async fn look_alike_identities_never_sign_in_as_someone_else(app: TestApp) {
     app.create_employee("kim@acme.test", "Kim", "Support", None).await;
     let cases = [
         ("KIM@ACME.TEST", Some("kim@acme.test"), "ASCII case is the same mailbox"),
-        ("  kim@acme.test ", Some("kim@acme.test"), "surrounding spaces are trimmed"),
-        ("\u{212A}im@acme.test", None, "KELVIN SIGN folds onto k under to_lowercase"),
+        (
+            "  kim@acme.test ",
+            Some("kim@acme.test"),
+            "surrounding spaces are trimmed",
+        ),
+        (
+            "\u{212A}im@acme.test",
+            None,
+            "KELVIN SIGN folds onto k under to_lowercase",
+        ),
         ("\u{FF4B}im@acme.test", None, "fullwidth k"),
         ("k\u{200B}im@acme.test", None, "a zero-width space hides in the name"),
         ("kim\u{202E}@acme.test", None, "a bidi override"),
@@ -42,7 +55,9 @@ async fn look_alike_identities_never_sign_in_as_someone_else(app: TestApp) {
             None => me.assert_problem(401, "invalid_token", why),
         }
         // The magic-link path compares addresses the same way.
-        let link = app.post("/api/v1/auth/magic-link", "", &json!({ "email": claim })).await;
+        let link = app
+            .post("/api/v1/auth/magic-link", "", &json!({ "email": claim }))
+            .await;
         match signs_in_as {
             Some(_) => assert_eq!(link.status, 202, "{why}: {}", link.text),
             None => {
@@ -54,7 +69,8 @@ async fn look_alike_identities_never_sign_in_as_someone_else(app: TestApp) {
 }
 
 async fn the_directory_refuses_invisible_and_look_alike_addresses(app: TestApp) {
-    app.create_employee("jos\u{e9}@acme.test", "José", "Support", None).await;
+    app.create_employee("jos\u{e9}@acme.test", "José", "Support", None)
+        .await;
     app.create_employee("ace@acme.test", "Ace", "Support", None).await;
     let other = app.create_employee("zoe@acme.test", "Zoe", "Sales", None).await;
     let admin = app.admin_token();
@@ -66,9 +82,17 @@ async fn the_directory_refuses_invisible_and_look_alike_addresses(app: TestApp) 
         ("jo\u{2066}se@acme.test", 422, "bidi isolate"),
         ("jo\u{2060}se@acme.test", 422, "word joiner"),
         ("jo\u{200D}se@acme.test", 422, "zero-width joiner"),
-        ("jose\u{301}@acme.test", 409, "a decomposed accent is the same address (NFC)"),
+        (
+            "jose\u{301}@acme.test",
+            409,
+            "a decomposed accent is the same address (NFC)",
+        ),
         ("JOS\u{c9}@acme.test", 409, "upper-case É is the same address"),
-        ("\u{430}\u{441}\u{435}@acme.test", 422, "Cyrillic асе passes for ace on screen"),
+        (
+            "\u{430}\u{441}\u{435}@acme.test",
+            422,
+            "Cyrillic асе passes for ace on screen",
+        ),
         ("\u{430}ce@acme.test", 422, "one Cyrillic letter among Latin ones"),
         ("\u{212A}im@acme.test", 422, "KELVIN SIGN stands in for K"),
     ];
@@ -104,15 +128,29 @@ async fn the_directory_refuses_invisible_and_look_alike_addresses(app: TestApp) 
     let expected: Vec<u64> = vec![2, 3, 4, 5, 6, 7, 8, 10, 11, 12, 13, 16];
     assert_eq!(lines, expected, "{}", reply.text);
     assert!(
-        errors.iter().all(|e| e["message"].as_str().is_some_and(|m| m.starts_with("email:"))),
+        errors
+            .iter()
+            .all(|e| e["message"].as_str().is_some_and(|m| m.starts_with("email:"))),
         "{}",
         reply.text
     );
-    let twin = errors.iter().find(|e| e["line"] == 11).map(|e| e["message"].to_string());
-    assert!(twin.is_some_and(|m| m.contains("looks like ace@acme.test")), "{}", reply.text);
+    let twin = errors
+        .iter()
+        .find(|e| e["line"] == 11)
+        .map(|e| e["message"].to_string());
+    assert!(
+        twin.is_some_and(|m| m.contains("looks like ace@acme.test")),
+        "{}",
+        reply.text
+    );
     assert_eq!(reply.body["created"], 2, "{}", reply.text);
     let jose = app.get("/api/v1/employees?query=Twin", Some(&admin)).await;
-    assert_eq!(jose.body["items"].as_array().map(Vec::len), Some(1), "only José, renamed: {}", jose.text);
+    assert_eq!(
+        jose.body["items"].as_array().map(Vec::len),
+        Some(1),
+        "only José, renamed: {}",
+        jose.text
+    );
 }
 
 const FAR_DATES: [(&str, &str); 6] = [
@@ -133,12 +171,28 @@ async fn dates_at_the_ends_of_the_calendar_are_400s(app: TestApp) {
         let cases = [
             (format!("/api/v1/leaderboard?at={d}"), "at", &kim),
             (format!("/api/v1/leaderboard?period=month&at={d}"), "at", &kim),
-            (format!("/api/v1/leaderboard?period=custom&from={d}&to=2026-01-01"), "from", &kim),
-            (format!("/api/v1/leaderboard?period=custom&from=2026-01-01&to={d}"), "to", &kim),
-            (format!("/api/v1/leaderboard/departments?period=year&at={d}"), "at", &kim),
+            (
+                format!("/api/v1/leaderboard?period=custom&from={d}&to=2026-01-01"),
+                "from",
+                &kim,
+            ),
+            (
+                format!("/api/v1/leaderboard?period=custom&from=2026-01-01&to={d}"),
+                "to",
+                &kim,
+            ),
+            (
+                format!("/api/v1/leaderboard/departments?period=year&at={d}"),
+                "at",
+                &kim,
+            ),
             (format!("/api/v1/leaderboard/me?period=quarter&at={d}"), "at", &kim),
             (format!("/api/v1/stats?at={d}"), "at", &admin),
-            (format!("/api/v1/stats?period=custom&from={d}&to=2026-01-01"), "from", &admin),
+            (
+                format!("/api/v1/stats?period=custom&from={d}&to=2026-01-01"),
+                "from",
+                &admin,
+            ),
             (format!("/api/v1/postcards?since={d}"), "since", &kim),
             (format!("/api/v1/admin/export/postcards.csv?since={d}"), "since", &admin),
         ];
@@ -150,7 +204,10 @@ async fn dates_at_the_ends_of_the_calendar_are_400s(app: TestApp) {
         // Weeks are named by year: the same range.
         let year = &date[..date.len() - 6];
         let week = app
-            .get(&format!("/api/v1/digests/preview?week={}-W01", urlencode(year)), Some(&kim))
+            .get(
+                &format!("/api/v1/digests/preview?week={}-W01", urlencode(year)),
+                Some(&kim),
+            )
             .await;
         week.assert_problem(422, "validation_failed", &format!("week of {year}"));
         assert_eq!(week.field_errors(), vec!["week"]);
@@ -158,11 +215,16 @@ async fn dates_at_the_ends_of_the_calendar_are_400s(app: TestApp) {
     // The ends of the range itself are fine, in every kind of period.
     for ok in ["1970-01-01", "9999-12-31"] {
         for period in ["week", "month", "quarter", "year"] {
-            let reply = app.get(&format!("/api/v1/leaderboard?period={period}&at={ok}"), Some(&kim)).await;
+            let reply = app
+                .get(&format!("/api/v1/leaderboard?period={period}&at={ok}"), Some(&kim))
+                .await;
             assert_eq!(reply.status, 200, "{period} at {ok}: {}", reply.text);
         }
         let custom = app
-            .get(&format!("/api/v1/leaderboard?period=custom&from={ok}&to={ok}"), Some(&kim))
+            .get(
+                &format!("/api/v1/leaderboard?period=custom&from={ok}&to={ok}"),
+                Some(&kim),
+            )
             .await;
         assert_eq!(custom.status, 200, "custom {ok}: {}", custom.text);
         let since = app.get(&format!("/api/v1/postcards?since={ok}"), Some(&kim)).await;
@@ -202,17 +264,42 @@ async fn nul_bytes_are_client_errors_on_both_backends(app: TestApp) {
         assert_eq!(reply.field_errors(), vec![field], "{path}: {}", reply.text);
     }
     let body_cases: [(Method, String, Value, &str); 7] = [
-        (Method::POST, "/api/v1/employees".into(), json!({"email": "a@acme.test", "name": "A\u{0}"}), "name"),
-        (Method::POST, "/api/v1/employees".into(), json!({"email": "a\u{0}@acme.test", "name": "A"}), "email"),
-        (Method::PATCH, format!("/api/v1/employees/{kim_id}"), json!({"department": "\u{0}"}), "department"),
+        (
+            Method::POST,
+            "/api/v1/employees".into(),
+            json!({"email": "a@acme.test", "name": "A\u{0}"}),
+            "name",
+        ),
+        (
+            Method::POST,
+            "/api/v1/employees".into(),
+            json!({"email": "a\u{0}@acme.test", "name": "A"}),
+            "email",
+        ),
+        (
+            Method::PATCH,
+            format!("/api/v1/employees/{kim_id}"),
+            json!({"department": "\u{0}"}),
+            "department",
+        ),
         (
             Method::POST,
             "/api/v1/behaviours".into(),
             json!({"slug": "x\u{0}", "title": "X", "description": "x"}),
             "slug",
         ),
-        (Method::POST, "/api/v1/auth/magic-link".into(), json!({"email": "\u{0}"}), "email"),
-        (Method::POST, "/api/v1/auth/token".into(), json!({"magic_token": "abc\u{0}"}), "magic_token"),
+        (
+            Method::POST,
+            "/api/v1/auth/magic-link".into(),
+            json!({"email": "\u{0}"}),
+            "email",
+        ),
+        (
+            Method::POST,
+            "/api/v1/auth/token".into(),
+            json!({"magic_token": "abc\u{0}"}),
+            "magic_token",
+        ),
         (
             Method::POST,
             "/api/v1/admin/widget-tokens".into(),
@@ -234,7 +321,9 @@ async fn nul_bytes_are_client_errors_on_both_backends(app: TestApp) {
     assert_eq!(send.status, 422, "{}", send.text);
     assert_eq!(send.field_errors(), vec!["recipients[0]"], "{}", send.text);
     // A NUL in a CSV line is that line's error, not the import's.
-    let import = app.import_csv("email,name\nann\u{0}@acme.test,Ann\nbo@acme.test,Bo\n", false).await;
+    let import = app
+        .import_csv("email,name\nann\u{0}@acme.test,Ann\nbo@acme.test,Bo\n", false)
+        .await;
     assert_eq!(import.status, 200, "{}", import.text);
     assert_eq!(import.body["created"], 1, "{}", import.text);
     assert_eq!(import.body["errors"][0]["line"], 2, "{}", import.text);
@@ -264,8 +353,20 @@ async fn head_is_answered_like_get(app: TestApp) {
         "/api/v1/behaviours".to_string(),
     ];
     for path in paths {
-        let get = app.client.get(app.url(&path)).bearer_auth(&admin).send().await.expect("GET");
-        let head = app.client.head(app.url(&path)).bearer_auth(&admin).send().await.expect("HEAD");
+        let get = app
+            .client
+            .get(app.url(&path))
+            .bearer_auth(&admin)
+            .send()
+            .await
+            .expect("GET");
+        let head = app
+            .client
+            .head(app.url(&path))
+            .bearer_auth(&admin)
+            .send()
+            .await
+            .expect("HEAD");
         assert_eq!(head.status(), get.status(), "{path}");
         assert_eq!(
             head.headers().get("content-type"),
@@ -281,8 +382,16 @@ async fn widget_errors_are_pages_that_say_what_is_wrong(app: TestApp) {
     let (token, _) = crate::widgets::mint(&app).await;
     app.create_employee("kim@acme.test", "Kim", "Support", None).await;
     let cases = [
-        (format!("/widgets/leaderboard?token={token}&department=Nowhere"), 400, "department"),
-        (format!("/widgets/leaderboard?token={token}&period=fortnight"), 400, "period"),
+        (
+            format!("/widgets/leaderboard?token={token}&department=Nowhere"),
+            400,
+            "department",
+        ),
+        (
+            format!("/widgets/leaderboard?token={token}&period=fortnight"),
+            400,
+            "period",
+        ),
         (format!("/widgets/wall?token={token}&limit=500"), 400, "limit"),
         (format!("/widgets/wall?token={token}&theme=neon"), 400, "theme"),
         ("/widgets/wall?token=cw_unknown".to_string(), 401, "token"),
@@ -291,7 +400,11 @@ async fn widget_errors_are_pages_that_say_what_is_wrong(app: TestApp) {
     for (path, status, names) in cases {
         let page = Reply::from(app.client.get(app.url(&path)).send().await.expect("page")).await;
         assert_eq!(page.status, status, "{path}: {}", page.text);
-        let ct = page.headers.get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("");
+        let ct = page
+            .headers
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
         assert!(ct.starts_with("text/html"), "{path}: {ct}");
         assert!(page.text.contains(names), "{path} names {names}: {}", page.text);
         assert!(page.headers.get("content-security-policy").is_some(), "{path}");
@@ -305,11 +418,18 @@ async fn widget_errors_are_pages_that_say_what_is_wrong(app: TestApp) {
         let json = Reply::from(json).await;
         assert_eq!(json.status, status, "{path}");
         assert!(
-            json.headers.get("content-type").and_then(|v| v.to_str().ok()).is_some_and(|c| c.starts_with("application/problem+json")),
+            json.headers
+                .get("content-type")
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|c| c.starts_with("application/problem+json")),
             "{path}"
         );
     }
-    let known = app.client.get(app.url(&format!("/widgets/leaderboard?token={token}&department=Support"))).send().await;
+    let known = app
+        .client
+        .get(app.url(&format!("/widgets/leaderboard?token={token}&department=Support")))
+        .send()
+        .await;
     assert_eq!(known.expect("known").status(), 200);
 }
 

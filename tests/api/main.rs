@@ -1,7 +1,7 @@
 //! Integration tests of the HTTP API, each run on SQLite and on Postgres.
 
-mod helpers;
 mod fuzz_params;
+mod helpers;
 mod smtp_sink;
 mod webdriver;
 
