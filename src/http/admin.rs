@@ -105,7 +105,9 @@ pub struct ExportQuery {
 /// `export.max_concurrent` exports stream at once (429 beyond); a download that fails after
 /// it started ends without its last chunk, so the client sees it is incomplete.
 #[utoipa::path(get, operation_id = "admin_export_postcards", path = "/api/v1/admin/export/postcards.csv", tag = "moderation", security(("bearer" = [])), params(ExportQuery),
-    responses((status = 200, content_type = "text/csv", body = String), ReadProblems))]
+    responses((status = 200, content_type = "text/csv", body = String),
+        (status = 429, description = "`export.max_concurrent` exports are already streaming; see `Retry-After`", content_type = "application/problem+json", body = super::problem::Problem),
+        ReadProblems))]
 pub async fn export_postcards(state: State, caller: Caller, q: web::Query<ExportQuery>) -> AppResult<HttpResponse> {
     caller.require_admin()?;
     let since = parse_instant("since", q.since.as_deref(), state.settings.org_timezone())?;

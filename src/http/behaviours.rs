@@ -102,7 +102,7 @@ pub struct UpdateBehaviour {
 pub async fn update(
     state: State,
     caller: Caller,
-    slug: web::Path<String>,
+    slug: super::path_ids::PathSlug,
     body: Json<UpdateBehaviour>,
 ) -> AppResult<JsonOut<BehaviourView>> {
     caller.require_admin()?;

@@ -99,7 +99,7 @@ fn not_found(id: &str) -> AppError {
 #[utoipa::path(get, operation_id = "employees_get", path = "/api/v1/employees/{id}", tag = "directory", security(("bearer" = [])),
     params(("id" = String, Path, description = "employee id")),
     responses((status = 200, body = EmployeeView), ReadProblems))]
-pub async fn get(state: State, _caller: Caller, id: web::Path<String>) -> AppResult<JsonOut<EmployeeView>> {
+pub async fn get(state: State, _caller: Caller, id: super::path_ids::PathId) -> AppResult<JsonOut<EmployeeView>> {
     let id = id.into_inner();
     let lookup = id.clone();
     let row = db::run(&state.pool, move |conn| Ok(employees::find(conn, &lookup)?)).await?;
@@ -173,7 +173,7 @@ pub struct UpdateEmployee {
 pub async fn update(
     state: State,
     caller: Caller,
-    id: web::Path<String>,
+    id: super::path_ids::PathId,
     body: Json<UpdateEmployee>,
 ) -> AppResult<JsonOut<EmployeeView>> {
     caller.require_admin()?;

@@ -16,6 +16,7 @@ pub mod metrics;
 pub mod openapi;
 pub mod outbox;
 pub mod pagination;
+pub mod path_ids;
 pub mod postcard_actions;
 pub mod postcards;
 pub mod preferences;
@@ -58,7 +59,8 @@ impl AppState {
             .auth
             .admins
             .iter()
-            .any(|a| a.trim().eq_ignore_ascii_case(email.as_str()))
+            // Compared in canonical form, like every other sign-in path.
+            .any(|a| Email::parse(a).is_ok_and(|a| &a == email))
     }
 }
 

@@ -1,7 +1,7 @@
 //! What people do to a postcard after it is sent: endorse it, withdraw the endorsement,
 //! and (admins) hide or restore it.
 
-use actix_web::web::{self, Json as JsonOut};
+use actix_web::web::Json as JsonOut;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
@@ -21,7 +21,7 @@ use crate::store::employees::now;
 #[utoipa::path(post, operation_id = "postcard_actions_endorse", path = "/api/v1/postcards/{id}/endorsements", tag = "postcards", security(("bearer" = [])),
     params(("id" = String, Path, description = "postcard id")),
     responses((status = 200, body = PostcardView), WriteProblems))]
-pub async fn endorse(state: State, caller: Caller, id: web::Path<String>) -> AppResult<JsonOut<PostcardView>> {
+pub async fn endorse(state: State, caller: Caller, id: super::path_ids::PathId) -> AppResult<JsonOut<PostcardView>> {
     let me = caller.employee()?.id.clone();
     let (id, is_admin) = (id.into_inner(), caller.is_admin);
     let board = BoardConfig::from_settings(&state.settings);
@@ -37,7 +37,7 @@ pub async fn endorse(state: State, caller: Caller, id: web::Path<String>) -> App
 #[utoipa::path(delete, operation_id = "postcard_actions_withdraw", path = "/api/v1/postcards/{id}/endorsements", tag = "postcards", security(("bearer" = [])),
     params(("id" = String, Path, description = "postcard id")),
     responses((status = 200, body = PostcardView), WriteProblems))]
-pub async fn withdraw(state: State, caller: Caller, id: web::Path<String>) -> AppResult<JsonOut<PostcardView>> {
+pub async fn withdraw(state: State, caller: Caller, id: super::path_ids::PathId) -> AppResult<JsonOut<PostcardView>> {
     let me = caller.employee()?.id.clone();
     let (id, is_admin) = (id.into_inner(), caller.is_admin);
     let board = BoardConfig::from_settings(&state.settings);
@@ -64,7 +64,7 @@ pub struct HideBody {
 pub async fn hide(
     state: State,
     caller: Caller,
-    id: web::Path<String>,
+    id: super::path_ids::PathId,
     body: Json<HideBody>,
 ) -> AppResult<JsonOut<PostcardView>> {
     caller.require_admin()?;
@@ -92,7 +92,7 @@ pub struct RestoreBody {
 pub async fn restore(
     state: State,
     caller: Caller,
-    id: web::Path<String>,
+    id: super::path_ids::PathId,
     body: MaybeJson<RestoreBody>,
 ) -> AppResult<JsonOut<PostcardView>> {
     caller.require_admin()?;

@@ -178,7 +178,7 @@ pub async fn list(state: State, caller: Caller, q: web::Query<FeedQuery>) -> App
 #[utoipa::path(get, operation_id = "postcards_get", path = "/api/v1/postcards/{id}", tag = "postcards", security(("bearer" = [])),
     params(("id" = String, Path, description = "postcard id")),
     responses((status = 200, body = PostcardView), ReadProblems))]
-pub async fn get(state: State, caller: Caller, id: web::Path<String>) -> AppResult<JsonOut<PostcardView>> {
+pub async fn get(state: State, caller: Caller, id: super::path_ids::PathId) -> AppResult<JsonOut<PostcardView>> {
     let id = id.into_inner();
     let me = caller.employee.as_ref().map(|e| e.id.clone());
     let is_admin = caller.is_admin;

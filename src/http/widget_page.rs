@@ -81,12 +81,14 @@ pub fn answer(state: &State, headers: &HeaderMap, result: AppResult<HttpResponse
         return e.error_response();
     }
     let problem = e.problem();
-    let message = match &e {
-        AppError::Unauthorized { .. } => format!(
-            "{}. Ask an admin for a new widget link (Admin → Widgets).",
-            problem.detail.split(';').next().unwrap_or(&problem.detail)
-        ),
+    let message = match problem.code.as_str() {
+        "missing_token" => "This widget's link has no token.".to_string(),
+        "invalid_token" => "This widget's token is unknown or has been revoked.".to_string(),
         _ => problem.detail.clone(),
+    };
+    let message = match &e {
+        AppError::Unauthorized { .. } => format!("{message} Ask an admin for a new widget link."),
+        _ => message,
     };
     let error_page = ErrorPage {
         theme: "light",

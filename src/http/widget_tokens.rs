@@ -1,7 +1,7 @@
 //! Admin management of widget tokens: mint (shown once), list, revoke.
 
 use actix_web::http::header;
-use actix_web::web::{self, Json as JsonOut};
+use actix_web::web::Json as JsonOut;
 use actix_web::HttpResponse;
 use serde::Deserialize;
 use utoipa::ToSchema;
@@ -57,7 +57,7 @@ pub async fn list(state: State, caller: Caller) -> AppResult<JsonOut<Page<Widget
 #[utoipa::path(delete, operation_id = "widget_tokens_revoke", path = "/api/v1/admin/widget-tokens/{id}", tag = "leaderboards", security(("bearer" = [])),
     params(("id" = String, Path, description = "widget token id")),
     responses((status = 200, body = WidgetTokenView), WriteProblems))]
-pub async fn revoke(state: State, caller: Caller, id: web::Path<String>) -> AppResult<JsonOut<WidgetTokenView>> {
+pub async fn revoke(state: State, caller: Caller, id: super::path_ids::PathId) -> AppResult<JsonOut<WidgetTokenView>> {
     caller.require_admin()?;
     let (actor, id) = (caller.email.to_string(), id.into_inner());
     let view = db::run(&state.pool, move |conn| widget_tokens::revoke(conn, &actor, &id)).await?;

@@ -303,11 +303,11 @@ async fn widgets_in_an_intranet_page(intranet: Intranet, app: TestApp) {
 
     // No token, or a revoked one: refused.
     b.goto(&app.url("/widgets/wall")).await;
-    b.wait_for_text("body", "missing_token", 15).await;
+    b.wait_for_text("body", "link has no token", 15).await;
     app.delete(&format!("/api/v1/admin/widget-tokens/{token_id}"), &app.admin_token())
         .await;
     b.goto(&app.url(&format!("/widgets/leaderboard?token={token}"))).await;
-    b.wait_for_text("body", "invalid_token", 15).await;
+    b.wait_for_text("body", "unknown or has been revoked", 15).await;
 }
 
 mod sqlite {

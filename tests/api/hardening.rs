@@ -329,6 +329,47 @@ async fn nul_bytes_are_client_errors_on_both_backends(app: TestApp) {
     assert_eq!(import.body["errors"][0]["line"], 2, "{}", import.text);
 }
 
+async fn identifiers_are_validated_at_the_edge(app: TestApp) {
+    let kim = app.create_employee("kim@acme.test", "Kim", "Support", None).await;
+    let kim_id = kim["id"].as_str().unwrap_or_default().to_string();
+    let admin = app.admin_token();
+    use reqwest::Method;
+    let cases: [(Method, String, &str); 8] = [
+        (Method::GET, "/api/v1/employees/not-a-uuid".into(), "a word"),
+        (
+            Method::GET,
+            format!("/api/v1/employees/{kim_id}x"),
+            "a UUID with more after it",
+        ),
+        (Method::GET, "/api/v1/postcards/123".into(), "a number"),
+        (
+            Method::POST,
+            "/api/v1/postcards/%E2%80%8B/endorsements".into(),
+            "a zero-width space",
+        ),
+        (
+            Method::POST,
+            "/api/v1/postcards/..%2F..%2Fetc/hide".into(),
+            "an encoded path",
+        ),
+        (Method::DELETE, "/api/v1/admin/widget-tokens/%FF".into(), "not UTF-8"),
+        (Method::PATCH, "/api/v1/behaviours/Small_Win".into(), "not a slug"),
+        (Method::PATCH, "/api/v1/behaviours/%C0%80".into(), "an overlong NUL"),
+    ];
+    for (method, path, why) in cases {
+        let reply = app
+            .send_json(method.clone(), &path, &admin, &json!({"reason": "x", "title": "x"}))
+            .await;
+        reply.assert_problem(404, "not_found", &format!("{method} {path}: {why}"));
+    }
+    // An id in capitals is the same UUID.
+    let upper = app
+        .get(&format!("/api/v1/employees/{}", kim_id.to_uppercase()), Some(&admin))
+        .await;
+    assert_eq!(upper.status, 200, "{}", upper.text);
+    assert_eq!(upper.body["id"], kim_id.as_str());
+}
+
 /// A cursor the API never handed out, holding a NUL.
 fn forged_cursor() -> String {
     use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -438,6 +479,7 @@ crate::on_both_backends!(
     the_directory_refuses_invisible_and_look_alike_addresses,
     dates_at_the_ends_of_the_calendar_are_400s,
     nul_bytes_are_client_errors_on_both_backends,
+    identifiers_are_validated_at_the_edge,
     head_is_answered_like_get,
     widget_errors_are_pages_that_say_what_is_wrong,
 );
