@@ -41,9 +41,9 @@ pub fn create(
             });
         }
         let row = BehaviourRow {
-            slug: slug.into_string(),
-            title,
-            description,
+            slug: slug.as_str().to_string(),
+            title: title.clone(),
+            description: description.clone(),
             active: true,
             position: behaviours::next_position(conn)?,
             created_at: now(),

@@ -75,8 +75,10 @@ pub fn create_employee(conn: &mut DbConnection, actor: &str, input: NewEmployeeI
         if let Some(m) = &input.manager_id {
             require_manager(conn, &mut checks, m)?;
         }
-        checks.finish()?;
-        let (Some(email), Some(name), Some(department), Some(timezone)) = (email, name, department, timezone) else {
+        std::mem::take(&mut checks).finish()?;
+        let (Some(email), Some(name), Some(department), Some(timezone)) =
+            (email.clone(), name.clone(), department.clone(), timezone.clone())
+        else {
             return Err(AppError::internal(anyhow::anyhow!("checked fields missing")));
         };
         if employees::find_by_email(conn, email.as_str())?.is_some() {
@@ -136,7 +138,7 @@ pub fn update_employee(conn: &mut DbConnection, actor: &str, id: &str, patch: Em
         if let Some(Some(manager_id)) = &patch.manager_id {
             require_manager(conn, &mut checks, manager_id)?;
         }
-        checks.finish()?;
+        std::mem::take(&mut checks).finish()?;
         if let Some(Some(manager_id)) = &patch.manager_id {
             if let Some(path) = employees::cycle_if_managed_by(conn, id, manager_id)? {
                 return Err(AppError::Rule {

@@ -52,11 +52,19 @@ fn set_hidden(
     board: &BoardConfig,
 ) -> AppResult<PostcardView> {
     write_tx(conn, |conn| {
-        // The postcard, then its sender (as sends do): the state read next is the latest, and
-        // no send, hide or restore of the same sender changes the pair counts meanwhile.
+        // The postcard, then its people in id order (as sends do, see `store::board_sync`):
+        // the state read next is the latest, no send, hide or restore of the same sender
+        // changes the pair counts meanwhile, and no edit moves their board rows.
         postcards::lock(conn, postcard_id)?;
         let row = postcards::find(conn, postcard_id)?.ok_or_else(|| postcard_views::not_found(postcard_id))?;
-        postcards::lock_sender(conn, &row.sender_id)?;
+        let mut people: Vec<String> = postcards::recipients_of(conn, std::slice::from_ref(&row.id))?
+            .into_iter()
+            .map(|r| r.recipient_id)
+            .collect();
+        people.push(row.sender_id.clone());
+        people.sort_unstable();
+        people.dedup();
+        postcards::lock_people(conn, &people.iter().map(String::as_str).collect::<Vec<_>>())?;
         if row.hidden != hidden {
             postcards::set_hidden(conn, postcard_id, hidden)?;
             scoreboard::on_postcard(conn, &row, board, if hidden { -1 } else { 1 })?;

@@ -118,7 +118,7 @@ fn lone_pairs<'a>(
 }
 
 /// Adds (`sign = 1`, restored) or removes (`-1`, hidden) a postcard from the boards. Call
-/// with the sender locked (`postcards::lock_sender`): the pair's other postcards must not
+/// with its people locked (`postcards::lock_people`): the pair's other postcards must not
 /// change until the transaction ends.
 pub fn on_postcard(conn: &mut DbConnection, row: &PostcardRow, cfg: &BoardConfig, sign: i32) -> AppResult<()> {
     let keys = cfg.keys(row.created_at);

@@ -59,10 +59,13 @@ pub fn send_many(
     let sender_ids = distinct(live().map(|j| j.sender.id.as_str()));
     let slugs = distinct(live().map(|j| j.input.behaviour.trim()));
     let recipient_ids = distinct(live().flat_map(|j| j.input.recipients.iter().map(String::as_str)));
+    let everyone = distinct(sender_ids.iter().chain(&recipient_ids).copied());
     let week = rules.week_of(now);
     let mut expected = Expected::new(memory);
     let (answers, written) = write_tx(conn, |conn| {
-        let mut standings = postcards::lock_senders(conn, &sender_ids)?;
+        // Everyone named, in id order: senders for their counts, recipients for their
+        // standings on the boards (see `store::board_sync` for the lock order).
+        let mut standings = postcards::lock_people(conn, &everyone)?;
         let found_behaviours: HashMap<String, _> = behaviours::find_many(conn, &slugs)?
             .into_iter()
             .map(|b| (b.slug.clone(), b))
@@ -84,7 +87,13 @@ pub fn send_many(
         let mut recipient_rows: Vec<RecipientRow> = Vec::new();
         let mut emails: Vec<OutboxRow> = Vec::new();
         let mut replies: Vec<(&str, &str, String, String)> = Vec::new();
-        for (job, checked) in jobs.iter().zip(checked) {
+        for (job, checked) in jobs.iter().zip(&checked) {
+            // A transaction run again (`write_tx`) starts from the same checked input; a
+            // refused one is checked again for its error (checks are pure).
+            let checked = match checked {
+                Ok(input) => Ok(input.clone()),
+                Err(_) => check_input(&job.input, &job.sender.id, rules),
+            };
             let answer = checked.and_then(|(message, customer)| {
                 let sender = &job.sender;
                 let input = &job.input;

@@ -233,10 +233,10 @@ fn next_shard() -> i32 {
 /// department)` to `(score, participants)`. A BTreeMap, so rows are written in key order and
 /// concurrent writers cannot deadlock on them.
 #[derive(Debug, Default)]
-struct DepartmentDeltas(BTreeMap<(String, String, String), (i64, i32)>);
+pub(super) struct DepartmentDeltas(BTreeMap<(String, String, String), (i64, i32)>);
 
 impl DepartmentDeltas {
-    fn add(&mut self, period: &str, behaviour: &str, department: &str, score: i64, participants: i32) {
+    pub(super) fn add(&mut self, period: &str, behaviour: &str, department: &str, score: i64, participants: i32) {
         let d = self
             .0
             .entry((period.to_string(), behaviour.to_string(), department.to_string()))
@@ -246,7 +246,7 @@ impl DepartmentDeltas {
     }
 
     /// Adds the moved figures to one shard (none taken when nothing moved).
-    fn write(self, conn: &mut DbConnection) -> QueryResult<()> {
+    pub(super) fn write(self, conn: &mut DbConnection) -> QueryResult<()> {
         let moved: Vec<Moved> = self.0.iter().filter(|(_, d)| **d != (0, 0)).collect();
         if moved.is_empty() {
             return Ok(());
@@ -311,7 +311,7 @@ fn write_departments_sqlite(conn: &mut diesel::SqliteConnection, moved: &[Moved]
 }
 
 /// Someone took part in a bucket when they sent or received a visible postcard in it.
-fn took_part(received: i32, given: i32) -> bool {
+pub(super) fn took_part(received: i32, given: i32) -> bool {
     received > 0 || given > 0
 }
 
@@ -393,6 +393,8 @@ pub fn apply_postcards_with(
 pub fn apply_endorsement(conn: &mut DbConnection, c: &Contribution, sign: i32, w: Weights) -> QueryResult<()> {
     use board_totals::*;
     let behaviours = ["", c.behaviour];
+    // In the board's lock order first (see `board_sync`), then changed by a filter.
+    super::board_sync::lock_rows(conn, c.keys, &behaviours, c.recipients)?;
     let points = i64::from(sign) * w.endorsement;
     let update = diesel::update(
         table
@@ -408,59 +410,6 @@ pub fn apply_endorsement(conn: &mut DbConnection, c: &Contribution, sign: i32, w
         departments.add(p, b, d, points, 0);
     }
     departments.write(conn)
-}
-
-/// Brings a person's department and standing on every board row up to date (after an edit,
-/// a deactivation, an import or an opt-out).
-pub fn sync_person(conn: &mut DbConnection, employee_id: &str) -> QueryResult<()> {
-    let Some((department, active, listed)) = standings(conn, &[employee_id])?.remove(employee_id) else {
-        return Ok(());
-    };
-    use board_totals::dsl;
-    // Move the person's figures from their old department (or standing) to the new one.
-    let moving: Vec<(String, String, i32, i32, i64, String, bool)> = dsl::board_totals
-        .filter(dsl::employee_id.eq(employee_id))
-        .filter(dsl::department.ne(&department).or(dsl::active.ne(active)))
-        .select((
-            dsl::period,
-            dsl::behaviour,
-            dsl::received,
-            dsl::given,
-            dsl::score,
-            dsl::department,
-            dsl::active,
-        ))
-        .load(conn)?;
-    let mut departments = DepartmentDeltas::default();
-    for (period, behaviour, received, given, score, old_department, was_active) in &moving {
-        let part = i32::from(took_part(*received, *given));
-        if *was_active {
-            departments.add(period, behaviour, old_department, -score, -part);
-        }
-        if active {
-            departments.add(period, behaviour, &department, *score, part);
-        }
-    }
-    departments.write(conn)?;
-    let moved = diesel::update(
-        dsl::board_totals.filter(dsl::employee_id.eq(employee_id)).filter(
-            dsl::department
-                .ne(&department)
-                .or(dsl::active.ne(active))
-                .or(dsl::listed.ne(listed)),
-        ),
-    )
-    .set((
-        dsl::department.eq(&department),
-        dsl::active.eq(active),
-        dsl::listed.eq(listed),
-    ))
-    .execute(conn)?;
-    if moved > 0 {
-        // Rows of every period moved: buckets kept in memory must be read again.
-        super::board_memory::record_change_to_all(conn)?;
-    }
-    Ok(())
 }
 
 #[derive(QueryableByName)]

@@ -716,8 +716,14 @@ impl<'a> Expected<'a> {
     }
 
     /// Call in the transaction, after the versions are bumped and before the commit.
+    /// A transaction run again (`db::write_tx`) announces anew: what an attempt that did not
+    /// commit announced is withdrawn first.
     pub fn announce(&mut self, versions: &[(String, i64)]) {
         if let Some(memory) = self.memory {
+            if !self.versions.is_empty() {
+                memory.forget(&self.versions);
+                self.versions.clear();
+            }
             memory.expect(versions);
             self.versions.extend(versions.iter().cloned());
         }

@@ -180,9 +180,54 @@ pub fn run_migrations(conn: &mut DbConnection) -> anyhow::Result<Vec<String>> {
 /// Runs `f` in a write transaction. On SQLite it is `BEGIN IMMEDIATE`, taking the write
 /// lock up front: a deferred transaction that reads and then writes can fail with
 /// SQLITE_BUSY when another writer got there first, which `busy_timeout` cannot cure.
-pub fn write_tx<T, F>(conn: &mut DbConnection, f: F) -> AppResult<T>
+///
+/// On Postgres a transaction that the database ends as a deadlock victim or a serialization
+/// failure is run again (at most [`ATTEMPTS`] times, after a short random pause): such a
+/// failure says nothing about the request, so it must never reach a client as a 500. Locks
+/// are taken in one order everywhere (see `store::board`), which makes this rare.
+pub fn write_tx<T, F>(conn: &mut DbConnection, mut f: F) -> AppResult<T>
 where
-    F: FnOnce(&mut DbConnection) -> AppResult<T>,
+    F: FnMut(&mut DbConnection) -> AppResult<T>,
+{
+    let mut attempt = 1;
+    loop {
+        match write_tx_once(conn, &mut f) {
+            Err(e) if attempt < ATTEMPTS && is_transient(&e) => {
+                tracing::warn!(attempt, error = %cause_of(&e), "transaction lost to a concurrent one; running it again");
+                std::thread::sleep(std::time::Duration::from_millis(rand::random::<u64>() % (5 * attempt)));
+                attempt += 1;
+            }
+            result => return result,
+        }
+    }
+}
+
+/// How many times a write transaction is tried before its failure is reported.
+pub const ATTEMPTS: u64 = 8;
+
+fn cause_of(e: &AppError) -> String {
+    match e {
+        AppError::Internal(cause) => cause.to_string(),
+        other => other.to_string(),
+    }
+}
+
+/// A deadlock or serialization failure: the transaction was rolled back and may run again.
+pub fn is_transient(e: &AppError) -> bool {
+    use diesel::result::{DatabaseErrorKind, Error};
+    let AppError::Internal(cause) = e else {
+        return false;
+    };
+    match cause.downcast_ref::<Error>() {
+        Some(Error::DatabaseError(DatabaseErrorKind::SerializationFailure, _)) => true,
+        Some(Error::DatabaseError(_, info)) => info.message().contains("deadlock detected"),
+        _ => false,
+    }
+}
+
+fn write_tx_once<T, F>(conn: &mut DbConnection, f: &mut F) -> AppResult<T>
+where
+    F: FnMut(&mut DbConnection) -> AppResult<T>,
 {
     let begun = match conn {
         DbConnection::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE"),

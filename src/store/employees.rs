@@ -177,7 +177,16 @@ pub fn insert(conn: &mut DbConnection, row: &NewEmployee) -> QueryResult<()> {
 pub fn update(conn: &mut DbConnection, id: &str, changes: &EmployeeChanges) -> QueryResult<()> {
     diesel::update(employees::table.find(id)).set(changes).execute(conn)?;
     if changes.department.is_some() || changes.active.is_some() {
-        super::board::sync_person(conn, id)?;
+        sync_boards(conn, &[id])?;
+    }
+    Ok(())
+}
+
+/// Moves these people's board rows to their standing as updated in this transaction, and
+/// records that every kept bucket changed (last, as the lock order asks).
+fn sync_boards(conn: &mut DbConnection, ids: &[&str]) -> QueryResult<()> {
+    if super::board_sync::sync_people(conn, ids)? {
+        super::board_memory::record_change_to_all(conn)?;
     }
     Ok(())
 }
@@ -196,7 +205,7 @@ pub struct PreferenceChanges {
 pub fn update_preferences(conn: &mut DbConnection, id: &str, changes: &PreferenceChanges) -> QueryResult<()> {
     diesel::update(employees::table.find(id)).set(changes).execute(conn)?;
     if changes.show_on_leaderboard.is_some() {
-        super::board::sync_person(conn, id)?;
+        sync_boards(conn, &[id])?;
     }
     Ok(())
 }
@@ -234,6 +243,25 @@ pub fn department_exists(conn: &mut DbConnection, department: &str) -> QueryResu
             .filter(employees::department.eq(department)),
     ))
     .get_result(conn)
+}
+
+/// Locks the headcount rows of `departments` (creating missing ones at zero) in department
+/// order, before a transaction that moves several people changes them through the trigger
+/// one person at a time, in no particular order (Postgres; see `board_sync`).
+fn lock_headcounts(conn: &mut DbConnection, departments: &[&str]) -> QueryResult<()> {
+    if let DbConnection::Postgres(pg) = conn {
+        let mut departments = departments.to_vec();
+        departments.sort_unstable();
+        departments.dedup();
+        diesel::sql_query(
+            "INSERT INTO department_headcounts (department, active) \
+             SELECT d, 0 FROM unnest($1::text[]) AS d ORDER BY d COLLATE \"C\" \
+             ON CONFLICT (department) DO UPDATE SET active = department_headcounts.active",
+        )
+        .bind::<diesel::sql_types::Array<diesel::sql_types::Text>, _>(departments)
+        .execute(pg)?;
+    }
+    Ok(())
 }
 
 /// Every stored email with its owner's id (for the look-alike check of a new address).
@@ -301,6 +329,24 @@ pub fn apply_import(
         crate::per_backend!(conn, c => insert.execute(c)?);
         progress(chunk.len() as u64);
     }
+    // The people updated are locked in id order before any is written (the board's lock
+    // order, see `board_sync`), and their board rows are moved once, after all of them.
+    let mut updated: Vec<&str> = plan
+        .changes
+        .iter()
+        .filter(|c| c.kind != ChangeKind::Unchanged)
+        .filter_map(|c| ids.get(&c.person.email).map(String::as_str))
+        .collect();
+    updated.sort_unstable();
+    updated.dedup();
+    super::postcards::lock_people(conn, &updated)?;
+    let mut departments: Vec<&str> = plan.changes.iter().map(|c| c.person.department.as_str()).collect();
+    let before = employees::table
+        .filter(employees::id.eq_any(&updated))
+        .select(employees::department)
+        .load::<String>(conn)?;
+    departments.extend(before.iter().map(String::as_str));
+    lock_headcounts(conn, &departments)?;
     for change in plan.changes.iter().filter(|c| c.kind != ChangeKind::Unchanged) {
         let p = &change.person;
         let changes = EmployeeChanges {
@@ -314,11 +360,11 @@ pub fn apply_import(
             ..Default::default()
         };
         if let Some(id) = ids.get(&p.email) {
-            update(conn, id, &changes)?;
+            diesel::update(employees::table.find(id)).set(&changes).execute(conn)?;
         }
         if change.kind != ChangeKind::Create {
             progress(1);
         }
     }
-    Ok(())
+    sync_boards(conn, &updated)
 }

@@ -7,6 +7,7 @@ pub mod board_memory;
 pub mod board_read;
 pub mod board_senders;
 pub mod board_sums;
+pub mod board_sync;
 pub mod db;
 pub mod employees;
 pub mod endorsements;

@@ -39,21 +39,13 @@ pub struct RecipientRow {
     pub hidden: bool,
 }
 
-/// Serialises sends by one sender for the rest of the transaction, so that two requests
-/// cannot both see "one postcard left this week", and answers the sender's standing on the
-/// boards as it is now (a locked row: a concurrent edit of the sender waits for this send and
-/// then brings its board rows up to date). `NO KEY UPDATE`: sends naming this person as a
-/// recipient only key-share the row (their foreign key check) and need not wait for it.
-/// SQLite needs no lock: write transactions begin IMMEDIATE and so already run one at a time.
-pub fn lock_sender(conn: &mut DbConnection, sender_id: &str) -> QueryResult<super::board::Standing> {
-    lock_senders(conn, &[sender_id])?
-        .remove(sender_id)
-        .ok_or(diesel::result::Error::NotFound)
-}
-
-/// `lock_sender` for several senders at once (a batch of sends), locked in id order so that
-/// two batches naming the same people cannot deadlock. Unknown ids are missing.
-pub fn lock_senders(
+/// Locks everyone a write names (a batch's senders and recipients, a postcard's sender and
+/// recipients when it is hidden or restored) in id order, and answers their standings on
+/// the boards as they are now: a concurrent edit of one of them either waits for this write
+/// or has committed before it reads them (see `board_sync` for the lock order). A sender's
+/// row locked this way also serialises their sends (allowance and pair counts). Unknown ids
+/// are missing. SQLite needs no lock (write transactions run one at a time).
+pub fn lock_people(
     conn: &mut DbConnection,
     sender_ids: &[&str],
 ) -> QueryResult<HashMap<String, super::board::Standing>> {

@@ -20,6 +20,7 @@ mod hardening;
 mod idempotency;
 mod import;
 mod leaderboards;
+mod mixed_load;
 mod moderation;
 mod notifications;
 mod operations;
