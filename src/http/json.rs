@@ -125,6 +125,14 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, AppError> {
             errors: vec![FieldError::new("body", "is empty")],
         });
     }
+    // Every request body is an object; serde would also read a struct from an array.
+    if body.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+        // Well-formed JSON of the wrong type is a 422, as a wrong field type is; broken
+        // JSON stays a 400 below.
+        if serde_json::from_slice::<serde::de::IgnoredAny>(body).is_ok() {
+            return Err(AppError::validation("body", "must be a JSON object"));
+        }
+    }
     // Everything is stored as text, which never holds NUL (Postgres refuses it).
     if has_nul_escape(body) {
         if let Some(field) = serde_json::from_slice(body).ok().and_then(|v| field_with_nul(&v, "")) {

@@ -12,6 +12,7 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::auth::{Caller, Reader};
+use super::board_cache::Cached;
 use super::pagination::parse_limit;
 use super::problem::ReadProblems;
 use super::query::{non_empty, parse_int_in};
@@ -83,7 +84,7 @@ impl Params {
     }
 
     /// What identifies the answer, for the cache.
-    fn cache_key(&self, board: &str) -> String {
+    pub(crate) fn cache_key(&self, board: &str) -> String {
         format!(
             "{board}|{:?}|{}|{:?}|{:?}|{}|{}",
             (self.period.first_day, self.period.last_day),
@@ -161,14 +162,14 @@ fn respond(req: &HttpRequest, etag: &str, body: Bytes) -> HttpResponse {
     }
 }
 
-/// Serves from the cache, or computes, caches and serves.
-async fn cached<T, F>(state: &State, req: &HttpRequest, key: String, compute: F) -> AppResult<HttpResponse>
+/// The cached answer for `key`, or one computed (once per key at a time), cached and
+/// answered. Widgets use it too, for their pages.
+pub(crate) async fn cached_entry<F>(state: &State, key: String, compute: F) -> AppResult<Arc<Cached>>
 where
-    T: serde::Serialize + Send + 'static,
-    F: FnOnce(&mut DbConnection) -> AppResult<T> + Send + 'static,
+    F: FnOnce(&mut DbConnection) -> AppResult<Bytes> + Send + 'static,
 {
     if let Some(hit) = state.boards.get(&key) {
-        return Ok(respond(req, &hit.etag, hit.body.clone()));
+        return Ok(hit);
     }
     let lock = state.boards.computing(&key);
     let _computing = match &lock {
@@ -176,12 +177,24 @@ where
         None => None,
     };
     if let Some(hit) = state.boards.get(&key) {
-        return Ok(respond(req, &hit.etag, hit.body.clone()));
+        return Ok(hit);
     }
     let version = state.boards.version();
-    let value = db::run(&state.pool, compute).await?;
-    let body = Bytes::from(serde_json::to_vec(&value).map_err(AppError::internal)?);
-    let entry = state.boards.put(key, version, body);
+    let body = db::run(&state.pool, compute).await?;
+    Ok(state.boards.put(key, version, body))
+}
+
+/// Serves from the cache, or computes, caches and serves.
+async fn cached<T, F>(state: &State, req: &HttpRequest, key: String, compute: F) -> AppResult<HttpResponse>
+where
+    T: serde::Serialize + Send + 'static,
+    F: FnOnce(&mut DbConnection) -> AppResult<T> + Send + 'static,
+{
+    let entry = cached_entry(state, key, move |conn| {
+        let value = compute(conn)?;
+        Ok(Bytes::from(serde_json::to_vec(&value).map_err(AppError::internal)?))
+    })
+    .await?;
     Ok(respond(req, &entry.etag, entry.body.clone()))
 }
 

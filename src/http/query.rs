@@ -21,14 +21,15 @@ pub fn non_empty(s: Option<String>) -> Option<String> {
     s.map(|s| s.trim().to_string()).filter(|s| !s.is_empty())
 }
 
-/// A whole number in `range` such as `?offset=`; absent or blank means `default`.
+/// A whole number in `range` such as `?offset=`; absent means `default` (present but blank
+/// is refused, as the OpenAPI document says it is an integer).
 pub fn parse_int_in(
     field: &str,
     raw: Option<&str>,
     range: std::ops::RangeInclusive<i64>,
     default: i64,
 ) -> AppResult<i64> {
-    match raw.map(str::trim).filter(|s| !s.is_empty()) {
+    match raw.map(str::trim) {
         None => Ok(default),
         Some(s) => s.parse::<i64>().ok().filter(|n| range.contains(n)).ok_or_else(|| {
             AppError::bad_query(

@@ -4,9 +4,10 @@
 //! body shown raw inside an iframe helps nobody), unless the client asks for JSON.
 
 use actix_web::http::header::{self, HeaderMap};
-use actix_web::{HttpResponse, ResponseError};
+use actix_web::{HttpRequest, HttpResponse, ResponseError};
 use askama::Template;
 
+use super::board_cache::Cached;
 use super::State;
 use crate::error::{AppError, AppResult};
 
@@ -44,8 +45,35 @@ fn with_widget_headers(state: &State, mut builder: actix_web::HttpResponseBuilde
         .body(html)
 }
 
-pub fn page(state: &State, html: String) -> HttpResponse {
-    with_widget_headers(state, HttpResponse::Ok(), html)
+/// Where a cached page says when it was served: filled in on every answer, so that one
+/// cached page (and its ETag) serves a board that has not changed however long it lasts.
+pub const UPDATED_AT: &str = "__UPDATED_AT__";
+
+/// A page from the answer cache: 304 when the client holds this version (`If-None-Match`),
+/// else the page, stamped with the time it was served.
+pub fn cached_page(state: &State, req: &HttpRequest, entry: &Cached, updated: &str) -> HttpResponse {
+    let unchanged = req
+        .headers()
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| super::board_cache::matches(v, &entry.etag));
+    let mut builder = if unchanged {
+        HttpResponse::NotModified()
+    } else {
+        HttpResponse::Ok()
+    };
+    builder.insert_header((header::ETAG, entry.etag.clone()));
+    let html = if unchanged {
+        String::new()
+    } else {
+        String::from_utf8_lossy(&entry.body).replace(UPDATED_AT, updated)
+    };
+    let mut res = with_widget_headers(state, builder, html);
+    if unchanged {
+        // A 304 has no body (nor a type for one).
+        res.headers_mut().remove(header::CONTENT_TYPE);
+    }
+    res
 }
 
 pub fn render(t: &impl Template) -> AppResult<String> {

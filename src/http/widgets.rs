@@ -3,22 +3,23 @@
 //! lets only `server.allowed_origins` frame them, loads nothing from anywhere else, and a
 //! small script from the binary refreshes the content every minute without reloading.
 
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::web::{self, Bytes};
+use actix_web::{HttpRequest, HttpResponse};
 use askama::Template;
 use chrono::NaiveDate;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::auth::widget_token_id;
+use super::leaderboard::cached_entry;
 use super::leaderboard::{parse, BoardQuery};
 use super::query::{non_empty, parse_int_in};
-use super::widget_page::{answer, page, render};
+use super::widget_page::{answer, cached_page, render, UPDATED_AT};
 use super::State;
 use crate::error::{AppError, AppResult};
 use crate::services::leaderboard::{self, PeriodView};
 use crate::services::postcard_views::Looker;
 use crate::services::postcards;
-use crate::store::db;
 use crate::store::employees::{self, now};
 use crate::store::postcards::FeedFilter;
 
@@ -171,44 +172,51 @@ async fn leaderboard_page(state: &State, req: &HttpRequest) -> AppResult<HttpRes
         ));
     }
     let department = non_empty(q.department);
-    if let Some(name) = department.clone() {
-        let known = db::run(&state.pool, move |conn| Ok(employees::department_exists(conn, &name)?)).await?;
-        if !known {
-            return Err(AppError::bad_query(
-                "department",
-                "no active colleague is in a department of that name",
-            ));
-        }
-    }
     let params = parse(
         state,
         BoardQuery {
             period: q.period,
-            department,
+            department: department.clone(),
             limit: Some(non_empty(q.limit).unwrap_or_else(|| BOARD_DEFAULT.into())),
             ..BoardQuery::default()
         },
     )?;
-    let view = db::run(&state.pool, move |conn| leaderboard::board(conn, &params.request())).await?;
-    let rows = view
-        .entries
-        .into_iter()
-        .map(|e| BoardRow {
-            rank: e.rank,
-            name: e.employee.name,
-            department: e.employee.department,
-            score: e.score,
-            received: e.received,
-        })
-        .collect();
-    let html = render(&LeaderboardPage {
-        theme,
-        refresh,
-        period_label: period_label(&view.period),
-        rows,
-        updated: updated_at(state),
-    })?;
-    Ok(page(state, html))
+    // Many screens ask the same question every minute: the page comes from the answer cache
+    // (same freshness as the API's boards) and carries an ETag, so a screen whose board has
+    // not changed gets a 304.
+    let key = format!("widget|{theme}|{refresh}|{}", params.cache_key("people"));
+    let entry = cached_entry(state, key, move |conn| {
+        if let Some(name) = &department {
+            if !employees::department_exists(conn, name)? {
+                return Err(AppError::bad_query(
+                    "department",
+                    "no active colleague is in a department of that name",
+                ));
+            }
+        }
+        let view = leaderboard::board(conn, &params.request())?;
+        let rows = view
+            .entries
+            .into_iter()
+            .map(|e| BoardRow {
+                rank: e.rank,
+                name: e.employee.name,
+                department: e.employee.department,
+                score: e.score,
+                received: e.received,
+            })
+            .collect();
+        let html = render(&LeaderboardPage {
+            theme,
+            refresh,
+            period_label: period_label(&view.period),
+            rows,
+            updated: UPDATED_AT.to_string(),
+        })?;
+        Ok(Bytes::from(html))
+    })
+    .await?;
+    Ok(cached_page(state, req, &entry, &updated_at(state)))
 }
 
 /// The wall widget: the newest public postcards (never private or hidden ones).
@@ -229,37 +237,38 @@ async fn wall_page(state: &State, req: &HttpRequest) -> AppResult<HttpResponse> 
     let theme = theme(q.theme.as_deref())?;
     let refresh = refresh(q.refresh.as_deref())?;
     let limit = parse_int_in("limit", q.limit.as_deref(), 1..=WALL_MAX, WALL_DEFAULT)?;
-    let filter = FeedFilter {
-        limit,
-        ..FeedFilter::default()
-    };
-    let rows = db::run(&state.pool, move |conn| {
+    let tz = state.settings.org_timezone();
+    let key = format!("widget-wall|{theme}|{refresh}|{limit}");
+    let entry = cached_entry(state, key, move |conn| {
+        let filter = FeedFilter {
+            limit,
+            ..FeedFilter::default()
+        };
         let nobody = Looker {
             employee_id: None,
             is_admin: false,
         };
-        postcards::feed(conn, nobody, false, &filter)
+        let cards = postcards::feed(conn, nobody, false, &filter)?
+            .into_iter()
+            .map(|(_, v)| WallCard {
+                sender: v.sender.name,
+                recipients: v.recipients.into_iter().map(|r| r.name).collect::<Vec<_>>().join(", "),
+                behaviour: v.behaviour.title,
+                message: v.message,
+                customer_name: v.customer.as_ref().map(|c| c.name.clone()),
+                customer_quote: v.customer.and_then(|c| c.quote),
+                endorsements: v.endorsement_count,
+                date: v.created_at.with_timezone(&tz).format("%-d %b").to_string(),
+            })
+            .collect();
+        let html = render(&WallPage {
+            theme,
+            refresh,
+            cards,
+            updated: UPDATED_AT.to_string(),
+        })?;
+        Ok(Bytes::from(html))
     })
     .await?;
-    let tz = state.settings.org_timezone();
-    let cards = rows
-        .into_iter()
-        .map(|(_, v)| WallCard {
-            sender: v.sender.name,
-            recipients: v.recipients.into_iter().map(|r| r.name).collect::<Vec<_>>().join(", "),
-            behaviour: v.behaviour.title,
-            message: v.message,
-            customer_name: v.customer.as_ref().map(|c| c.name.clone()),
-            customer_quote: v.customer.and_then(|c| c.quote),
-            endorsements: v.endorsement_count,
-            date: v.created_at.with_timezone(&tz).format("%-d %b").to_string(),
-        })
-        .collect();
-    let html = render(&WallPage {
-        theme,
-        refresh,
-        cards,
-        updated: updated_at(state),
-    })?;
-    Ok(page(state, html))
+    Ok(cached_page(state, req, &entry, &updated_at(state)))
 }

@@ -1,5 +1,5 @@
-//! Generated strings thrown at every parameter the OpenAPI document declares (query and
-//! path, every operation): control and format characters, NUL, surrogate neighbours and
+//! Generated strings thrown at every parameter the OpenAPI document declares (query, path
+//! and header, every operation): control and format characters, NUL, surrogate neighbours and
 //! broken UTF-8, look-alikes, far dates and very long values. Every answer must be 2xx or
 //! 4xx, never 5xx or a dropped connection, on both backends.
 
@@ -37,6 +37,13 @@ fn generated() -> Vec<String> {
 
 /// ... and byte sequences that are not UTF-8 at all, put into the URL as they are.
 const RAW: [&str; 4] = ["%ED%A0%80", "%ED%BF%BF", "%FF%FE", "%C0%80"];
+
+fn percent_decode(s: &str) -> Vec<u8> {
+    s.split('%')
+        .filter(|h| !h.is_empty())
+        .filter_map(|h| u8::from_str_radix(h, 16).ok())
+        .collect()
+}
 
 struct Known {
     employee_id: String,
@@ -105,7 +112,7 @@ fn operations(doc: &Value) -> Vec<Operation> {
                 .into_iter()
                 .flatten()
                 .filter_map(|p| Some((p["in"].as_str()?.to_string(), p["name"].as_str()?.to_string())))
-                .filter(|(place, _)| place == "query" || place == "path")
+                .filter(|(place, _)| ["query", "path", "header"].contains(&place.as_str()))
                 .collect();
             ops.push(Operation {
                 method,
@@ -123,7 +130,7 @@ fn url_for(op: &Operation, fuzzed: &str, value: &str, known: &Known) -> String {
     if op.path.starts_with("/widgets/") && fuzzed != "token" {
         query.push(format!("token={}", known.widget_token));
     }
-    for (place, name) in &op.params {
+    for (place, name) in op.params.iter().filter(|(place, _)| place != "header") {
         let v = if name == fuzzed {
             value.to_string()
         } else if place == "path" {
@@ -151,13 +158,24 @@ async fn generated_strings_in_every_parameter_never_get_a_5xx(app: TestApp) {
     assert!(ops.len() > 30, "the document lists the operations: {}", ops.len());
     let mut values: Vec<String> = generated().iter().map(|v| urlencode(v)).collect();
     values.extend(RAW.iter().map(|r| r.to_string()));
+    // The same values as bytes, for header parameters (raw ones decoded from their escapes).
+    let mut raw_values: Vec<Vec<u8>> = generated().into_iter().map(String::into_bytes).collect();
+    raw_values.extend(RAW.iter().map(|r| percent_decode(r)));
     let mut failures = Vec::new();
     let mut sent = 0;
     for op in &ops {
-        for (_, name) in &op.params {
-            for value in &values {
-                let url = url_for(op, name, value, &known);
+        for (place, name) in &op.params {
+            for (value, raw) in values.iter().zip(&raw_values) {
+                let in_header = place == "header";
+                let url = url_for(op, if in_header { "" } else { name }, value, &known);
                 let mut req = app.client.request(op.method.clone(), app.url(&url)).bearer_auth(&token);
+                if in_header {
+                    // Only what a client can put in a header at all (no controls, no NUL).
+                    let Ok(v) = reqwest::header::HeaderValue::from_bytes(raw) else {
+                        continue;
+                    };
+                    req = req.header(name.as_str(), v);
+                }
                 if matches!(op.method, reqwest::Method::POST | reqwest::Method::PATCH) {
                     req = req.json(&json!({}));
                 }

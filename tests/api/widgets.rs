@@ -185,6 +185,68 @@ async fn widgets_show_only_public_visible_postcards_as_text(app: TestApp) {
     );
 }
 
+/// Widgets are served from the answer cache with an ETag: a screen whose board or wall has
+/// not changed gets a 304 (no body), and a change shows with a new tag.
+async fn unchanged_widgets_answer_304_and_changes_show(app: TestApp) {
+    let ada = app.create_employee("ada@example.com", "Ada", "Support", None).await;
+    let bob = app.create_employee("bob@example.com", "Bob", "Support", None).await;
+    let (token, _) = mint(&app).await;
+    let card = |to: &serde_json::Value, text: &str| json!({"recipients": [to["id"]], "behaviour": "small-win", "message": text});
+    app.send_postcard(&app.token("ada@example.com"), &card(&bob, "First story"))
+        .await;
+    for path in [
+        format!("/widgets/leaderboard?token={token}&period=week"),
+        format!("/widgets/wall?token={token}"),
+    ] {
+        let first = get_page(&app, &path).await;
+        assert_eq!(first.status, 200, "{path}: {}", first.text);
+        let etag = first
+            .headers
+            .get("etag")
+            .and_then(|v| v.to_str().ok())
+            .expect("an ETag")
+            .to_string();
+        assert!(
+            !first.text.contains(champion::http::widget_page::UPDATED_AT),
+            "{path}: stamped"
+        );
+        let again = app
+            .client
+            .get(app.url(&path))
+            .header("if-none-match", &etag)
+            .send()
+            .await
+            .expect("again");
+        assert_eq!(again.status(), 304, "{path}: unchanged");
+        assert!(again.headers().get("content-security-policy").is_some(), "{path}");
+        assert!(again.bytes().await.expect("body").is_empty());
+        // A change: a new postcard (this instance clears its cache at once).
+        app.send_postcard(&app.token("bob@example.com"), &card(&ada, &format!("Reply for {path}")))
+            .await;
+        let changed = app
+            .client
+            .get(app.url(&path))
+            .header("if-none-match", &etag)
+            .send()
+            .await
+            .expect("changed");
+        assert_eq!(changed.status(), 200, "{path}: changed");
+        let new_tag = changed
+            .headers()
+            .get("etag")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string();
+        assert_ne!(new_tag, etag, "{path}");
+        let text = changed.text().await.unwrap_or_default();
+        if path.contains("wall") {
+            assert!(text.contains("Reply for"), "{text}");
+        } else {
+            assert!(text.contains("Ada"), "Ada is on the board now: {text}");
+        }
+    }
+}
+
 async fn only_allowed_origins_may_frame_widgets(app: TestApp) {
     let (token, _) = mint(&app).await;
     let page = get_page(&app, &format!("/widgets/wall?token={token}")).await;
@@ -275,4 +337,7 @@ mod with_intranet {
     use super::*;
 }
 
-crate::on_both_backends!(without_allowed_origins_widgets_frame_only_here);
+crate::on_both_backends!(
+    without_allowed_origins_widgets_frame_only_here,
+    unchanged_widgets_answer_304_and_changes_show
+);
