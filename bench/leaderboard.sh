@@ -8,7 +8,8 @@
 # Seeded databases are kept in bench/out (REUSE=1 skips seeding when one exists); a run
 # takes a few minutes. DURATION (seconds per measurement, default 10) and PG_URL
 # (default postgres://postgres@127.0.0.1:5432) and PG_OPTS (default ?sslmode=disable) can be set; SEED_ONLY=1 stops after seeding,
-# ONLY_POST=1 measures only POST /postcards.
+# ONLY_POST=1 measures only POST /postcards. Sends carry an Idempotency-Key, as the web app's
+# do (IDEMPOTENCY_KEYS=0 leaves it out).
 # Every run measures a fresh copy of the seeded database (NAME_run), so runs are repeatable:
 # the POST phase adds ~10,000 postcards this week from 512 senders with the sending limits
 # raised, and on a reused database each run would find those senders' weeks fuller (dearer
@@ -169,7 +170,8 @@ for r in "${READS[@]}"; do
 done
 fi
 
-echo "-- POST /postcards, 32 connections (allowance and pair cap raised so senders never run out)"
+if [ "${IDEMPOTENCY_KEYS:-1}" = 0 ]; then keyed="without Idempotency-Key"; else keyed="each with its own Idempotency-Key, as the web app sends"; fi
+echo "-- POST /postcards, 32 connections, $keyed (allowance and pair cap raised so senders never run out)"
 serve 1000 CHAMPION__RULES__WEEKLY_ALLOWANCE=100000000 CHAMPION__RULES__SAME_PAIR_PER_WEEK=100000000
 # 512 senders and 5,000 recipients spread over the org, so repeated runs do not pile thousands
 # of postcards onto a few people (which would change the next run's boards), and so senders

@@ -179,16 +179,47 @@ fn write_batch(
         Ok(found) => found.into_iter().map(|e| (e.email.clone(), e)).collect(),
         Err(e) => return unavailable(requests.len(), e),
     };
-    // The requests whose caller may send, their keys claimed: where they stand, and their jobs.
+    // The requests whose caller may send; then their keys, claimed together.
+    let mut admitted: Vec<(usize, SendJob, Option<String>)> = Vec::new();
+    for (index, request) in requests.into_iter().enumerate() {
+        match admit(request, &callers) {
+            Ok((job, hash)) => admitted.push((index, job, hash)),
+            Err(e) => answers[index] = Some(Err(e)),
+        }
+    }
+    let claims: Vec<(&str, &str, &str)> = admitted
+        .iter()
+        .filter_map(|(_, job, hash)| {
+            Some((
+                job.sender.id.as_str(),
+                job.idempotency_key.as_deref()?,
+                hash.as_deref()?,
+            ))
+        })
+        .collect();
+    let mut claimed = match idempotency::claim_many(conn, &claims, at) {
+        Ok(claimed) => claimed.into_iter(),
+        Err(e) => {
+            let failed = unavailable(admitted.len(), e);
+            for ((index, _, _), answer) in admitted.iter().zip(failed) {
+                answers[*index] = Some(answer);
+            }
+            return answers.into_iter().map(|a| a.unwrap_or_else(|| Err(lost()))).collect();
+        }
+    };
     let mut ready: Vec<usize> = Vec::new();
     let mut jobs: Vec<SendJob> = Vec::new();
-    for (index, request) in requests.into_iter().enumerate() {
-        match admit(conn, request, &callers, at) {
-            Ok(Ok(job)) => {
+    for (index, job, hash) in admitted {
+        let claim = match (&job.idempotency_key, hash) {
+            (Some(_), Some(_)) => claimed.next().unwrap_or_else(|| Err(lost())),
+            _ => Ok(Claim::Fresh),
+        };
+        match claim {
+            Ok(Claim::Fresh) => {
                 ready.push(index);
                 jobs.push(job);
             }
-            Ok(Err(replay)) => answers[index] = Some(Ok(Sent::Replay(replay))),
+            Ok(Claim::Replay(stored)) => answers[index] = Some(Ok(Sent::Replay(stored))),
             Err(e) => answers[index] = Some(Err(e)),
         }
     }
@@ -214,13 +245,9 @@ fn write_batch(
     answers.into_iter().map(|a| a.unwrap_or_else(|| Err(lost()))).collect()
 }
 
-/// The caller must be an active employee; a key is claimed (or its stored answer found).
-fn admit(
-    conn: &mut DbConnection,
-    request: Request,
-    callers: &HashMap<String, EmployeeRow>,
-    at: chrono::NaiveDateTime,
-) -> AppResult<Result<SendJob, StoredResponse>> {
+/// The caller must be an active employee: their job, and the fingerprint of its body when
+/// it carries a key (claimed for the whole batch by `write_batch`).
+fn admit(request: Request, callers: &HashMap<String, EmployeeRow>) -> AppResult<(SendJob, Option<String>)> {
     let caller = request
         .token
         .resolve(callers.get(request.token.email.as_str()).cloned())?;
@@ -228,16 +255,18 @@ fn admit(
     if !me.active {
         return Err(AppError::forbidden("a deactivated employee cannot send postcards"));
     }
-    if let Some((key, hash)) = &request.key {
-        if let Claim::Replay(stored) = idempotency::claim(conn, &me.id, key, hash, at)? {
-            return Ok(Err(stored));
-        }
-    }
-    Ok(Ok(SendJob {
-        sender: me.clone(),
-        input: request.input,
-        idempotency_key: request.key.map(|(key, _)| key),
-    }))
+    let (key, hash) = match request.key {
+        Some((key, hash)) => (Some(key), Some(hash)),
+        None => (None, None),
+    };
+    Ok((
+        SendJob {
+            sender: me.clone(),
+            input: request.input,
+            idempotency_key: key,
+        },
+        hash,
+    ))
 }
 
 /// A refused or failed send leaves its key usable for a corrected request.

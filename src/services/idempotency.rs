@@ -47,46 +47,100 @@ pub fn request_hash(canonical_json: &str) -> String {
     digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// Claims `key` for `caller` (the first request), or finds what answers a retry.
 pub fn claim(conn: &mut DbConnection, caller: &str, key: &str, hash: &str, now: NaiveDateTime) -> AppResult<Claim> {
     write_tx(conn, |conn| {
         idempotency::purge_before(conn, now - Duration::hours(KEEP_FOR_HOURS))?;
-        let row = IdempotencyRow {
-            caller: caller.to_string(),
-            idem_key: key.to_string(),
-            request_hash: hash.to_string(),
-            response_status: None,
-            response_body: None,
-            response_location: None,
-            created_at: now,
-        };
-        if idempotency::try_insert(conn, &row)? {
-            return Ok(Claim::Fresh);
-        }
-        let existing = idempotency::find(conn, caller, key)?
-            .ok_or_else(|| AppError::internal(anyhow::anyhow!("idempotency record vanished")))?;
-        if existing.request_hash != hash {
-            return Err(AppError::Rule {
-                code: "idempotency_key_reused",
-                detail: "this Idempotency-Key was already used with a different request body".into(),
-                field: Some("Idempotency-Key".into()),
-            });
-        }
-        match (existing.response_status, existing.response_body) {
-            (Some(status), Some(body)) => Ok(Claim::Replay(StoredResponse {
-                status: u16::try_from(status).unwrap_or(200),
-                body,
-                location: existing.response_location,
-            })),
-            _ if existing.created_at < now - Duration::seconds(ABANDONED_AFTER_SECONDS) => {
-                idempotency::restart(conn, caller, key, now)?;
-                Ok(Claim::Fresh)
-            }
-            _ => Err(AppError::Conflict {
-                code: "idempotency_in_flight",
-                detail: "a request with this Idempotency-Key is still being processed; retry shortly".into(),
-            }),
-        }
+        claim_in(conn, caller, key, hash, now)
     })
+}
+
+/// The claims of a send batch, `(caller, key, request hash)`, in one transaction: one commit
+/// for the batch rather than one per key (each was a transaction of its own, and sends with
+/// a key, as the web app sends them, ran at two thirds of the rate of sends without). A claim
+/// refused for its own reason (a reused key, one in flight) is that request's answer; a
+/// database failure fails them all.
+pub fn claim_many(
+    conn: &mut DbConnection,
+    claims: &[(&str, &str, &str)],
+    now: NaiveDateTime,
+) -> AppResult<Vec<AppResult<Claim>>> {
+    if claims.is_empty() {
+        return Ok(Vec::new());
+    }
+    write_tx(conn, |conn| {
+        idempotency::purge_before(conn, now - Duration::hours(KEEP_FOR_HOURS))?;
+        // Every key in one insert; only keys used before need a look each.
+        let rows: Vec<IdempotencyRow> = claims
+            .iter()
+            .map(|(caller, key, hash)| in_flight(caller, key, hash, now))
+            .collect();
+        let fresh: std::collections::HashSet<(String, String)> =
+            idempotency::try_insert_many(conn, &rows)?.into_iter().collect();
+        let mut answers = Vec::with_capacity(claims.len());
+        let mut seen = std::collections::HashSet::new();
+        for (caller, key, hash) in claims {
+            // The first request with a new key has it; a second one in the same batch finds
+            // it in flight, as it would in a later batch.
+            let first = seen.insert((*caller, *key));
+            if first && fresh.contains(&(caller.to_string(), key.to_string())) {
+                answers.push(Ok(Claim::Fresh));
+                continue;
+            }
+            match used_before(conn, caller, key, hash, now) {
+                Err(e @ (AppError::Internal(_) | AppError::Unavailable(_))) => return Err(e),
+                answer => answers.push(answer),
+            }
+        }
+        Ok(answers)
+    })
+}
+
+fn in_flight(caller: &str, key: &str, hash: &str, now: NaiveDateTime) -> IdempotencyRow {
+    IdempotencyRow {
+        caller: caller.to_string(),
+        idem_key: key.to_string(),
+        request_hash: hash.to_string(),
+        response_status: None,
+        response_body: None,
+        response_location: None,
+        created_at: now,
+    }
+}
+
+fn claim_in(conn: &mut DbConnection, caller: &str, key: &str, hash: &str, now: NaiveDateTime) -> AppResult<Claim> {
+    if idempotency::try_insert(conn, &in_flight(caller, key, hash, now))? {
+        return Ok(Claim::Fresh);
+    }
+    used_before(conn, caller, key, hash, now)
+}
+
+/// A key the caller has used: the stored answer, a refusal, or (abandoned) the key again.
+fn used_before(conn: &mut DbConnection, caller: &str, key: &str, hash: &str, now: NaiveDateTime) -> AppResult<Claim> {
+    let existing = idempotency::find(conn, caller, key)?
+        .ok_or_else(|| AppError::internal(anyhow::anyhow!("idempotency record vanished")))?;
+    if existing.request_hash != hash {
+        return Err(AppError::Rule {
+            code: "idempotency_key_reused",
+            detail: "this Idempotency-Key was already used with a different request body".into(),
+            field: Some("Idempotency-Key".into()),
+        });
+    }
+    match (existing.response_status, existing.response_body) {
+        (Some(status), Some(body)) => Ok(Claim::Replay(StoredResponse {
+            status: u16::try_from(status).unwrap_or(200),
+            body,
+            location: existing.response_location,
+        })),
+        _ if existing.created_at < now - Duration::seconds(ABANDONED_AFTER_SECONDS) => {
+            idempotency::restart(conn, caller, key, now)?;
+            Ok(Claim::Fresh)
+        }
+        _ => Err(AppError::Conflict {
+            code: "idempotency_in_flight",
+            detail: "a request with this Idempotency-Key is still being processed; retry shortly".into(),
+        }),
+    }
 }
 
 #[cfg(test)]

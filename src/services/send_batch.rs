@@ -164,9 +164,11 @@ pub fn send_many(
         }
         postcards::insert(conn, &rows, &recipient_rows)?;
         outbox::enqueue_many(conn, &emails)?;
-        for (caller, key, body, location) in &replies {
-            idempotency::complete(conn, caller, key, 201, body, Some(location))?;
-        }
+        let done: Vec<_> = replies
+            .iter()
+            .map(|(caller, key, body, location)| (*caller, *key, 201, body.as_str(), Some(location.as_str())))
+            .collect();
+        idempotency::complete_many(conn, &done)?;
         // The boards last: their rows (a department's especially) are shared by concurrent
         // sends, which wait for each other's commit; nothing else runs while they are held.
         let cards: Vec<NewPostcard> = rows
