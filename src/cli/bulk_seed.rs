@@ -12,6 +12,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
+use crate::domain::clock::now;
 use crate::domain::period::week_start_date;
 use crate::domain::{employee::sort_key, period::local_date};
 use crate::services::postcards::{id_at, Rules};
@@ -19,7 +20,7 @@ use crate::services::recount;
 use crate::settings::Settings;
 use crate::startup::prepare_database;
 use crate::store::db::write_tx;
-use crate::store::employees::{now, NewEmployee};
+use crate::store::employees::NewEmployee;
 use crate::store::schema::{employees, endorsements, postcard_recipients, postcards};
 use crate::store::DbConnection;
 

@@ -6,10 +6,11 @@ use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 
+use crate::domain::clock::now;
 use crate::domain::postcard::Visibility;
 use crate::services::endorsements;
 use crate::services::postcards::{self, Rules, SendInput};
-use crate::store::employees::{now, EmployeeRow};
+use crate::store::employees::EmployeeRow;
 use crate::store::DbConnection;
 
 const WEEKS: i64 = 4;

@@ -1,10 +1,11 @@
 //! `champion digest preview` and `champion digest run`: the weekly digest from the shell.
 
+use crate::domain::clock::now;
 use crate::services::digests::{self, DigestConfig};
 use crate::settings::Settings;
 use crate::startup::prepare_database;
 use crate::store::db::write_tx;
-use crate::store::employees::{self, now};
+use crate::store::employees;
 
 fn failed(e: crate::error::AppError) -> anyhow::Error {
     anyhow::anyhow!("{e}")

@@ -2,6 +2,7 @@
 
 pub mod board_period;
 pub mod buckets;
+pub mod clock;
 pub mod digest_week;
 pub mod email;
 pub mod employee;

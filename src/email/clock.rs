@@ -4,9 +4,9 @@
 
 use std::time::Duration;
 
+use crate::domain::clock::now;
 use crate::services::digests::{self, DigestConfig};
 use crate::store::db;
-use crate::store::employees::now;
 use crate::store::Pool;
 
 pub async fn run(pool: Pool, cfg: DigestConfig, every: Duration) {

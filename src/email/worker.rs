@@ -13,9 +13,9 @@ use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use secrecy::ExposeSecret;
 
 use super::render::one_line;
+use crate::domain::clock::now;
 use crate::settings::SmtpSettings;
 use crate::store::db::{self, write_tx};
-use crate::store::employees::now;
 use crate::store::outbox::{self, OutboxRow};
 use crate::store::Pool;
 

@@ -9,10 +9,10 @@ use super::auth::Caller;
 use super::json::Json;
 use super::problem::{ReadProblems, WriteProblems};
 use super::State;
+use crate::domain::clock::now;
 use crate::error::{AppError, AppResult};
 use crate::services::digests::{self, DigestConfig, RunSummary};
 use crate::store::db;
-use crate::store::employees::now;
 
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct PreviewQuery {
@@ -81,18 +81,7 @@ pub async fn run(state: State, caller: Caller, body: Json<RunRequest>) -> AppRes
     let cfg = DigestConfig::from_settings(&state.settings);
     let actor = caller.email.to_string();
     let summary = db::run(&state.pool, move |conn| {
-        let at = now();
-        let week = digests::parse_week(&cfg, week.as_deref(), at)?;
-        let summary = digests::run_week(conn, &cfg, week, at)?;
-        crate::store::audit::record(
-            conn,
-            &actor,
-            "digests.run",
-            ("digest", &summary.week),
-            None,
-            serde_json::json!({ "queued": summary.queued, "empty": summary.empty, "already_done": summary.already_done }),
-        )?;
-        Ok(summary)
+        digests::run_for(conn, &cfg, week.as_deref(), now(), &actor)
     })
     .await?;
     Ok(JsonOut(summary))

@@ -19,13 +19,13 @@ use super::query::{non_empty, parse_int_in};
 use super::State;
 use crate::domain::board_period::{resolve, BoardPeriod};
 use crate::domain::buckets::kept_before;
+use crate::domain::clock::now;
 use crate::domain::period::local_date;
 use crate::error::{AppError, AppResult};
 use crate::services::custom_board::Source;
 use crate::services::leaderboard::{self, BoardRequest, DepartmentsView, LeaderboardView, MyStanding};
 use crate::store::board_memory::BoardMemory;
 use crate::store::board_read::Metric;
-use crate::store::employees::now;
 use crate::store::{behaviours, db, DbConnection};
 
 const MAX_OFFSET: i64 = 100_000;

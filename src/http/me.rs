@@ -7,10 +7,10 @@ use utoipa::ToSchema;
 use super::auth::Caller;
 use super::problem::ReadProblems;
 use super::State;
+use crate::domain::clock::now;
 use crate::domain::employee::Role;
 use crate::error::AppResult;
 use crate::services::postcards::{self, Rules};
-use crate::store::employees::now;
 use crate::store::{db, employees};
 
 #[derive(Debug, Serialize, ToSchema)]

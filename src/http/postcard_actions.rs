@@ -9,12 +9,12 @@ use super::auth::Caller;
 use super::json::{Json, MaybeJson};
 use super::problem::WriteProblems;
 use super::State;
+use crate::domain::clock::now;
 use crate::error::AppResult;
 use crate::services::postcard_views::PostcardView;
 use crate::services::scoreboard::BoardConfig;
 use crate::services::{endorsements, moderation};
 use crate::store::db;
-use crate::store::employees::now;
 
 /// Endorses ("+1") a postcard; endorsing twice changes nothing. Nobody endorses a postcard
 /// they sent (422 `cannot_endorse_own`) or received (422 `cannot_endorse_received`).

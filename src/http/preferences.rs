@@ -9,10 +9,12 @@ use super::auth::Caller;
 use super::json::{double_option, Json};
 use super::problem::{ReadProblems, WriteProblems};
 use super::State;
+use crate::domain::clock::now;
 use crate::domain::employee::parse_timezone;
 use crate::error::{AppError, AppResult};
-use crate::store::employees::{self, now, EmployeeRow, PreferenceChanges};
-use crate::store::{db, db::write_tx};
+use crate::services::preferences;
+use crate::store::db;
+use crate::store::employees::{EmployeeRow, PreferenceChanges};
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Preferences {
@@ -75,13 +77,9 @@ pub async fn update(state: State, caller: Caller, body: Json<PreferencesPatch>) 
         timezone,
         updated_at: Some(now()),
     };
-    let row = db::run(&state.pool, move |conn| {
-        write_tx(conn, |conn| {
-            employees::update_preferences(conn, &id, &changes)?;
-            employees::find(conn, &id)?.ok_or_else(|| AppError::not_found("you are not in the directory"))
-        })
-    })
-    .await?;
+    let row = db::run(&state.pool, move |conn| preferences::update(conn, &id, &changes))
+        .await?
+        .ok_or_else(|| AppError::not_found("you are not in the directory"))?;
     state.boards.invalidate();
     Ok(JsonOut(Preferences::of(&row, &state.settings.org.timezone)))
 }

@@ -20,12 +20,13 @@ use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot};
 
 use super::auth::VerifiedToken;
+use crate::domain::clock::now;
 use crate::error::{AppError, AppResult};
 use crate::services::idempotency::{self, Claim, StoredResponse};
 use crate::services::postcard_views::PostcardView;
 use crate::services::postcards::{self, Rules, SendInput, SendJob};
 use crate::store::board_memory::BoardMemory;
-use crate::store::employees::{self, now, EmployeeRow};
+use crate::store::employees::{self, EmployeeRow};
 use crate::store::{idempotency as idempotency_store, DbConnection, Pool};
 
 /// How a queued send ended, when it did not fail.

@@ -8,10 +8,10 @@ use utoipa::ToSchema;
 use super::json::Json;
 use super::problem::WriteProblems;
 use super::State;
+use crate::domain::clock::now;
 use crate::error::{AppError, AppResult};
 use crate::services::sign_in::{self, SignInConfig};
 use crate::store::db;
-use crate::store::employees::now;
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]

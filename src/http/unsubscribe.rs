@@ -9,10 +9,12 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::State;
+use crate::domain::clock::now;
 use crate::email::unsubscribe::{self, Topic};
 use crate::error::{AppError, AppResult};
-use crate::store::db::{self, write_tx};
-use crate::store::employees::{self, now, PreferenceChanges};
+use crate::services::preferences;
+use crate::store::db;
+use crate::store::employees::PreferenceChanges;
 
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct UnsubscribeQuery {
@@ -55,12 +57,10 @@ async fn apply(state: State, q: web::Query<UnsubscribeQuery>) -> AppResult<HttpR
         ..PreferenceChanges::default()
     };
     db::run(&state.pool, move |conn| {
-        write_tx(conn, |conn| {
-            employees::find(conn, &employee_id)?.ok_or_else(bad)?;
-            Ok(employees::update_preferences(conn, &employee_id, &changes)?)
-        })
+        preferences::update(conn, &employee_id, &changes)
     })
-    .await?;
+    .await?
+    .ok_or_else(bad)?;
     let what = match topic {
         Topic::WeeklyDigest => "the weekly team digest",
         Topic::PostcardEmails => "emails about postcards you receive",

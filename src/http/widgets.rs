@@ -16,11 +16,12 @@ use super::leaderboard::{parse, BoardQuery};
 use super::query::{non_empty, parse_int_in};
 use super::widget_page::{answer, cached_page, render, UPDATED_AT};
 use super::State;
+use crate::domain::clock::now;
 use crate::error::{AppError, AppResult};
 use crate::services::leaderboard::{self, PeriodView};
 use crate::services::postcard_views::Looker;
 use crate::services::postcards;
-use crate::store::employees::{self, now};
+use crate::store::employees;
 use crate::store::postcards::FeedFilter;
 
 const WALL_DEFAULT: i64 = 12;

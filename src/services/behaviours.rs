@@ -1,10 +1,11 @@
 //! Curating the behaviour catalogue.
 
+use crate::domain::clock::now;
 use crate::domain::slug::Slug;
 use crate::domain::text::{clean_multiline, required_line};
 use crate::error::{AppError, AppResult, Checks};
 use crate::store::behaviours::{self, BehaviourChanges, BehaviourRow};
-use crate::store::{audit, db::write_tx, employees::now, DbConnection};
+use crate::store::{audit, db::write_tx, DbConnection};
 
 const TITLE_MAX: usize = 80;
 const DESCRIPTION_MAX: usize = 500;

@@ -184,6 +184,28 @@ pub fn run_week(
     Ok(summary)
 }
 
+/// `POST /admin/digests/run`: the week asked for (default: the last one ended), its digests
+/// queued (never twice), and the run written to the audit log as `actor`'s.
+pub fn run_for(
+    conn: &mut DbConnection,
+    cfg: &DigestConfig,
+    week: Option<&str>,
+    now: NaiveDateTime,
+    actor: &str,
+) -> AppResult<RunSummary> {
+    let week = parse_week(cfg, week, now)?;
+    let summary = run_week(conn, cfg, week, now)?;
+    crate::store::audit::record(
+        conn,
+        actor,
+        "digests.run",
+        ("digest", &summary.week),
+        None,
+        serde_json::json!({ "queued": summary.queued, "empty": summary.empty, "already_done": summary.already_done }),
+    )?;
+    Ok(summary)
+}
+
 /// Queues every digest that has fallen due by `now` (each manager at their own local hour)
 /// and has not been done; what `champion serve` runs every `digest.check_seconds`.
 pub fn queue_due(conn: &mut DbConnection, cfg: &DigestConfig, now: NaiveDateTime) -> AppResult<u32> {

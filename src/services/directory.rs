@@ -85,7 +85,7 @@ pub fn create_employee(conn: &mut DbConnection, actor: &str, input: NewEmployeeI
             return Err(email_taken(email.as_str()));
         }
         refuse_look_alike(conn, &email, None)?;
-        let now = employees::now();
+        let now = crate::domain::clock::now();
         let row = NewEmployee {
             id: uuid::Uuid::now_v7().to_string(),
             email: email.into_string(),
@@ -157,7 +157,7 @@ pub fn update_employee(conn: &mut DbConnection, actor: &str, id: &str, patch: Em
                 refuse_look_alike(conn, &parsed, Some(id))?;
             }
         }
-        changes.updated_at = Some(employees::now());
+        changes.updated_at = Some(crate::domain::clock::now());
         employees::update(conn, id, &changes)?;
         let action = if before.active && patch.active == Some(false) {
             "employee.deactivate"

@@ -13,6 +13,7 @@ pub mod leaderboard;
 pub mod moderation;
 pub mod postcard_views;
 pub mod postcards;
+pub mod preferences;
 pub mod recount;
 pub mod scoreboard;
 pub mod send_batch;

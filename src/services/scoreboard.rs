@@ -49,7 +49,7 @@ fn record_kept<'a>(
     cfg: &BoardConfig,
     keys: impl IntoIterator<Item = &'a String>,
 ) -> AppResult<Vec<(String, i64)>> {
-    let before = recorded_before(crate::store::employees::now(), cfg.timezone);
+    let before = recorded_before(crate::domain::clock::now(), cfg.timezone);
     let kept: Vec<&str> = keys
         .into_iter()
         .filter(|k| recorded(k, before))

@@ -9,10 +9,10 @@ use utoipa::ToSchema;
 
 use super::idempotency::request_hash as sha256_hex;
 use super::postcard_views::utc;
+use crate::domain::clock::now;
 use crate::domain::text::required_line;
 use crate::error::{AppError, AppResult};
 use crate::store::db::write_tx;
-use crate::store::employees::now;
 use crate::store::widget_tokens::{self, WidgetTokenRow};
 use crate::store::{audit, DbConnection};
 

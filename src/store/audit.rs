@@ -35,7 +35,7 @@ pub fn record(
         target_id: target.1.to_string(),
         reason: reason.map(String::from),
         details: details.to_string(),
-        created_at: super::employees::now(),
+        created_at: crate::domain::clock::now(),
     };
     diesel::insert_into(audit_log::table)
         .values(&row)

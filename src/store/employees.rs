@@ -3,7 +3,8 @@
 
 use std::collections::HashMap;
 
-use chrono::{NaiveDateTime, SubsecRound, Utc};
+use crate::domain::clock::now;
+use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::schema::employees;
@@ -60,12 +61,6 @@ pub struct EmployeeChanges {
     pub active: Option<bool>,
     pub role: Option<String>,
     pub updated_at: Option<NaiveDateTime>,
-}
-
-pub fn now() -> NaiveDateTime {
-    // Microseconds: what Postgres keeps, so a value read back equals the one written
-    // (keyset cursors compare them).
-    Utc::now().naive_utc().trunc_subsecs(6)
 }
 
 pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<EmployeeRow>> {

@@ -4,10 +4,11 @@
 use chrono::NaiveDateTime;
 use serde_json::json;
 
+use champion::domain::clock::now;
 use champion::domain::period::Span;
 use champion::services::digests::{self, DigestConfig};
 use champion::services::postcards::{self, Rules, SendInput};
-use champion::store::employees::{self, now};
+use champion::store::employees;
 
 use crate::helpers::{Received, TestApp};
 use crate::org::org;

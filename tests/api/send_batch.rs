@@ -67,7 +67,7 @@ async fn one_batch_decides_like_sends_in_turn(app: TestApp) {
             job(&mut conn, &dan_id, &[&ann_id], "no-such-behaviour"),
             job(&mut conn, &dan_id, &[&ann_id], "small-win"),
         ];
-        let at = champion::store::employees::now();
+        let at = champion::domain::clock::now();
         let before = count_postcards(&mut conn);
         let answers = send_many(&mut conn, &jobs, &rules, at, None).unwrap();
         let stored = count_postcards(&mut conn) - before;

@@ -78,7 +78,7 @@ async fn magic_link_round_trip(app: TestApp) {
 
     // Not after 15 minutes (the service with the clock moved on); the link stays unused.
     let pool = app.pool();
-    let late = champion::store::employees::now() + chrono::Duration::minutes(16);
+    let late = champion::domain::clock::now() + chrono::Duration::minutes(16);
     let expired = champion::services::sign_in::exchange(&mut pool.get().expect("conn"), &token, late);
     assert!(expired.is_err(), "expired links are refused");
 
