@@ -9,7 +9,7 @@ use rand::{Rng, SeedableRng};
 use crate::domain::clock::now;
 use crate::domain::postcard::Visibility;
 use crate::services::endorsements;
-use crate::services::postcards::{self, Rules, SendInput};
+use crate::services::postcards::{Rules, SendInput};
 use crate::store::employees::EmployeeRow;
 use crate::store::DbConnection;
 
@@ -88,7 +88,7 @@ pub fn create(conn: &mut DbConnection, people: &[EmployeeRow], rules: &Rules) ->
                 Visibility::Public
             },
         };
-        let Ok(card) = postcards::send(conn, sender, input, rules, at, None) else {
+        let Ok(card) = crate::services::send_batch::send(conn, sender, input, rules, at, None) else {
             continue; // over the allowance or the pair cap: the rules hold for the demo too
         };
         sent += 1;

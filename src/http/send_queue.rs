@@ -1,6 +1,6 @@
 //! Group commit for `POST /postcards`. Each request queues its send and waits; a few writer
 //! tasks (`database.send_writers`) each take every send waiting at that moment (up to
-//! `database.send_batch_max`) and write them in one transaction (`postcards::send_many`).
+//! `database.send_batch_max`) and write them in one transaction (`send_batch::send_many`).
 //! A lone request is taken at once, so nothing waits for company; under load, a send costs
 //! a share of one transaction instead of a dozen round trips and a commit of its own.
 //!
@@ -24,7 +24,8 @@ use crate::domain::clock::now;
 use crate::error::{AppError, AppResult};
 use crate::services::idempotency::{self, Claim, StoredResponse};
 use crate::services::postcard_views::PostcardView;
-use crate::services::postcards::{self, Rules, SendInput, SendJob};
+use crate::services::postcards::{Rules, SendInput};
+use crate::services::send_batch::{self, SendJob};
 use crate::store::board_memory::BoardMemory;
 use crate::store::employees::{self, EmployeeRow};
 use crate::store::{idempotency as idempotency_store, DbConnection, Pool};
@@ -224,13 +225,13 @@ fn write_batch(
             Err(e) => answers[index] = Some(Err(e)),
         }
     }
-    let results = match postcards::send_many(conn, &jobs, rules, at, Some(memory)) {
+    let results = match send_batch::send_many(conn, &jobs, rules, at, Some(memory)) {
         Ok(results) => results,
         Err(e) if jobs.len() > 1 => {
             tracing::warn!(error = %e, sends = jobs.len(), "a send batch failed; sending one by one");
             jobs.iter()
                 .map(|job| {
-                    postcards::send_many(conn, std::slice::from_ref(job), rules, at, Some(memory))
+                    send_batch::send_many(conn, std::slice::from_ref(job), rules, at, Some(memory))
                         .and_then(|mut one| one.pop().unwrap_or_else(|| Err(lost())))
                 })
                 .collect()

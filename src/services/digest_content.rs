@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use chrono::{Duration, NaiveDate};
 
 use super::custom_board::Source;
-use super::digests::DigestConfig;
+use super::digest_config::DigestConfig;
 use super::leaderboard::{self, BoardRequest, DepartmentsView};
 use crate::domain::board_period::resolve;
 use crate::domain::period::{local_date, Span};

@@ -8,56 +8,19 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::NaiveDateTime;
-use chrono_tz::Tz;
 use serde::Serialize;
 use utoipa::ToSchema;
 
+pub use super::digest_config::DigestConfig;
 pub use super::digest_content::{compose, Week};
-use crate::domain::digest_week::{parse_week_label, week_label, DigestCalendar};
+use crate::domain::digest_week::{parse_week_label, week_label};
 use crate::domain::period::Span;
 use crate::email::queue::{self, Outgoing, KIND_DIGEST};
 use crate::email::render::Rendered;
 use crate::error::{AppError, AppResult};
-use crate::settings::{parse_weekday, Settings};
 use crate::store::db::write_tx;
 use crate::store::employees::{self, EmployeeRow};
 use crate::store::{outbox, DbConnection};
-
-/// Everything composing and queueing digests needs from the settings.
-#[derive(Clone)]
-pub struct DigestConfig {
-    pub enabled: bool,
-    pub calendar: DigestCalendar,
-    pub quiet_weeks: u32,
-    pub public_url: String,
-    pub secret: Vec<u8>,
-}
-
-impl DigestConfig {
-    pub fn from_settings(s: &Settings) -> DigestConfig {
-        use secrecy::ExposeSecret;
-        DigestConfig {
-            enabled: s.digest.enabled,
-            calendar: DigestCalendar {
-                org_tz: s.org_timezone(),
-                week_starts: s.week_starts(),
-                weekday: parse_weekday(&s.digest.weekday).unwrap_or(chrono::Weekday::Mon),
-                hour: s.digest.hour,
-            },
-            quiet_weeks: s.digest.quiet_weeks.max(1),
-            public_url: s.server.public_url.trim_end_matches('/').to_string(),
-            secret: s.auth.hs256_secret.expose_secret().as_bytes().to_vec(),
-        }
-    }
-
-    fn manager_tz(&self, manager: &EmployeeRow) -> Tz {
-        manager
-            .timezone
-            .as_deref()
-            .and_then(|t| t.parse().ok())
-            .unwrap_or(self.calendar.org_tz)
-    }
-}
 
 /// A week asked for by name: it must parse and must have ended.
 pub fn parse_week(cfg: &DigestConfig, raw: Option<&str>, now: NaiveDateTime) -> AppResult<(String, Span)> {

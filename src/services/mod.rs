@@ -3,6 +3,7 @@
 
 pub mod behaviours;
 pub mod custom_board;
+pub mod digest_config;
 pub mod digest_content;
 pub mod digests;
 pub mod directory;

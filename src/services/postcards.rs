@@ -9,7 +9,6 @@ use chrono_tz::Tz;
 
 use super::postcard_views::{self, Looker, PostcardView};
 use super::scoreboard::BoardConfig;
-pub use super::send_batch::{send_many, SendJob};
 use crate::domain::period::{week_containing, Span};
 use crate::domain::postcard::{check_recipients, parse_customer, Customer, Message, RecipientProblem, Visibility};
 use crate::email::queue::{self, Outgoing, KIND_POSTCARD};
@@ -224,27 +223,6 @@ pub(super) fn check_limits(
         }
     }
     Ok(())
-}
-
-/// Sends a postcard from `sender`, at `now`. With a ticket, the response is stored for
-/// replays in the same transaction, so a retry can never send it twice.
-#[tracing::instrument(skip_all, fields(sender = %sender.id))]
-pub fn send(
-    conn: &mut DbConnection,
-    sender: &EmployeeRow,
-    input: SendInput,
-    rules: &Rules,
-    now: NaiveDateTime,
-    ticket: Option<IdempotencyTicket>,
-) -> AppResult<PostcardView> {
-    let job = SendJob {
-        sender: sender.clone(),
-        input,
-        idempotency_key: ticket.map(|t| t.key.to_string()),
-    };
-    send_many(conn, std::slice::from_ref(&job), rules, now, None)?
-        .pop()
-        .unwrap_or_else(|| Err(AppError::internal(anyhow::anyhow!("a send of one gave no answer"))))
 }
 
 /// The notification emails of a postcard to the recipients who want one.

@@ -324,6 +324,7 @@ pub fn rebuild(
         let standing = standings(conn)?;
         let unknown: board::Standing = (String::new(), false, false);
         board::clear(conn)?;
+        crate::store::board_memory::record_change_to_all(conn)?;
         let dropped = match readers {
             Readers::Nobody => board::drop_secondary_indexes(conn)?,
             Readers::Live => Vec::new(),

@@ -10,7 +10,9 @@ use std::collections::{BTreeSet, HashMap};
 use chrono::NaiveDateTime;
 
 use super::postcard_views::{self, PostcardView};
-use super::postcards::{check_directory, check_input, check_limits, id_at, location, notices, Rules, SendInput};
+use super::postcards::{
+    check_directory, check_input, check_limits, id_at, location, notices, IdempotencyTicket, Rules, SendInput,
+};
 use super::scoreboard::{self, NewPostcard};
 use crate::error::{AppError, AppResult};
 use crate::store::board::{self, Standing};
@@ -187,6 +189,28 @@ pub fn send_many(
     })?;
     expected.committed(&written);
     Ok(answers)
+}
+
+/// One postcard (the CLI's demo, tests): a batch of one.
+/// Sends a postcard from `sender`, at `now`. With a ticket, the response is stored for
+/// replays in the same transaction, so a retry can never send it twice.
+#[tracing::instrument(skip_all, fields(sender = %sender.id))]
+pub fn send(
+    conn: &mut DbConnection,
+    sender: &EmployeeRow,
+    input: SendInput,
+    rules: &Rules,
+    now: NaiveDateTime,
+    ticket: Option<IdempotencyTicket>,
+) -> AppResult<PostcardView> {
+    let job = SendJob {
+        sender: sender.clone(),
+        input,
+        idempotency_key: ticket.map(|t| t.key.to_string()),
+    };
+    send_many(conn, std::slice::from_ref(&job), rules, now, None)?
+        .pop()
+        .unwrap_or_else(|| Err(AppError::internal(anyhow::anyhow!("a send of one gave no answer"))))
 }
 
 /// The batch's postcards are not written yet: no pair history needs one left out.

@@ -394,7 +394,7 @@ pub fn apply_endorsement(conn: &mut DbConnection, c: &Contribution, sign: i32, w
     use board_totals::*;
     let behaviours = ["", c.behaviour];
     // In the board's lock order first (see `board_sync`), then changed by a filter.
-    super::board_sync::lock_rows(conn, c.keys, &behaviours, c.recipients)?;
+    lock_rows(conn, c.keys, &behaviours, c.recipients)?;
     let points = i64::from(sign) * w.endorsement;
     let update = diesel::update(
         table
@@ -455,11 +455,11 @@ pub fn create_indexes(conn: &mut DbConnection, defs: &[String]) -> QueryResult<(
     Ok(())
 }
 
-/// Forgets every total (before a rebuild).
+/// Forgets every total (before a rebuild; the caller records the change to every bucket).
 pub fn clear(conn: &mut DbConnection) -> QueryResult<()> {
     diesel::delete(board_departments::table).execute(conn)?;
     diesel::delete(board_totals::table).execute(conn)?;
-    super::board_memory::record_change_to_all(conn)
+    Ok(())
 }
 
 /// `(period, behaviour, department, score, participants)`.
@@ -528,6 +528,28 @@ pub fn insert_departments(conn: &mut DbConnection, rows: &[DepartmentRow]) -> Qu
             .collect();
         let insert = diesel::insert_into(table).values(&values);
         crate::per_backend!(conn, c => insert.execute(c))?;
+    }
+    Ok(())
+}
+
+/// Locks board rows before an `UPDATE` that names them by a filter (Postgres would lock
+/// them in whatever order its plan meets them, and two writers could wait for each other).
+fn lock_rows(conn: &mut DbConnection, periods: &[String], behaviours: &[&str], people: &[String]) -> QueryResult<()> {
+    if let DbConnection::Postgres(pg) = conn {
+        #[derive(QueryableByName)]
+        struct Locked {
+            #[diesel(sql_type = diesel::sql_types::Integer)]
+            _one: i32,
+        }
+        diesel::sql_query(
+            "SELECT 1 AS _one FROM board_totals WHERE period = ANY($1::text[]) AND behaviour = ANY($2::text[]) \
+             AND employee_id = ANY($3::text[]) \
+             ORDER BY period COLLATE \"C\", behaviour COLLATE \"C\", employee_id COLLATE \"C\" FOR UPDATE",
+        )
+        .bind::<diesel::sql_types::Array<diesel::sql_types::Text>, _>(periods)
+        .bind::<diesel::sql_types::Array<diesel::sql_types::Text>, _>(behaviours)
+        .bind::<diesel::sql_types::Array<diesel::sql_types::Text>, _>(people)
+        .load::<Locked>(pg)?;
     }
     Ok(())
 }

@@ -29,19 +29,8 @@ use crate::domain::buckets::{ends_before, keepable};
 /// The `board_changes` row that stands for every bucket.
 const EVERY_BUCKET: &str = "*";
 
-/// One person's totals in a bucket, with their standing; people and departments by their
-/// number in the memory's tables ([`BoardMemory::person_ids`], [`BoardMemory::departments`]).
-#[derive(Debug, Clone, Copy)]
-pub struct Row {
-    pub person: u32,
-    pub department: u32,
-    pub received: i32,
-    pub given: i32,
-    pub endorsements: i32,
-    pub score: i64,
-    pub active: bool,
-    pub listed: bool,
-}
+use super::board_kept::at_least;
+pub use super::board_kept::Row;
 
 /// Names numbered in the order first seen; numbers are never reused.
 #[derive(Default)]
@@ -165,11 +154,6 @@ impl Shelf {
         };
         kept_every == *every && have < *want && (have + 1..=*want).all(|v| self.expected.contains(&(at.0.clone(), v)))
     }
-}
-
-/// Whether versions `have` are each at least the matching one of `want`.
-pub(super) fn at_least(have: &[i64], want: &[i64]) -> bool {
-    have.len() == want.len() && have.iter().zip(want).all(|(h, w)| h >= w)
 }
 
 /// How long a read or a write waits for this instance's earlier writes to reach the kept

@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use diesel::QueryResult;
 use rustc_hash::FxHashMap;
 
-use super::board_memory::at_least;
+use super::board_kept::at_least;
 
 /// Senders by recipient (for the recipients asked about so far) over one tiling's ended
 /// buckets for one behaviour, as of `versions` (the buckets', then every bucket's).

@@ -3,7 +3,7 @@
 //! days", a year) adds only the buckets that have not ended to it, instead of every row of
 //! thirty buckets on every request.
 
-use super::board_memory::Row;
+use super::board_kept::Row;
 
 /// A person's totals over some buckets, with their standing (the same on all their rows).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

@@ -115,30 +115,3 @@ pub fn sync_people(conn: &mut DbConnection, ids: &[&str]) -> QueryResult<bool> {
     };
     Ok(true)
 }
-
-/// Locks board rows before an `UPDATE` that names them by a filter (Postgres would lock
-/// them in whatever order its plan meets them, and two writers could wait for each other).
-pub fn lock_rows(
-    conn: &mut DbConnection,
-    periods: &[String],
-    behaviours: &[&str],
-    people: &[String],
-) -> QueryResult<()> {
-    if let DbConnection::Postgres(pg) = conn {
-        #[derive(QueryableByName)]
-        struct Locked {
-            #[diesel(sql_type = Integer)]
-            _one: i32,
-        }
-        diesel::sql_query(
-            "SELECT 1 AS _one FROM board_totals WHERE period = ANY($1::text[]) AND behaviour = ANY($2::text[]) \
-             AND employee_id = ANY($3::text[]) \
-             ORDER BY period COLLATE \"C\", behaviour COLLATE \"C\", employee_id COLLATE \"C\" FOR UPDATE",
-        )
-        .bind::<diesel::sql_types::Array<Text>, _>(periods)
-        .bind::<diesel::sql_types::Array<Text>, _>(behaviours)
-        .bind::<diesel::sql_types::Array<Text>, _>(people)
-        .load::<Locked>(pg)?;
-    }
-    Ok(())
-}

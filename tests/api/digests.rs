@@ -7,7 +7,8 @@ use serde_json::json;
 use champion::domain::clock::now;
 use champion::domain::period::Span;
 use champion::services::digests::{self, DigestConfig};
-use champion::services::postcards::{self, Rules, SendInput};
+use champion::services::postcards::{Rules, SendInput};
+use champion::services::send_batch;
 use champion::store::employees;
 
 use crate::helpers::{Received, TestApp};
@@ -27,7 +28,7 @@ fn send_at(app: &TestApp, from: &str, to: &[&str], message: &str, at: NaiveDateT
         customer: Some(("Acme".into(), Some("You saved our month".into()))),
         visibility: champion::domain::postcard::Visibility::Private,
     };
-    postcards::send(
+    send_batch::send(
         &mut conn,
         &sender,
         input,

@@ -10,7 +10,8 @@ use crate::board_totals::recount;
 use crate::helpers::{Backend, TestApp};
 use crate::org::{card, org, Org};
 use champion::error::AppError;
-use champion::services::postcards::{send_many, Rules, SendInput, SendJob};
+use champion::services::postcards::{Rules, SendInput};
+use champion::services::send_batch::{send_many, SendJob};
 use champion::store::DbConnection;
 
 const SETTINGS: &[(&str, &str)] = &[
