@@ -1,12 +1,18 @@
-//! Cleaning of free text typed by people: trimmed, NFC-normalised, without control or
-//! bidi-override characters (they can hide or reorder text shown to others).
+//! Cleaning of free text typed by people: trimmed, NFC-normalised, without control, bidi or
+//! other invisible format characters (they can hide or reorder text shown to others, or make
+//! one name look like another).
 
 use unicode_normalization::UnicodeNormalization;
+use unicode_properties::{GeneralCategory, UnicodeGeneralCategory};
+
+/// Format characters people's text needs: zero-width (non-)joiners (emoji sequences, Persian
+/// and Indic spelling) and the tag characters of subdivision flags.
+fn format_kept(c: char) -> bool {
+    matches!(c, '\u{200C}' | '\u{200D}' | '\u{E0020}'..='\u{E007F}')
+}
 
 fn is_unwanted(c: char) -> bool {
-    let bidi_control =
-        matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}');
-    (c.is_control() && c != '\n' && c != '\t') || bidi_control
+    (c.is_control() && c != '\n' && c != '\t') || (c.general_category() == GeneralCategory::Format && !format_kept(c))
 }
 
 /// Multi-line text (stories): keeps newlines and tabs.
@@ -45,6 +51,16 @@ mod tests {
     fn strips_controls_and_bidi() {
         assert_eq!(clean_line(" Ann\r\nLee\u{202E} "), "Ann Lee");
         assert_eq!(clean_multiline("  a\u{0007}\nb  "), "a\nb");
+    }
+
+    #[test]
+    fn strips_invisible_format_characters_but_keeps_emoji_joiners() {
+        assert_eq!(clean_line("Ki\u{200B}m\u{AD}\u{FEFF}\u{2060}"), "Kim");
+        assert_eq!(clean_line("\u{2066}Ann\u{2069}\u{061C}"), "Ann");
+        let family = "\u{1F468}\u{200D}\u{1F469}\u{200D}\u{1F467}";
+        assert_eq!(clean_multiline(family), family);
+        let scotland = "\u{1F3F4}\u{E0067}\u{E0062}\u{E0073}\u{E0063}\u{E0074}\u{E007F}";
+        assert_eq!(clean_line(scotland), scotland);
     }
 
     #[test]

@@ -112,6 +112,17 @@ async fn the_directory_refuses_invisible_and_look_alike_addresses(app: TestApp) 
         assert_eq!(patched.status, status, "PATCH, {why}: {}", patched.text);
     }
 
+    // Names lose invisible characters too, so one cannot pass for a colleague's on screen.
+    let named = app
+        .post(
+            "/api/v1/employees",
+            &admin,
+            &json!({"email": "kim@acme.test", "name": "Ki\u{200B}m\u{AD} \u{2066}Lee\u{2069}\u{FEFF}"}),
+        )
+        .await;
+    assert_eq!(named.status, 201, "{}", named.text);
+    assert_eq!(named.body["name"], "Kim Lee", "{}", named.text);
+
     // The CSV import reports each such line, naming it, and still takes the good ones.
     let mut csv = String::from("email,name\n");
     for (email, _, _) in cases {
