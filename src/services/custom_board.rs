@@ -140,18 +140,11 @@ fn narrow(x: i64) -> i32 {
     i32::try_from(x).unwrap_or(i32::MAX)
 }
 
-/// Entry rows for these people's totals, with their names and unique senders, in the same
-/// order (`None` for anyone no longer in the directory).
-fn named(
-    conn: &mut DbConnection,
-    src: Source,
-    f: &BoardFilter,
-    sums: &Combined,
-    people: &[(u32, Totals)],
-) -> AppResult<Vec<Option<EntryRow>>> {
+/// Entry rows for these people's totals, with their names, in the same order (`None` for
+/// anyone no longer in the directory); unique senders are filled in for the page alone.
+fn named(conn: &mut DbConnection, src: Source, people: &[(u32, Totals)]) -> AppResult<Vec<Option<EntryRow>>> {
     let numbers: Vec<u32> = people.iter().map(|(n, _)| *n).collect();
     let ids = src.memory.person_ids(&numbers);
-    let senders = unique_senders(conn, src, f, sums, &ids)?;
     let mut found = HashMap::new();
     for chunk in ids.chunks(1000) {
         for e in employees::find_many(conn, chunk)? {
@@ -172,10 +165,29 @@ fn named(
                 given: narrow(t.given),
                 endorsements: narrow(t.endorsements),
                 score: t.score,
-                unique_senders: narrow(senders.get(id).copied().unwrap_or(0)),
+                unique_senders: 0,
             })
         })
         .collect())
+}
+
+/// Counts the unique senders of the people on a page.
+fn with_unique_senders(
+    conn: &mut DbConnection,
+    src: Source,
+    f: &BoardFilter,
+    sums: &Combined,
+    mut rows: Vec<(i64, EntryRow)>,
+) -> AppResult<Vec<(i64, EntryRow)>> {
+    if rows.is_empty() {
+        return Ok(rows);
+    }
+    let ids: Vec<String> = rows.iter().map(|(_, r)| r.employee_id.clone()).collect();
+    let senders = unique_senders(conn, src, f, sums, &ids)?;
+    for (_, row) in &mut rows {
+        row.unique_senders = narrow(senders.get(&row.employee_id).copied().unwrap_or(0));
+    }
+    Ok(rows)
 }
 
 /// A page of the people with a non-zero value, best first (ties by name, then id), each with
@@ -220,12 +232,27 @@ pub fn page(
         ranks.push((rank, v));
     }
     ranked.truncate(ranks.len());
-    let people: Vec<(u32, Totals)> = ranked.iter().filter_map(|&(_, n)| Some((n, sums.get(n)?))).collect();
-    let mut rows: Vec<(i64, EntryRow)> = ranks
+    // Only the people whose value lies within the page's values need a name: those ranked
+    // above the page's first value come before it whatever their names, so a page deep in
+    // the board costs what the first page does, plus the tie it starts in.
+    let start = usize::try_from(offset).unwrap_or(usize::MAX);
+    let Some(&(first_value, _)) = ranked.get(start) else {
+        return Ok(Vec::new());
+    };
+    let page_end = end.min(ranked.len());
+    let last_value = ranked[page_end - 1].0;
+    let from = ranked.partition_point(|(v, _)| *v > first_value);
+    let to = ranked.partition_point(|(v, _)| *v >= last_value);
+    let rank_of: HashMap<i64, i64> = ranks.iter().map(|&(r, v)| (v, r)).collect();
+    let candidates = &ranked[from..to];
+    let people: Vec<(u32, Totals)> = candidates
         .iter()
-        .map(|&(r, _)| r)
-        .zip(named(conn, src, f, &sums, &people)?)
-        .filter_map(|(rank, row)| Some((rank, row?)))
+        .filter_map(|&(_, n)| Some((n, sums.get(n)?)))
+        .collect();
+    let mut rows: Vec<(i64, EntryRow)> = named(conn, src, &people)?
+        .into_iter()
+        .flatten()
+        .map(|row| (rank_of.get(&row.value(metric)).copied().unwrap_or(0), row))
         .collect();
     rows.sort_by(|(_, a), (_, b)| {
         b.value(metric)
@@ -233,11 +260,12 @@ pub fn page(
             .then_with(|| a.sort_name.cmp(&b.sort_name))
             .then_with(|| a.employee_id.cmp(&b.employee_id))
     });
-    Ok(rows
+    let page: Vec<(i64, EntryRow)> = rows
         .into_iter()
-        .skip(usize::try_from(offset).unwrap_or(usize::MAX))
+        .skip(start - from)
         .take(usize::try_from(limit).unwrap_or(0))
-        .collect())
+        .collect();
+    with_unique_senders(conn, src, f, &sums, page)
 }
 
 /// One person's totals over the buckets (whatever the filter's listing), and how many people
@@ -258,7 +286,13 @@ pub fn standing(
     let mut above = 0;
     sums.each(|_, t| above += i64::from(shown(&t, f) && value(&t, metric) > own));
     let row = match mine {
-        Some(me) => named(conn, src, f, &sums, &[me])?.pop().flatten(),
+        Some(me) => named(conn, src, &[me])?.pop().flatten(),
+        None => None,
+    };
+    let row = match row {
+        Some(row) => with_unique_senders(conn, src, f, &sums, vec![(0, row)])?
+            .pop()
+            .map(|(_, r)| r),
         None => None,
     };
     Ok((row, above))
