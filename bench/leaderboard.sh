@@ -134,6 +134,7 @@ READS=(
   "departments board, monthly|/api/v1/leaderboard/departments?period=month"
   "custom, last 28 days|/api/v1/leaderboard?period=custom&from=$(date -u -d '27 days ago' +%F)&to=$TODAY"
   "custom, last 365 days|/api/v1/leaderboard?period=custom&from=$(date -u -d '364 days ago' +%F)&to=$TODAY"
+  "custom, 365 days, a page deep in the board|/api/v1/leaderboard?period=custom&from=$(date -u -d '364 days ago' +%F)&to=$TODAY&offset=$((EMPLOYEES - 100))"
 )
 
 if [ "${ONLY_POST:-0}" != 1 ]; then
