@@ -4,6 +4,9 @@
 //! - A NUL character anywhere in the path or the query string is refused with a 400 naming
 //!   where it was: no stored key holds one, and Postgres refuses it in text (a 500 before).
 //!   JSON bodies get the same rule in `http::json`.
+//! - A write that succeeded (any `POST`, `PUT`, `PATCH` or `DELETE` answered 2xx) empties this
+//!   instance's answer cache (`board_cache`) before its answer leaves: the one place boards
+//!   and widgets learn of writes, rather than a call in each handler.
 
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -36,5 +39,16 @@ pub async fn edge(
     if let Some(refused) = nul_in_request(&req) {
         return Ok(req.error_response(refused).map_into_right_body());
     }
-    Ok(next.call(req).await?.map_into_left_body())
+    let write = matches!(
+        *req.method(),
+        Method::POST | Method::PUT | Method::PATCH | Method::DELETE
+    );
+    let state = req.app_data::<super::State>().cloned();
+    let res = next.call(req).await?;
+    if write && res.status().is_success() {
+        if let Some(state) = state {
+            state.boards.invalidate();
+        }
+    }
+    Ok(res.map_into_left_body())
 }

@@ -140,7 +140,6 @@ pub async fn create(state: State, caller: Caller, body: Json<CreateEmployee>) ->
         active: b.active,
     };
     let row = db::run(&state.pool, move |conn| directory::create_employee(conn, &actor, input)).await?;
-    state.boards.invalidate();
     let location = format!("/api/v1/employees/{}", row.id);
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, location))
@@ -194,7 +193,6 @@ pub async fn update(
     })
     .await?;
     // A deactivation, a new department or a rename moves the boards.
-    state.boards.invalidate();
     Ok(JsonOut(EmployeeView::from_row(row, &state.settings.org.timezone)))
 }
 
@@ -242,6 +240,5 @@ pub async fn import(
         directory::import_csv(conn, &actor, &text, dry_run, &|_, _| {})
     })
     .await?;
-    state.boards.invalidate();
     Ok(JsonOut(report))
 }

@@ -29,7 +29,6 @@ pub async fn endorse(state: State, caller: Caller, id: super::path_ids::PathId) 
         endorsements::endorse(conn, &id, &me, is_admin, now(), &board)
     })
     .await?;
-    state.boards.invalidate();
     Ok(JsonOut(view))
 }
 
@@ -45,7 +44,6 @@ pub async fn withdraw(state: State, caller: Caller, id: super::path_ids::PathId)
         endorsements::withdraw(conn, &id, &me, is_admin, &board)
     })
     .await?;
-    state.boards.invalidate();
     Ok(JsonOut(view))
 }
 
@@ -74,7 +72,6 @@ pub async fn hide(
         moderation::hide(conn, &actor, &id, &reason, &board)
     })
     .await?;
-    state.boards.invalidate();
     Ok(JsonOut(view))
 }
 
@@ -103,6 +100,5 @@ pub async fn restore(
         moderation::restore(conn, &actor, &id, reason.as_deref(), &board)
     })
     .await?;
-    state.boards.invalidate();
     Ok(JsonOut(view))
 }

@@ -109,12 +109,9 @@ pub async fn send(
         key: key.map(|k| (k, hash)),
     };
     match state.sends.send(request).await? {
-        Sent::Created(view) => {
-            state.boards.invalidate();
-            Ok(HttpResponse::Created()
-                .insert_header((header::LOCATION, postcards::location(&view.id)))
-                .json(*view))
-        }
+        Sent::Created(view) => Ok(HttpResponse::Created()
+            .insert_header((header::LOCATION, postcards::location(&view.id)))
+            .json(*view)),
         Sent::Replay(stored) => Ok(replay(stored)),
     }
 }

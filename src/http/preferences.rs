@@ -80,6 +80,5 @@ pub async fn update(state: State, caller: Caller, body: Json<PreferencesPatch>) 
     let row = db::run(&state.pool, move |conn| preferences::update(conn, &id, &changes))
         .await?
         .ok_or_else(|| AppError::not_found("you are not in the directory"))?;
-    state.boards.invalidate();
     Ok(JsonOut(Preferences::of(&row, &state.settings.org.timezone)))
 }

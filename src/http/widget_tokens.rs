@@ -62,6 +62,5 @@ pub async fn revoke(state: State, caller: Caller, id: super::path_ids::PathId) -
     let (actor, id) = (caller.email.to_string(), id.into_inner());
     let view = db::run(&state.pool, move |conn| widget_tokens::revoke(conn, &actor, &id)).await?;
     // Forget remembered tokens at once.
-    state.boards.invalidate();
     Ok(JsonOut(view))
 }
