@@ -96,7 +96,6 @@ pub struct ExportQuery {
     since: Option<String>,
 }
 
-/// Sends each flushed batch of CSV to the response stream.
 /// Every postcard (hidden ones flagged) as CSV, oldest first (admin). Columns:
 /// `id, created_at, sender_email, sender_name, sender_department, recipient_emails,
 /// recipient_names, behaviour, visibility, hidden, endorsement_count, customer_name,

@@ -151,6 +151,14 @@ pub fn etag_of(body: &[u8]) -> String {
     format!("\"{hex}\"")
 }
 
+/// Whether the request's `If-None-Match` names `etag` (the client holds this answer).
+pub fn unchanged_for(req: &actix_web::HttpRequest, etag: &str) -> bool {
+    req.headers()
+        .get(actix_web::http::header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| matches(v, etag))
+}
+
 /// Whether an `If-None-Match` header value matches the tag (`*` or a list of tags, weak or not).
 pub fn matches(if_none_match: &str, etag: &str) -> bool {
     if_none_match

@@ -43,12 +43,14 @@ pub async fn edge(
         *req.method(),
         Method::POST | Method::PUT | Method::PATCH | Method::DELETE
     );
-    let state = req.app_data::<super::State>().cloned();
+    let state = if write {
+        req.app_data::<super::State>().cloned()
+    } else {
+        None
+    };
     let res = next.call(req).await?;
-    if write && res.status().is_success() {
-        if let Some(state) = state {
-            state.boards.invalidate();
-        }
+    if let Some(state) = state.filter(|_| res.status().is_success()) {
+        state.boards.invalidate();
     }
     Ok(res.map_into_left_body())
 }

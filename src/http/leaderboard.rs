@@ -142,11 +142,7 @@ fn check_behaviour(conn: &mut DbConnection, slug: &str) -> AppResult<()> {
 }
 
 fn respond(req: &HttpRequest, etag: &str, body: Bytes) -> HttpResponse {
-    let fresh = req
-        .headers()
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| super::board_cache::matches(v, etag));
+    let fresh = super::board_cache::unchanged_for(req, etag);
     let mut res = if fresh {
         HttpResponse::NotModified()
     } else {

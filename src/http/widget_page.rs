@@ -52,11 +52,7 @@ pub const UPDATED_AT: &str = "__UPDATED_AT__";
 /// A page from the answer cache: 304 when the client holds this version (`If-None-Match`),
 /// else the page, stamped with the time it was served.
 pub fn cached_page(state: &State, req: &HttpRequest, entry: &Cached, updated: &str) -> HttpResponse {
-    let unchanged = req
-        .headers()
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| super::board_cache::matches(v, &entry.etag));
+    let unchanged = super::board_cache::unchanged_for(req, &entry.etag);
     let mut builder = if unchanged {
         HttpResponse::NotModified()
     } else {

@@ -49,10 +49,9 @@ pub fn request_hash(canonical_json: &str) -> String {
 
 /// Claims `key` for `caller` (the first request), or finds what answers a retry.
 pub fn claim(conn: &mut DbConnection, caller: &str, key: &str, hash: &str, now: NaiveDateTime) -> AppResult<Claim> {
-    write_tx(conn, |conn| {
-        idempotency::purge_before(conn, now - Duration::hours(KEEP_FOR_HOURS))?;
-        claim_in(conn, caller, key, hash, now)
-    })
+    claim_many(conn, &[(caller, key, hash)], now)?
+        .pop()
+        .unwrap_or_else(|| Err(AppError::internal(anyhow::anyhow!("a claim of one gave no answer"))))
 }
 
 /// The claims of a send batch, `(caller, key, request hash)`, in one transaction: one commit
@@ -106,13 +105,6 @@ fn in_flight(caller: &str, key: &str, hash: &str, now: NaiveDateTime) -> Idempot
         response_location: None,
         created_at: now,
     }
-}
-
-fn claim_in(conn: &mut DbConnection, caller: &str, key: &str, hash: &str, now: NaiveDateTime) -> AppResult<Claim> {
-    if idempotency::try_insert(conn, &in_flight(caller, key, hash, now))? {
-        return Ok(Claim::Fresh);
-    }
-    used_before(conn, caller, key, hash, now)
 }
 
 /// A key the caller has used: the stored answer, a refusal, or (abandoned) the key again.

@@ -184,7 +184,7 @@ pub fn run_migrations(conn: &mut DbConnection) -> anyhow::Result<Vec<String>> {
 /// On Postgres a transaction that the database ends as a deadlock victim or a serialization
 /// failure is run again (at most [`ATTEMPTS`] times, after a short random pause): such a
 /// failure says nothing about the request, so it must never reach a client as a 500. Locks
-/// are taken in one order everywhere (see `store::board`), which makes this rare.
+/// are taken in one order everywhere (see `store::board_sync`), which makes this rare.
 pub fn write_tx<T, F>(conn: &mut DbConnection, mut f: F) -> AppResult<T>
 where
     F: FnMut(&mut DbConnection) -> AppResult<T>,
