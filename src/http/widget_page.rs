@@ -87,7 +87,7 @@ fn title_for(e: &AppError) -> &'static str {
     match e {
         AppError::Unauthorized { .. } => "This widget needs a valid token",
         AppError::BadRequest { .. } | AppError::Validation { .. } | AppError::Rule { .. } => {
-            "This widget's address has a mistake"
+            "This widget's link has a mistake"
         }
         AppError::TooManyRequests { .. } | AppError::Unavailable(_) => "The widget is busy",
         _ => "The widget cannot be shown",
@@ -96,18 +96,20 @@ fn title_for(e: &AppError) -> &'static str {
 
 /// A widget's answer: its page, or its error as a page with the same status (problem+json
 /// when the client asks for JSON).
-pub fn answer(state: &State, headers: &HeaderMap, result: AppResult<HttpResponse>) -> HttpResponse {
+pub fn answer(state: &State, req: &HttpRequest, result: AppResult<HttpResponse>) -> HttpResponse {
     let e = match result {
         Ok(res) => return res,
         Err(e) => e,
     };
-    if wants_json(headers) {
+    if wants_json(req.headers()) {
         return e.error_response();
     }
     let problem = e.problem();
     let message = match problem.code.as_str() {
         "missing_token" => "This widget's link has no token.".to_string(),
         "invalid_token" => "This widget's token is unknown or has been revoked.".to_string(),
+        // The fields' own messages follow; the detail would only repeat them.
+        _ if !problem.errors.is_empty() => "Check this part of the widget's link:".to_string(),
         _ => problem.detail.clone(),
     };
     let message = match &e {
@@ -115,7 +117,12 @@ pub fn answer(state: &State, headers: &HeaderMap, result: AppResult<HttpResponse
         _ => message,
     };
     let error_page = ErrorPage {
-        theme: "light",
+        // A dark wall screen keeps its theme even when its link has a mistake elsewhere.
+        theme: if req.query_string().split('&').any(|p| p == "theme=dark") {
+            "dark"
+        } else {
+            "light"
+        },
         title: title_for(&e),
         message,
         fixes: problem

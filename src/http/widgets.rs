@@ -158,7 +158,7 @@ fn query<T: serde::de::DeserializeOwned>(req: &HttpRequest) -> AppResult<T> {
             content((String = "text/html"), (super::problem::Problem = "application/problem+json")))))]
 pub async fn leaderboard_widget(state: State, req: HttpRequest) -> HttpResponse {
     let result = leaderboard_page(&state, &req).await;
-    answer(&state, req.headers(), result)
+    answer(&state, &req, result)
 }
 
 async fn leaderboard_page(state: &State, req: &HttpRequest) -> AppResult<HttpResponse> {
@@ -229,7 +229,7 @@ async fn leaderboard_page(state: &State, req: &HttpRequest) -> AppResult<HttpRes
             content((String = "text/html"), (super::problem::Problem = "application/problem+json")))))]
 pub async fn wall_widget(state: State, req: HttpRequest) -> HttpResponse {
     let result = wall_page(&state, &req).await;
-    answer(&state, req.headers(), result)
+    answer(&state, &req, result)
 }
 
 async fn wall_page(state: &State, req: &HttpRequest) -> AppResult<HttpResponse> {
