@@ -48,6 +48,8 @@ pub struct ServerSettings {
     pub port: u16,
     pub public_url: String,
     pub allowed_origins: Vec<String>,
+    /// How far behind another instance's writes a board may be (answers and today's rows kept
+    /// in memory); this instance's own writes show at once.
     pub leaderboard_cache_ms: u64,
     /// Board rows of ended buckets kept in memory for custom periods (`store::board_memory`).
     pub board_memory_rows: usize,

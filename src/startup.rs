@@ -168,13 +168,17 @@ impl Application {
         })?;
         let port = listener.local_addr()?.port();
         tracing::info!(host = %settings.server.host, port, "listening");
-        let board_memory = Arc::new(BoardMemory::new(settings.server.board_memory_rows));
+        // The freshness contract (`store::board_memory`): a board is at most
+        // `leaderboard_cache_ms` behind another instance's writes, half of it in the rows kept
+        // in memory, half in the answer cache.
+        let stale_at_most = Duration::from_millis(settings.server.leaderboard_cache_ms) / 2;
+        let board_memory = Arc::new(BoardMemory::new(settings.server.board_memory_rows, stale_at_most));
         let state = web::Data::new(AppState {
             pool: pool.clone(),
             settings: settings.clone(),
             keys,
             metrics: metrics::Metrics::new()?,
-            boards: BoardCache::new(Duration::from_millis(settings.server.leaderboard_cache_ms)),
+            boards: BoardCache::new(stale_at_most),
             board_memory: board_memory.clone(),
             sends: SendQueue::start(
                 pool.clone(),

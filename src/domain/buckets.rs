@@ -97,17 +97,11 @@ pub fn ended_within(kept_before: NaiveDate, days: u32, starts: Weekday) -> Vec<S
     keys.into_iter().flatten().collect()
 }
 
-/// Whether a memory of board rows may keep this bucket, checked against its version: every
-/// write to a day bucket records itself (today's included), a write to a longer one only
-/// once it has ended (so sends today stay off the shared week, month... version rows).
-pub fn keepable(key: &str, kept_before: NaiveDate) -> bool {
-    key.starts_with("d:") || ends_before(key, kept_before)
-}
-
-/// Whether a write now must record its change to this bucket (see [`keepable`]), given
-/// [`recorded_before`].
+/// Whether a write now must record its change to this bucket, given [`recorded_before`]:
+/// only buckets that have ended (or are about to) are kept with versions, so sends today
+/// write no version row.
 pub fn recorded(key: &str, recorded_before: NaiveDate) -> bool {
-    key.starts_with("d:") || ends_before(key, recorded_before)
+    ends_before(key, recorded_before)
 }
 
 /// Whether the bucket's last day is before `day` (never for all time).
@@ -184,10 +178,9 @@ mod tests {
         assert!(ends_before("w:2026-11-16", d("2026-11-23")));
         assert!(!ends_before("w:2026-11-23", d("2026-11-29")));
         assert!(!ends_before(ALL_TIME, d("2100-01-01")));
-        assert!(keepable("d:2026-11-25", d("2026-11-25")) && recorded("d:2026-11-30", d("2026-11-25")));
-        assert!(!keepable("w:2026-11-23", d("2026-11-25")) && !recorded("m:2026-11", d("2026-11-25")));
-        assert!(keepable("w:2026-11-16", d("2026-11-25")) && recorded("y:2025", d("2026-11-25")));
-        assert!(!keepable(ALL_TIME, d("2100-01-01")) && !recorded(ALL_TIME, d("2100-01-01")));
+        assert!(!recorded("d:2026-11-25", d("2026-11-25")) && recorded("d:2026-11-24", d("2026-11-25")));
+        assert!(!recorded("m:2026-11", d("2026-11-25")) && recorded("y:2025", d("2026-11-25")));
+        assert!(!recorded(ALL_TIME, d("2100-01-01")));
     }
 
     #[test]

@@ -391,6 +391,7 @@ mod tests {
             given: 0,
             endorsements: 0,
             score: i64::from(received) * 3,
+            revision: 0,
             active: true,
             listed: true,
         }

@@ -323,6 +323,8 @@ pub fn rebuild(
         let s = snapshot(conn, cfg)?;
         let standing = standings(conn)?;
         let unknown: board::Standing = (String::new(), false, false);
+        // Past every revision kept anywhere: a rebuilt row is newer than any copy of the old.
+        let revision = board::highest_revision(conn)? + 1;
         board::clear(conn)?;
         crate::store::board_memory::record_change_to_all(conn)?;
         let dropped = match readers {
@@ -358,6 +360,7 @@ pub fn rebuild(
                         board_totals::active.eq(standing.get(person(e)).unwrap_or(&unknown).1),
                         board_totals::listed.eq(standing.get(person(e)).unwrap_or(&unknown).2),
                         board_totals::unique_senders.eq(v.unique_senders),
+                        board_totals::revision.eq(revision),
                     )
                 })
                 .collect();

@@ -10,8 +10,8 @@ use crate::domain::buckets::{keys_for, recorded, recorded_before};
 use crate::domain::period::local_date;
 use crate::error::AppResult;
 use crate::settings::Settings;
-use crate::store::board::{self, Contribution, LonePairs, Standing, Weights};
-use crate::store::board_memory::{self, Written};
+use crate::store::board::{self, Contribution, LonePairs, RowAfter, Standing, Weights};
+use crate::store::board_memory;
 use crate::store::postcards::{self, PairRow, PostcardRow};
 use crate::store::DbConnection;
 
@@ -40,24 +40,20 @@ impl BoardConfig {
     }
 }
 
-/// Records a change to those of `keys` that services may keep in memory
-/// (`store::board_memory`): day buckets, and longer ones that have ended (or are about to).
-/// A postcard sent now changes only its day's; writers record last, just before they commit,
-/// so that concurrent sends hold that row only while committing.
+/// Records a change to those of `keys` that services keep in memory with versions
+/// (`store::board_memory`): buckets that have ended, or are about to. A postcard sent now
+/// changes none of them (bar in the last minutes of a day): sends write no version row.
 fn record_kept<'a>(
     conn: &mut DbConnection,
     cfg: &BoardConfig,
     keys: impl IntoIterator<Item = &'a String>,
-) -> AppResult<Vec<(String, i64)>> {
+) -> AppResult<()> {
     let before = recorded_before(crate::domain::clock::now(), cfg.timezone);
     let kept: Vec<&str> = keys
         .into_iter()
         .filter(|k| recorded(k, before))
         .map(String::as_str)
         .collect();
-    if kept.is_empty() {
-        return Ok(Vec::new());
-    }
     Ok(board_memory::record_changes(conn, &kept)?)
 }
 
@@ -127,7 +123,7 @@ pub fn on_postcard(conn: &mut DbConnection, row: &PostcardRow, cfg: &BoardConfig
     let lone = lone_pairs(cfg, &keys, &row.behaviour, &recipients, &others);
     let c = contribution(row, &keys, &recipients, &lone);
     board::apply_postcard(conn, &c, sign, cfg.weights)?;
-    record_kept(conn, cfg, &keys).map(|_| ())
+    record_kept(conn, cfg, &keys)
 }
 
 /// A postcard just sent, with its recipients and every earlier postcard of its pairs
@@ -139,14 +135,14 @@ pub struct NewPostcard<'a> {
 }
 
 /// Postcards just sent, whose people's standings the caller already knows: one merged
-/// board upsert for all of them. Answers what they did to buckets an instance may keep, for
+/// board upsert for all of them. Answers the rows as they left them, for
 /// `BoardMemory::apply` once committed.
 pub fn on_new_postcards(
     conn: &mut DbConnection,
     cards: &[NewPostcard],
     standings: &HashMap<String, Standing>,
     cfg: &BoardConfig,
-) -> AppResult<Written> {
+) -> AppResult<Vec<RowAfter>> {
     let keys: Vec<[String; 6]> = cards.iter().map(|c| cfg.keys(c.row.created_at)).collect();
     let lone: Vec<LonePairs> = cards
         .iter()
@@ -160,12 +156,8 @@ pub fn on_new_postcards(
         .map(|((c, k), l)| contribution(c.row, k, c.recipients, l))
         .collect();
     let after = board::apply_postcards_with(conn, &contributions, 1, cfg.weights, standings)?;
-    let versions = record_kept(conn, cfg, keys.iter().flatten())?;
-    let rows = after
-        .into_iter()
-        .filter(|r| versions.iter().any(|(k, _)| *k == r.period))
-        .collect();
-    Ok(Written { versions, rows })
+    record_kept(conn, cfg, keys.iter().flatten())?;
+    Ok(after)
 }
 
 /// An endorsement added or withdrawn; hidden postcards are not on the boards.
@@ -178,5 +170,5 @@ pub fn on_endorsement(conn: &mut DbConnection, row: &PostcardRow, cfg: &BoardCon
     let none = LonePairs::new();
     let c = contribution(row, &keys, &recipients, &none);
     board::apply_endorsement(conn, &c, sign, cfg.weights)?;
-    record_kept(conn, cfg, &keys).map(|_| ())
+    record_kept(conn, cfg, &keys)
 }

@@ -16,7 +16,7 @@ use super::postcards::{
 use super::scoreboard::{self, NewPostcard};
 use crate::error::{AppError, AppResult};
 use crate::store::board::{self, Standing};
-use crate::store::board_memory::{BoardMemory, Expected, Written};
+use crate::store::board_memory::BoardMemory;
 use crate::store::db::write_tx;
 use crate::store::employees::{self, EmployeeRow};
 use crate::store::outbox::{self, OutboxRow};
@@ -41,8 +41,7 @@ struct Accepted {
 /// Sends every job at `now` in one transaction: one answer per job, in order. An `Err` for
 /// the whole batch means the transaction failed and wrote nothing (retrying each job alone
 /// then tells which one, if any, cannot be written). Once committed, the board rows it wrote
-/// are put into `memory` (this instance's), when given; reads there that see the commit
-/// first wait for them (`BoardMemory::expect`).
+/// are laid over `memory` (this instance's), when given, before any answer leaves.
 pub fn send_many(
     conn: &mut DbConnection,
     jobs: &[SendJob],
@@ -63,7 +62,6 @@ pub fn send_many(
     let recipient_ids = distinct(live().flat_map(|j| j.input.recipients.iter().map(String::as_str)));
     let everyone = distinct(sender_ids.iter().chain(&recipient_ids).copied());
     let week = rules.week_of(now);
-    let mut expected = Expected::new(memory);
     let (answers, written) = write_tx(conn, |conn| {
         // Everyone named, in id order: senders for their counts, recipients for their
         // standings on the boards (see `store::board_sync` for the lock order).
@@ -162,7 +160,7 @@ pub fn send_many(
             answers.push(answer);
         }
         if accepted.is_empty() {
-            return Ok((answers, Written::default()));
+            return Ok((answers, Vec::new()));
         }
         postcards::insert(conn, &rows, &recipient_rows)?;
         outbox::enqueue_many(conn, &emails)?;
@@ -183,11 +181,11 @@ pub fn send_many(
             })
             .collect();
         let written = scoreboard::on_new_postcards(conn, &cards, &standings, &rules.board)?;
-        // The bumps were the transaction's last statements: only the commit is left.
-        expected.announce(&written.versions);
         Ok((answers, written))
     })?;
-    expected.committed(&written);
+    if let Some(memory) = memory {
+        memory.apply(&written);
+    }
     Ok(answers)
 }
 

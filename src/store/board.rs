@@ -138,6 +138,8 @@ pub struct RowAfter {
     pub department: String,
     pub active: bool,
     pub listed: bool,
+    /// How many writes the row has had (see `board_memory`: the higher, the newer).
+    pub revision: i64,
 }
 
 /// A change to one board row, as written: `(period, behaviour, employee, delta, standing)`.
@@ -170,9 +172,10 @@ fn add_totals_pg(conn: &mut diesel::PgConnection, changes: &[Change]) -> QueryRe
          endorsements = board_totals.endorsements + excluded.endorsements, \
          score = board_totals.score + excluded.score, \
          department = excluded.department, active = excluded.active, listed = excluded.listed, \
-         unique_senders = board_totals.unique_senders + excluded.unique_senders \
+         unique_senders = board_totals.unique_senders + excluded.unique_senders, \
+         revision = board_totals.revision + 1 \
          RETURNING period, behaviour, employee_id, received, given, endorsements, score, \
-         department, active, listed",
+         department, active, listed, revision",
     )
     .bind::<Array<Text>, _>(changes.iter().map(|c| c.0).collect::<Vec<_>>())
     .bind::<Array<Text>, _>(changes.iter().map(|c| c.1).collect::<Vec<_>>())
@@ -208,6 +211,7 @@ fn add_totals_sqlite(conn: &mut diesel::SqliteConnection, changes: &[Change]) ->
             active.eq(excluded(active)),
             listed.eq(excluded(listed)),
             unique_senders.eq(unique_senders + excluded(unique_senders)),
+            revision.eq(revision + 1),
         ))
         .returning(RowAfter::as_returning())
         .get_results(conn)
@@ -402,7 +406,11 @@ pub fn apply_endorsement(conn: &mut DbConnection, c: &Contribution, sign: i32, w
             .filter(behaviour.eq_any(behaviours))
             .filter(employee_id.eq_any(c.recipients)),
     )
-    .set((endorsements.eq(endorsements + sign), score.eq(score + points)))
+    .set((
+        endorsements.eq(endorsements + sign),
+        score.eq(score + points),
+        revision.eq(revision + 1),
+    ))
     .returning((period, behaviour, department, active));
     let changed: Vec<(String, String, String, bool)> = crate::per_backend!(conn, c => update.get_results(c))?;
     let mut departments = DepartmentDeltas::default();
@@ -456,6 +464,13 @@ pub fn create_indexes(conn: &mut DbConnection, defs: &[String]) -> QueryResult<(
 }
 
 /// Forgets every total (before a rebuild; the caller records the change to every bucket).
+/// The highest revision of any board row (0 when there are none).
+pub fn highest_revision(conn: &mut DbConnection) -> QueryResult<i64> {
+    use diesel::dsl::max;
+    let highest: Option<i64> = board_totals::table.select(max(board_totals::revision)).first(conn)?;
+    Ok(highest.unwrap_or(0))
+}
+
 pub fn clear(conn: &mut DbConnection) -> QueryResult<()> {
     diesel::delete(board_departments::table).execute(conn)?;
     diesel::delete(board_totals::table).execute(conn)?;

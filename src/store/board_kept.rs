@@ -12,6 +12,8 @@ pub struct Row {
     pub given: i32,
     pub endorsements: i32,
     pub score: i64,
+    /// The row's revision when read or written (see `board_memory`).
+    pub revision: i64,
     pub active: bool,
     pub listed: bool,
 }

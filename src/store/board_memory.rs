@@ -1,18 +1,24 @@
 //! Board totals kept in memory, for custom periods. A custom period adds up a tiling of up to
 //! about thirty buckets: tens of thousands of rows at a million postcards, which no index can
 //! rank, so reading them from the database on every request costs a tenth of a second or
-//! more. Each instance keeps the rows of day buckets and of ended longer ones, and the sums
-//! of tilings' ended buckets, and checks, on every read, `board_changes`: a version per
-//! bucket that every writer of a day bucket, and of a longer one once it has ended, bumps in
-//! its transaction (`domain::buckets::keepable`). A change on any instance therefore shows on
-//! the next read everywhere. Ended buckets hardly change (an old postcard hidden, restored or
-//! endorsed, someone's standing); today's changes with each send, which puts its rows into the
-//! sending instance's copy ([`BoardMemory::apply`]); other instances read it again.
-//! Weeks, months... that have not ended are read from the database each time; tilings never
-//! use them (`domain::board_period`).
+//! more. Each instance keeps rows of two kinds, under one freshness contract:
+//!
+//! - **Ended buckets** (`domain::buckets::kept_before`) are kept with their versions in
+//!   `board_changes`, which a writer bumps only when it changes an ended bucket (an old
+//!   postcard hidden, restored or endorsed, someone's standing moved, a rebuild): every read
+//!   checks them (one small query), so such a change shows everywhere on the next read.
+//! - **Buckets that have not ended** (today's, in practice) are kept as read, for at most
+//!   `max_age` (half of `server.leaderboard_cache_ms`, the other half being the answer
+//!   cache's): then read again. Writes of this instance are laid over its copies at once
+//!   (sends by their rows, [`BoardMemory::apply`]; other writes make the copies stale,
+//!   [`BoardMemory::stale_today`]), so a board is exact on the instance that wrote and at
+//!   most `leaderboard_cache_ms` behind on the others. No row is written by every send.
+//!
+//! Copies and writes are laid over each other person by person by the rows' revisions (every
+//! write of a row adds one), so the order in which they arrive does not matter.
 
-use std::collections::{HashMap, HashSet};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard, RwLock};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 use std::time::{Duration, Instant};
 
 use chrono::NaiveDate;
@@ -24,9 +30,9 @@ use super::board_senders::SenderMemory;
 use super::board_sums::{self, Sums};
 use super::schema::{board_changes, board_totals};
 use super::DbConnection;
-use crate::domain::buckets::{ends_before, keepable};
+use crate::domain::buckets::ends_before;
 
-/// The `board_changes` row that stands for every bucket.
+/// The `board_changes` row that stands for every bucket: bumped by a rebuild only.
 const EVERY_BUCKET: &str = "*";
 
 use super::board_kept::at_least;
@@ -87,19 +93,15 @@ struct Directory {
     departments: Names,
 }
 
-/// Kept rows (or sums) by (bucket keys, behaviour); a sum's keys are its buckets' joined by
-/// commas. At most `capacity` rows are kept (sums by their weight); the least recently used
-/// go first. A bucket's rows are in the order of their people's numbers.
+/// Ended buckets' rows (or sums) by (bucket keys, behaviour); a sum's keys are its buckets'
+/// joined by commas. At most `capacity` rows are kept (sums by their weight); the least
+/// recently used go first. A bucket's rows are in the order of their people's numbers.
 #[derive(Default)]
 struct Shelf {
     kept: HashMap<At, Kept>,
     capacity: usize,
     rows: usize,
     clock: u64,
-    /// (bucket, version) that a write on this instance gave a bucket and has not yet put
-    /// into the kept rows ([`BoardMemory::expect`]): a read that finds the bucket at such a
-    /// version waits for those rows rather than reading the bucket again.
-    expected: HashSet<(String, i64)>,
 }
 
 impl Shelf {
@@ -142,24 +144,28 @@ impl Shelf {
         kept.used = now;
         Some(&kept.held)
     }
-
-    /// Whether the kept rows at `at` are behind `versions` only by writes of this instance
-    /// that have not yet put their rows in: then they will be at `versions` shortly.
-    fn catching_up(&self, at: &At, versions: &[i64]) -> bool {
-        let (Some(kept), [want, every]) = (self.kept.get(at), versions) else {
-            return false;
-        };
-        let [have, kept_every] = kept.versions[..] else {
-            return false;
-        };
-        kept_every == *every && have < *want && (have + 1..=*want).all(|v| self.expected.contains(&(at.0.clone(), v)))
-    }
 }
 
-/// How long a read or a write waits for this instance's earlier writes to reach the kept
-/// rows (a copy in memory, well under a millisecond) before it reads the database instead;
-/// reached only when the writer is held up (a panic, a starved thread).
-const CATCH_UP: Duration = Duration::from_millis(25);
+/// A copy of a bucket that has not ended: its rows, when they were read (`None`: read again
+/// before use, as this instance wrote to the bucket in a way not laid over the rows), and
+/// when it was last used.
+struct Fresh {
+    rows: Arc<Vec<Row>>,
+    read_at: Option<Instant>,
+    used: Instant,
+}
+
+/// Copies of buckets that have not ended, by (bucket, behaviour), and when this instance
+/// last wrote to them in a way it did not lay over them ([`BoardMemory::stale_today`]): a
+/// read that began before that is not kept as fresh.
+#[derive(Default)]
+struct Today {
+    copies: FxHashMap<At, Fresh>,
+    written_at: Option<Instant>,
+}
+
+/// Copies of buckets that have not been used for this long are dropped.
+const UNUSED: Duration = Duration::from_secs(60);
 
 /// A tiling's buckets for one read: the ended ones added up, the others' rows (today's,
 /// mostly).
@@ -178,24 +184,29 @@ pub struct BoardMemory {
     /// appear, so concurrent requests do not queue behind each other's numbering.
     names: RwLock<Directory>,
     shelf: Mutex<Shelf>,
-    /// Signalled whenever a write's rows are put into the shelf or given up on.
-    caught_up: Condvar,
     /// Sums of tilings, within a quarter of the capacity on top, so that many different
     /// ranges (each read once) do not push out the rows every range is added up from.
     sums: Mutex<Shelf>,
+    /// Buckets that have not ended.
+    today: Mutex<Today>,
+    /// How long a copy in `today` serves reads before it is read again.
+    max_age: Duration,
     /// Who sent whom postcards over tilings' ended buckets (unique senders).
     pub senders: SenderMemory,
 }
 
-type StoredRow = (String, String, String, bool, bool, i32, i32, i32, i64);
+/// A board row as read: (period, employee, department, active, listed, received, given,
+/// endorsements, score, revision).
+type StoredRow = (String, String, String, bool, bool, i32, i32, i32, i64, i64);
 
 impl BoardMemory {
-    pub fn new(capacity_rows: usize) -> BoardMemory {
+    pub fn new(capacity_rows: usize, max_age: Duration) -> BoardMemory {
         BoardMemory {
             names: RwLock::new(Directory::default()),
             shelf: Mutex::new(Shelf::with_capacity(capacity_rows)),
-            caught_up: Condvar::new(),
             sums: Mutex::new(Shelf::with_capacity(capacity_rows / 4)),
+            today: Mutex::new(Today::default()),
+            max_age,
             senders: SenderMemory::new(capacity_rows / 8),
         }
     }
@@ -207,6 +218,10 @@ impl BoardMemory {
 
     fn sums(&self) -> MutexGuard<'_, Shelf> {
         self.sums.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn today(&self) -> MutexGuard<'_, Today> {
+        self.today.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     fn names(&self) -> std::sync::RwLockReadGuard<'_, Directory> {
@@ -223,6 +238,7 @@ impl BoardMemory {
             given: s.6,
             endorsements: s.7,
             score: s.8,
+            revision: s.9,
             active: s.3,
             listed: s.4,
         };
@@ -247,7 +263,7 @@ impl BoardMemory {
 
     /// The buckets in `keys` for `behaviour` ("" for all): those that ended before
     /// `kept_before` added up, from memory when none of them changed since they were read; the
-    /// others' rows, from memory when kept and unchanged (days), else from the database.
+    /// others' rows, from memory when read recently enough, else from the database.
     pub fn parts(
         &self,
         conn: &mut DbConnection,
@@ -255,13 +271,13 @@ impl BoardMemory {
         behaviour: &str,
         kept_before: NaiveDate,
     ) -> QueryResult<Parts> {
-        // Versions first, rows after: a change committed in between is in the rows and makes
-        // the versions stale, so the next read reads the buckets again (never the reverse).
-        let versions = Versions::read(conn, keys)?;
         let (ended, fresh): (Vec<&String>, Vec<&String>) = keys.iter().partition(|k| ends_before(k, kept_before));
         let mut ended_keys: Vec<String> = ended.into_iter().cloned().collect();
         ended_keys.sort_unstable();
         ended_keys.dedup();
+        // Versions first, rows after: a change committed in between is in the rows and makes
+        // the versions stale, so the next read reads the buckets again (never the reverse).
+        let versions = Versions::read(conn, &ended_keys)?;
         // One bucket alone is summed as fast as it is copied: only tilings' sums are kept.
         let sum_at = (ended_keys.len() > 1).then(|| (ended_keys.join(","), behaviour.to_string()));
         let mut sum_versions: Vec<i64> = ended_keys.iter().map(|k| versions.own(k)).collect();
@@ -270,25 +286,13 @@ impl BoardMemory {
             Some(Held::Sum(sums)) => Some(sums.clone()),
             _ => None,
         });
-        let wanted: Vec<&String> = match kept_sum {
-            Some(_) => fresh,
-            None => keys.iter().collect(),
-        };
-        let mut ended_rows = Vec::new();
-        let mut fresh_rows = Vec::new();
-        for (key, rows) in self.rows(conn, &wanted, behaviour, kept_before, &versions)? {
-            if ends_before(&key, kept_before) {
-                ended_rows.push(rows);
-            } else {
-                fresh_rows.push(rows);
-            }
-        }
         let ended = match kept_sum {
             Some(sums) => sums,
             None => {
+                let wanted: Vec<&String> = ended_keys.iter().collect();
                 let mut sums = Sums::new();
-                for rows in &ended_rows {
-                    board_sums::add_rows(&mut sums, rows);
+                for (_, rows) in self.ended_rows(conn, &wanted, behaviour, &versions)? {
+                    board_sums::add_rows(&mut sums, &rows);
                 }
                 let sums = Arc::new(sums);
                 if let Some(at) = sum_at {
@@ -299,50 +303,16 @@ impl BoardMemory {
         };
         Ok(Parts {
             ended,
-            fresh: fresh_rows,
+            fresh: self.fresh_rows(conn, &fresh, behaviour)?,
             ended_keys,
             ended_versions: sum_versions,
         })
     }
 
-    /// The rows of every bucket in `keys` (at most once each): the keepable ones from memory
-    /// when unchanged since they were read, the others from the database (and kept, when
-    /// keepable).
-    fn rows(
-        &self,
-        conn: &mut DbConnection,
-        keys: &[&String],
-        behaviour: &str,
-        kept_before: NaiveDate,
-        versions: &Versions,
-    ) -> QueryResult<Vec<(String, Arc<Vec<Row>>)>> {
-        let mut found = Vec::with_capacity(keys.len());
-        let mut missing: Vec<String> = Vec::new();
-        {
-            let mut shelf = self.shelf();
-            for &key in keys {
-                if missing.contains(key) || found.iter().any(|(k, _)| k == key) {
-                    continue;
-                }
-                let kept = if keepable(key, kept_before) {
-                    let at = (key.clone(), behaviour.to_string());
-                    let rows;
-                    (shelf, rows) = self.settled(shelf, at, &versions.of_bucket(key));
-                    rows
-                } else {
-                    None
-                };
-                match kept {
-                    Some(rows) => found.push((key.clone(), rows)),
-                    None => missing.push(key.clone()),
-                }
-            }
-        }
-        if missing.is_empty() {
-            return Ok(found);
-        }
+    /// Reads these buckets' rows for `behaviour`, each bucket's in people's order.
+    fn read(&self, conn: &mut DbConnection, keys: &[&String], behaviour: &str) -> QueryResult<Vec<(String, Vec<Row>)>> {
         let stored: Vec<StoredRow> = board_totals::table
-            .filter(board_totals::period.eq_any(&missing))
+            .filter(board_totals::period.eq_any(keys))
             .filter(board_totals::behaviour.eq(behaviour))
             .select((
                 board_totals::period,
@@ -354,111 +324,120 @@ impl BoardMemory {
                 board_totals::given,
                 board_totals::endorsements,
                 board_totals::score,
+                board_totals::revision,
             ))
             .load(conn)?;
         tracing::debug!(
-            buckets = missing.len(),
+            buckets = keys.len(),
             rows = stored.len(),
             "board memory read from the database"
         );
         let rows = self.numbered(&stored);
-        // Usually one bucket is read (today's): no need to sort rows by bucket then.
-        let mut read: FxHashMap<&str, Vec<Row>> = FxHashMap::default();
-        if let [only] = missing.as_slice() {
-            read.insert(only, rows);
-        } else {
-            for key in &missing {
-                read.insert(key, Vec::new());
-            }
-            for (s, row) in stored.iter().zip(rows) {
-                read.entry(s.0.as_str()).or_default().push(row);
+        let mut read: Vec<(String, Vec<Row>)> = keys.iter().map(|k| (k.to_string(), Vec::new())).collect();
+        let index: FxHashMap<&str, usize> = keys.iter().enumerate().map(|(i, k)| (k.as_str(), i)).collect();
+        for (s, row) in stored.iter().zip(rows) {
+            if let Some(&i) = index.get(s.0.as_str()) {
+                read[i].1.push(row);
             }
         }
-        let mut shelf = self.shelf();
-        for (key, mut rows) in read {
+        for (_, rows) in &mut read {
             rows.sort_unstable_by_key(|r| r.person);
-            let rows = Arc::new(rows);
-            if keepable(key, kept_before) {
-                let at = (key.to_string(), behaviour.to_string());
-                shelf.keep(at, Held::Rows(rows.clone()), versions.of_bucket(key));
+        }
+        Ok(read)
+    }
+
+    /// The rows of these ended buckets (at most once each): from memory when unchanged since
+    /// they were read, else from the database (and kept).
+    fn ended_rows(
+        &self,
+        conn: &mut DbConnection,
+        keys: &[&String],
+        behaviour: &str,
+        versions: &Versions,
+    ) -> QueryResult<Vec<(String, Arc<Vec<Row>>)>> {
+        let mut found = Vec::with_capacity(keys.len());
+        let mut missing: Vec<&String> = Vec::new();
+        {
+            let mut shelf = self.shelf();
+            for &key in keys {
+                let at = (key.clone(), behaviour.to_string());
+                match shelf.get(at, &versions.of_bucket(key)) {
+                    Some(Held::Rows(rows)) => found.push((key.clone(), rows.clone())),
+                    _ => missing.push(key),
+                }
             }
-            found.push((key.to_string(), rows));
+        }
+        if missing.is_empty() {
+            return Ok(found);
+        }
+        let read = self.read(conn, &missing, behaviour)?;
+        let mut shelf = self.shelf();
+        for (key, rows) in read {
+            let rows = Arc::new(rows);
+            let at = (key.clone(), behaviour.to_string());
+            shelf.keep(at, Held::Rows(rows.clone()), versions.of_bucket(&key));
+            found.push((key, rows));
         }
         Ok(found)
     }
 
-    /// The kept rows at `at` if they are at `versions`, once this instance's writes that
-    /// are still putting their rows in have done so (waiting at most [`CATCH_UP`]). Answers
-    /// the lock back with them.
-    fn settled<'s>(
-        &'s self,
-        mut shelf: MutexGuard<'s, Shelf>,
-        at: At,
-        versions: &[i64],
-    ) -> (MutexGuard<'s, Shelf>, Option<Arc<Vec<Row>>>) {
-        let started = Instant::now();
-        let deadline = started + CATCH_UP;
-        let mut waited = false;
-        let waits = |waited: bool, caught_up: bool| {
-            if waited {
-                let micros = started.elapsed().as_micros() as u64;
-                tracing::debug!(bucket = at.0, micros, caught_up, "board memory waited for a write");
+    /// The rows of buckets that have not ended: this instance's copy when read less than
+    /// `max_age` ago, else read again and laid over the copy (which may hold writes of this
+    /// instance that committed after the read began).
+    fn fresh_rows(
+        &self,
+        conn: &mut DbConnection,
+        keys: &[&String],
+        behaviour: &str,
+    ) -> QueryResult<Vec<Arc<Vec<Row>>>> {
+        let now = Instant::now();
+        let mut found = Vec::with_capacity(keys.len());
+        let mut stale: Vec<&String> = Vec::new();
+        {
+            let mut today = self.today();
+            for &key in keys {
+                let at = (key.clone(), behaviour.to_string());
+                match today.copies.get_mut(&at) {
+                    Some(f) if f.read_at.is_some_and(|t| now.duration_since(t) < self.max_age) => {
+                        f.used = now;
+                        found.push(f.rows.clone());
+                    }
+                    _ => stale.push(key),
+                }
             }
-        };
-        loop {
-            if let Some(Held::Rows(rows)) = shelf.get(at.clone(), versions) {
-                let rows = rows.clone();
-                waits(waited, true);
-                return (shelf, Some(rows));
-            }
-            let left = deadline.saturating_duration_since(Instant::now());
-            if left.is_zero() || !shelf.catching_up(&at, versions) {
-                waits(waited, false);
-                return (shelf, None);
-            }
-            waited = true;
-            shelf = self.wait(shelf, left);
         }
-    }
-
-    fn wait<'s>(&'s self, shelf: MutexGuard<'s, Shelf>, at_most: Duration) -> MutexGuard<'s, Shelf> {
-        match self.caught_up.wait_timeout(shelf, at_most) {
-            Ok((shelf, _)) => shelf,
-            Err(poisoned) => poisoned.into_inner().0,
+        if stale.is_empty() {
+            return Ok(found);
         }
-    }
-
-    /// Announces, before its commit, the versions a write of this instance gave buckets: a
-    /// read that finds them committed before [`BoardMemory::apply`] has put the write's rows
-    /// in then waits for it instead of reading the bucket again (today's, mostly: thousands
-    /// of rows, read again on every send otherwise).
-    pub fn expect(&self, versions: &[(String, i64)]) {
-        self.shelf().expected.extend(versions.iter().cloned());
-    }
-
-    /// Withdraws [`BoardMemory::expect`]ed versions whose write did not commit.
-    pub fn forget(&self, versions: &[(String, i64)]) {
-        let mut shelf = self.shelf();
-        for v in versions {
-            shelf.expected.remove(v);
+        let read = self.read(conn, &stale, behaviour)?;
+        let mut today = self.today();
+        today.copies.retain(|_, f| now.duration_since(f.used) < UNUSED);
+        let read_at = Some(now).filter(|&now| today.written_at.is_none_or(|w| w < now));
+        for (key, rows) in read {
+            let at = (key, behaviour.to_string());
+            let rows = match today.copies.get(&at) {
+                Some(kept) => newest_of(&kept.rows, rows),
+                None => rows,
+            };
+            let rows = Arc::new(rows);
+            let fresh = Fresh {
+                rows: rows.clone(),
+                read_at,
+                used: now,
+            };
+            today.copies.insert(at, fresh);
+            found.push(rows);
         }
-        drop(shelf);
-        self.caught_up.notify_all();
+        Ok(found)
     }
 
-    /// Brings kept buckets up to date with a write this instance has just committed, so that
-    /// the next read need not read them again: a kept bucket one version behind the write
-    /// was exactly as the write found it (each bump is serialised on its version row), so its
-    /// rows with the write's rows put in are the bucket at the write's version. When the
-    /// version before is another write of this instance, that one is put in first (they
-    /// commit in version order, but may get here in either). Buckets further behind are left
-    /// to be read again. The rows are copied outside the lock, which reads hold.
-    pub fn apply(&self, written: &Written) {
-        if written.rows.is_empty() && written.versions.is_empty() {
+    /// Lays rows this instance has just written (and committed) over its copies of the
+    /// buckets that have not ended, so that its next read is exact without reading them.
+    pub fn apply(&self, written: &[RowAfter]) {
+        if written.is_empty() || self.today().copies.is_empty() {
             return;
         }
         let stored: Vec<StoredRow> = written
-            .rows
             .iter()
             .map(|r| {
                 (
@@ -471,68 +450,33 @@ impl BoardMemory {
                     r.given,
                     r.endorsements,
                     r.score,
+                    r.revision,
                 )
             })
             .collect();
         let numbered = self.numbered(&stored);
-        let mut behind: Vec<(At, i64, Arc<Vec<Row>>)> = Vec::new();
-        {
-            let deadline = Instant::now() + CATCH_UP;
-            let mut shelf = self.shelf();
-            loop {
-                let earlier = |s: &Shelf| {
-                    written
-                        .versions
-                        .iter()
-                        .any(|(k, v)| s.expected.contains(&(k.clone(), v - 1)))
-                };
-                let left = deadline.saturating_duration_since(Instant::now());
-                if left.is_zero() || !earlier(&shelf) {
-                    break;
-                }
-                shelf = self.wait(shelf, left);
-            }
-            for (key, version) in &written.versions {
-                for (at, kept) in &shelf.kept {
-                    if &at.0 == key && kept.versions.first() == Some(&(version - 1)) {
-                        if let Held::Rows(rows) = &kept.held {
-                            behind.push((at.clone(), *version, rows.clone()));
-                        }
-                    }
-                }
+        let mut today = self.today();
+        for (at, fresh) in today.copies.iter_mut() {
+            let here: Vec<Row> = written
+                .iter()
+                .zip(&numbered)
+                .filter(|(w, _)| w.period == at.0 && w.behaviour == at.1)
+                .map(|(_, row)| *row)
+                .collect();
+            if !here.is_empty() {
+                fresh.rows = Arc::new(newest_of(&fresh.rows, here));
             }
         }
-        let updated: Vec<_> = behind
-            .into_iter()
-            .map(|(at, version, rows)| {
-                let here: Vec<Row> = written
-                    .rows
-                    .iter()
-                    .zip(&numbered)
-                    .filter(|(w, _)| w.period == at.0 && w.behaviour == at.1)
-                    .map(|(_, row)| *row)
-                    .collect();
-                let new = Arc::new(merged(&rows, here));
-                (at, version, rows, new)
-            })
-            .collect();
-        let mut shelf = self.shelf();
-        for (at, version, old, new) in updated {
-            let Some(kept) = shelf.kept.get_mut(&at) else { continue };
-            // Read again (or evicted and kept anew) meanwhile: that copy stands.
-            if !matches!(&kept.held, Held::Rows(rows) if Arc::ptr_eq(rows, &old)) {
-                continue;
-            }
-            let grown = new.len() - old.len();
-            kept.held = Held::Rows(new);
-            kept.versions[0] = version;
-            shelf.rows += grown;
+    }
+
+    /// Marks this instance's copies of buckets that have not ended to be read again: it has
+    /// written to them in a way it does not lay over them (an endorsement, a hide, an edit).
+    pub fn stale_today(&self) {
+        let mut today = self.today();
+        today.written_at = Some(Instant::now());
+        for fresh in today.copies.values_mut() {
+            fresh.read_at = None;
         }
-        for v in &written.versions {
-            shelf.expected.remove(v);
-        }
-        drop(shelf);
-        self.caught_up.notify_all();
     }
 
     /// Reads the rows of these ended buckets (for `behaviour`) into memory, a few buckets per
@@ -554,7 +498,7 @@ impl BoardMemory {
                 (shelf.rows, shelf.capacity)
             };
             let rows: usize = self
-                .rows(conn, &wanted, behaviour, kept_before, &versions)?
+                .ended_rows(conn, &wanted, behaviour, &versions)?
                 .iter()
                 .map(|(_, r)| r.len())
                 .sum();
@@ -593,7 +537,8 @@ impl BoardMemory {
 
     /// How many rows are kept, sums counted by their weight (for tests and logs).
     pub fn kept_rows(&self) -> usize {
-        self.shelf().rows + self.sums().rows + self.senders.kept()
+        let today: usize = self.today().copies.values().map(|f| f.rows.len()).sum();
+        self.shelf().rows + self.sums().rows + self.senders.kept() + today
     }
 }
 
@@ -627,264 +572,93 @@ impl Versions {
     }
 }
 
-/// Records, in the writer's transaction, that these buckets' totals changed (see
-/// `domain::buckets::recorded`); answers their new versions.
-pub fn record_changes(conn: &mut DbConnection, keys: &[&str]) -> QueryResult<Vec<(String, i64)>> {
+/// Records, in the writer's transaction, that these ended (or ending) buckets' totals
+/// changed (see `domain::buckets::recorded`): one statement, rows in key order, so two
+/// writers never wait for each other's rows in turn.
+pub fn record_changes(conn: &mut DbConnection, keys: &[&str]) -> QueryResult<()> {
     let mut keys = keys.to_vec();
-    // One order for every writer, so two of them never wait for each other's rows in turn.
     keys.sort_unstable();
     keys.dedup();
-    let mut versions = Vec::with_capacity(keys.len());
-    for key in keys {
-        let bump = diesel::insert_into(board_changes::table)
-            .values((board_changes::period.eq(key), board_changes::version.eq(1)))
-            .on_conflict(board_changes::period)
-            .do_update()
-            .set(board_changes::version.eq(board_changes::version + 1))
-            .returning(board_changes::version);
-        let version: i64 = crate::per_backend!(conn, c => bump.get_result(c)?);
-        versions.push((key.to_string(), version));
+    if keys.is_empty() {
+        return Ok(());
     }
-    Ok(versions)
+    let bump = |list: &str| {
+        format!(
+            "INSERT INTO board_changes (period, version) SELECT value, 1 FROM {list} WHERE true \
+             ON CONFLICT (period) DO UPDATE SET version = board_changes.version + 1"
+        )
+    };
+    match conn {
+        DbConnection::Postgres(pg) => diesel::sql_query(bump("unnest($1::text[]) AS value"))
+            .bind::<diesel::sql_types::Array<diesel::sql_types::Text>, _>(&keys)
+            .execute(pg)?,
+        DbConnection::Sqlite(lite) => diesel::sql_query(bump("json_each(?)"))
+            .bind::<diesel::sql_types::Text, _>(serde_json::to_string(&keys).unwrap_or_default())
+            .execute(lite)?,
+    };
+    Ok(())
 }
 
-/// Records a change to every bucket (a person's standing on all their rows, a rebuild).
+/// Records a change to every bucket (a rebuild).
 pub fn record_change_to_all(conn: &mut DbConnection) -> QueryResult<()> {
-    record_changes(conn, &[EVERY_BUCKET]).map(|_| ())
+    record_changes(conn, &[EVERY_BUCKET])
 }
 
-/// What a committed write did to buckets an instance may keep: the versions it gave them,
-/// and every row it changed in them, as it left them.
-#[derive(Debug, Default)]
-pub struct Written {
-    pub versions: Vec<(String, i64)>,
-    pub rows: Vec<RowAfter>,
-}
-
-/// `rows` (in people's order) with `written` rows put in place of the same people's, or
-/// added; of several written rows for one person, the last.
-fn merged(rows: &[Row], mut written: Vec<Row>) -> Vec<Row> {
-    written.sort_by_key(|r| r.person);
-    let mut out = Vec::with_capacity(rows.len() + written.len());
+/// Two copies of a bucket's rows (each in people's order; `newer` in any order) as one: of a
+/// person's rows, the one with the highest revision, which is the latest write of it.
+fn newest_of(kept: &[Row], mut newer: Vec<Row>) -> Vec<Row> {
+    newer.sort_unstable_by_key(|r| (r.person, std::cmp::Reverse(r.revision)));
+    newer.dedup_by_key(|r| r.person);
+    let mut out = Vec::with_capacity(kept.len() + newer.len());
     let mut i = 0;
-    for (n, w) in written.iter().enumerate() {
-        if written.get(n + 1).is_some_and(|next| next.person == w.person) {
-            continue;
-        }
-        while i < rows.len() && rows[i].person < w.person {
-            out.push(rows[i]);
+    for w in newer {
+        while i < kept.len() && kept[i].person < w.person {
+            out.push(kept[i]);
             i += 1;
         }
-        if i < rows.len() && rows[i].person == w.person {
+        if i < kept.len() && kept[i].person == w.person {
+            out.push(if kept[i].revision > w.revision { kept[i] } else { w });
             i += 1;
+        } else {
+            out.push(w);
         }
-        out.push(*w);
     }
-    out.extend_from_slice(&rows[i..]);
+    out.extend_from_slice(&kept[i..]);
     out
-}
-
-/// A write's [`BoardMemory::expect`]ed versions, withdrawn unless [`Expected::committed`]
-/// puts the write's rows in: a write that fails, or panics, leaves no read waiting on it.
-pub struct Expected<'a> {
-    memory: Option<&'a BoardMemory>,
-    versions: Vec<(String, i64)>,
-}
-
-impl<'a> Expected<'a> {
-    pub fn new(memory: Option<&'a BoardMemory>) -> Expected<'a> {
-        Expected {
-            memory,
-            versions: Vec::new(),
-        }
-    }
-
-    /// Call in the transaction, after the versions are bumped and before the commit.
-    /// A transaction run again (`db::write_tx`) announces anew: what an attempt that did not
-    /// commit announced is withdrawn first.
-    pub fn announce(&mut self, versions: &[(String, i64)]) {
-        if let Some(memory) = self.memory {
-            if !self.versions.is_empty() {
-                memory.forget(&self.versions);
-                self.versions.clear();
-            }
-            memory.expect(versions);
-            self.versions.extend(versions.iter().cloned());
-        }
-    }
-
-    /// Call once the transaction has committed.
-    pub fn committed(mut self, written: &Written) {
-        if let Some(memory) = self.memory {
-            memory.apply(written);
-            self.versions.clear();
-        }
-    }
-}
-
-impl Drop for Expected<'_> {
-    fn drop(&mut self) {
-        if let (Some(memory), false) = (self.memory, self.versions.is_empty()) {
-            memory.forget(&self.versions);
-        }
-    }
 }
 
 #[cfg(test)]
 mod tests {
-    use std::thread;
-
     use super::*;
 
-    const TODAY: &str = "d:2026-11-24";
-
-    fn after(person: &str, received: i32) -> RowAfter {
-        RowAfter {
-            period: TODAY.to_string(),
-            behaviour: String::new(),
-            employee_id: person.to_string(),
-            received,
-            given: 0,
-            endorsements: 0,
-            score: i64::from(received) * 10,
-            department: "Support".to_string(),
-            active: true,
-            listed: true,
-        }
-    }
-
-    fn written(version: i64, rows: Vec<RowAfter>) -> Written {
-        Written {
-            versions: vec![(TODAY.to_string(), version)],
-            rows,
-        }
-    }
-
-    /// A memory that keeps today's bucket at version 1 (every bucket at 0) with these rows.
-    fn keeping(rows: Vec<RowAfter>) -> BoardMemory {
-        let memory = BoardMemory::new(1000);
-        let at = (TODAY.to_string(), String::new());
-        memory
-            .shelf()
-            .keep(at, Held::Rows(numbered(&memory, &rows)), vec![1, 0]);
-        memory
-    }
-
-    /// The rows as a read of the database would keep them.
-    fn numbered(memory: &BoardMemory, rows: &[RowAfter]) -> Arc<Vec<Row>> {
-        let stored: Vec<StoredRow> = rows
-            .iter()
-            .map(|r| {
-                (
-                    r.period.clone(),
-                    r.employee_id.clone(),
-                    r.department.clone(),
-                    true,
-                    true,
-                    r.received,
-                    0,
-                    0,
-                    r.score,
-                )
-            })
-            .collect();
-        let mut numbered = memory.numbered(&stored);
-        numbered.sort_unstable_by_key(|r| r.person);
-        Arc::new(numbered)
-    }
-
-    /// Today's kept rows at these versions, if they are (without waiting), as (person, received).
-    fn kept(memory: &BoardMemory, versions: &[i64]) -> Option<Vec<(String, i32)>> {
-        let at = (TODAY.to_string(), String::new());
-        let rows = match memory.shelf().get(at, versions) {
-            Some(Held::Rows(rows)) => rows.clone(),
-            _ => return None,
-        };
-        let ids = memory.person_ids(&rows.iter().map(|r| r.person).collect::<Vec<_>>());
-        Some(ids.into_iter().zip(rows.iter().map(|r| r.received)).collect())
-    }
-
-    fn pairs(list: &[(&str, i32)]) -> Vec<(String, i32)> {
-        list.iter().map(|(p, n)| (p.to_string(), *n)).collect()
-    }
-
-    #[test]
-    fn merged_replaces_and_adds_in_people_order() {
-        let row = |person, received| Row {
+    fn row(person: u32, received: i32, revision: i64) -> Row {
+        Row {
             person,
             department: 0,
             received,
             given: 0,
             endorsements: 0,
             score: 0,
+            revision,
             active: true,
             listed: true,
-        };
-        let rows = vec![row(1, 1), row(3, 1), row(5, 1)];
-        let out = merged(&rows, vec![row(5, 2), row(0, 7), row(3, 2), row(3, 4), row(9, 1)]);
-        let got: Vec<(u32, i32)> = out.iter().map(|r| (r.person, r.received)).collect();
-        assert_eq!(got, vec![(0, 7), (1, 1), (3, 4), (5, 2), (9, 1)]);
-    }
-
-    #[test]
-    fn a_read_that_began_before_a_write_keeps_nothing_older() {
-        let memory = keeping(vec![after("ann", 1)]);
-        memory.expect(&[(TODAY.to_string(), 2)]);
-        memory.apply(&written(2, vec![after("ann", 2)]));
-        // A read that saw version 1 and read the rows before the write finishes after it.
-        let stale = numbered(&memory, &[after("ann", 1)]);
-        let at = (TODAY.to_string(), String::new());
-        memory.shelf().keep(at, Held::Rows(stale), vec![1, 0]);
-        assert_eq!(kept(&memory, &[2, 0]), Some(pairs(&[("ann", 2)])));
-        // And a read that began at version 1 may have version 2's rows.
-        assert_eq!(kept(&memory, &[1, 0]), Some(pairs(&[("ann", 2)])));
-        assert_eq!(kept(&memory, &[2, 1]), None);
-    }
-
-    #[test]
-    fn writes_apply_in_version_order_whichever_arrives_first() {
-        let memory = keeping(vec![after("ann", 1), after("bob", 1)]);
-        memory.expect(&[(TODAY.to_string(), 2), (TODAY.to_string(), 3)]);
-        thread::scope(|s| {
-            // Version 3 first: it must wait for version 2 rather than skip the bucket.
-            let third = s.spawn(|| memory.apply(&written(3, vec![after("bob", 3), after("cat", 1)])));
-            thread::sleep(Duration::from_millis(5));
-            assert!(!third.is_finished(), "version 3 was put in before version 2");
-            memory.apply(&written(2, vec![after("bob", 2), after("ann", 2)]));
-            third.join().unwrap();
-        });
-        assert_eq!(
-            kept(&memory, &[3, 0]),
-            Some(pairs(&[("ann", 2), ("bob", 3), ("cat", 1)]))
-        );
-        assert!(memory.shelf().expected.is_empty());
-    }
-
-    #[test]
-    fn a_read_waits_only_for_this_instances_expected_writes() {
-        let memory = keeping(vec![after("ann", 1)]);
-        let at = (TODAY.to_string(), String::new());
-        // Version 2 committed elsewhere: nothing to wait for, the bucket is read again.
-        assert!(!memory.shelf().catching_up(&at, &[2, 0]));
-        assert!(memory.settled(memory.shelf(), at.clone(), &[2, 0]).1.is_none());
-        // Version 2 is this instance's, committed but not yet put in: the read gets its rows.
-        memory.expect(&[(TODAY.to_string(), 2)]);
-        assert!(memory.shelf().catching_up(&at, &[2, 0]));
-        thread::scope(|s| {
-            let read = s.spawn(|| memory.settled(memory.shelf(), at.clone(), &[2, 0]).1.map(|r| r.len()));
-            thread::sleep(Duration::from_millis(5));
-            memory.apply(&written(2, vec![after("bob", 1)]));
-            assert_eq!(read.join().unwrap(), Some(2));
-        });
-        // A write that did not commit leaves no read waiting.
-        memory.expect(&[(TODAY.to_string(), 3)]);
-        {
-            let _failed = Expected {
-                memory: Some(&memory),
-                versions: vec![(TODAY.to_string(), 3)],
-            };
         }
-        assert!(!memory.shelf().catching_up(&at, &[3, 0]));
-        assert!(memory.settled(memory.shelf(), at, &[3, 0]).1.is_none());
+    }
+
+    fn people(rows: &[Row]) -> Vec<(u32, i32)> {
+        rows.iter().map(|r| (r.person, r.received)).collect()
+    }
+
+    #[test]
+    fn the_newest_revision_of_each_person_wins_in_any_order() {
+        let kept = vec![row(1, 1, 1), row(3, 5, 5), row(5, 1, 1)];
+        // A write of person 3 that a later read already holds (revision 5) does not undo it.
+        let written = vec![row(5, 2, 2), row(0, 7, 1), row(3, 2, 2), row(3, 4, 4), row(9, 1, 1)];
+        let out = newest_of(&kept, written.clone());
+        assert_eq!(people(&out), vec![(0, 7), (1, 1), (3, 5), (5, 2), (9, 1)]);
+        // The other way round: the read laid over the writes gives the same rows.
+        let mut writes_first = newest_of(&[], written);
+        writes_first = newest_of(&writes_first, kept);
+        assert_eq!(people(&writes_first), people(&out));
     }
 }

@@ -72,6 +72,7 @@ mod tests {
             given: 1,
             endorsements: 0,
             score,
+            revision: 0,
             active: true,
             listed: true,
         }

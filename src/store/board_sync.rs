@@ -72,15 +72,16 @@ fn moving_rows(conn: &mut DbConnection, ids: &[&str]) -> QueryResult<Vec<Moving>
 
 /// Brings these people's department and standing on every board row up to date (after an
 /// edit, a deactivation, an import or an opt-out), moving their figures between departments.
-/// Call after updating their `employees` rows in the same transaction. Answers whether any
-/// row moved (then every bucket kept in memory must be read again).
-pub fn sync_people(conn: &mut DbConnection, ids: &[&str]) -> QueryResult<bool> {
+/// Call after updating their `employees` rows in the same transaction. Records a change to
+/// every bucket a row moved in (last, as the lock order asks), so memories that keep those
+/// buckets read them again; the rows' revisions tell memories of today's rows.
+pub fn sync_people(conn: &mut DbConnection, ids: &[&str]) -> QueryResult<()> {
     if ids.is_empty() {
-        return Ok(false);
+        return Ok(());
     }
     let moving = moving_rows(conn, ids)?;
     if moving.is_empty() {
-        return Ok(false);
+        return Ok(());
     }
     let mut departments = DepartmentDeltas::default();
     for row in &moving {
@@ -98,7 +99,7 @@ pub fn sync_people(conn: &mut DbConnection, ids: &[&str]) -> QueryResult<bool> {
     departments.write(conn)?;
     let update = format!(
         "UPDATE board_totals AS b SET department = e.department, active = e.active, \
-         listed = (e.active AND e.show_on_leaderboard) FROM employees e \
+         listed = (e.active AND e.show_on_leaderboard), revision = b.revision + 1 FROM employees e \
          WHERE e.id = b.employee_id AND b.employee_id {} AND ({DIFFERS})",
         match conn {
             DbConnection::Postgres(_) => "= ANY($1::text[])",
@@ -113,5 +114,6 @@ pub fn sync_people(conn: &mut DbConnection, ids: &[&str]) -> QueryResult<bool> {
             .bind::<Text, _>(serde_json::to_string(ids).unwrap_or_default())
             .execute(lite)?,
     };
-    Ok(true)
+    let buckets: Vec<&str> = moving.iter().map(|row| row.period.as_str()).collect();
+    super::board_memory::record_changes(conn, &buckets).map(|_| ())
 }

@@ -172,16 +172,7 @@ pub fn insert(conn: &mut DbConnection, row: &NewEmployee) -> QueryResult<()> {
 pub fn update(conn: &mut DbConnection, id: &str, changes: &EmployeeChanges) -> QueryResult<()> {
     diesel::update(employees::table.find(id)).set(changes).execute(conn)?;
     if changes.department.is_some() || changes.active.is_some() {
-        sync_boards(conn, &[id])?;
-    }
-    Ok(())
-}
-
-/// Moves these people's board rows to their standing as updated in this transaction, and
-/// records that every kept bucket changed (last, as the lock order asks).
-fn sync_boards(conn: &mut DbConnection, ids: &[&str]) -> QueryResult<()> {
-    if super::board_sync::sync_people(conn, ids)? {
-        super::board_memory::record_change_to_all(conn)?;
+        super::board_sync::sync_people(conn, &[id])?;
     }
     Ok(())
 }
@@ -200,7 +191,7 @@ pub struct PreferenceChanges {
 pub fn update_preferences(conn: &mut DbConnection, id: &str, changes: &PreferenceChanges) -> QueryResult<()> {
     diesel::update(employees::table.find(id)).set(changes).execute(conn)?;
     if changes.show_on_leaderboard.is_some() {
-        sync_boards(conn, &[id])?;
+        super::board_sync::sync_people(conn, &[id])?;
     }
     Ok(())
 }
@@ -361,5 +352,5 @@ pub fn apply_import(
             progress(1);
         }
     }
-    sync_boards(conn, &updated)
+    super::board_sync::sync_people(conn, &updated)
 }

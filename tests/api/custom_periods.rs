@@ -459,7 +459,7 @@ async fn kept_buckets_stay_within_their_bound(app: TestApp) {
         };
         // Two rows a day (sender and recipient), a sum of four people weighs eight: room for
         // two of the three days, and not for the sum.
-        let small = BoardMemory::new(4);
+        let small = BoardMemory::new(4, std::time::Duration::ZERO);
         for _ in 0..2 {
             assert_eq!(
                 shape(&small.parts(&mut conn, &days, "", today).unwrap()),
@@ -468,7 +468,7 @@ async fn kept_buckets_stay_within_their_bound(app: TestApp) {
             assert_eq!(small.kept_rows(), 4);
         }
         // With room, the days' rows and their sum are kept, and the sum is used again.
-        let roomy = BoardMemory::new(100);
+        let roomy = BoardMemory::new(100, std::time::Duration::ZERO);
         let first = roomy.parts(&mut conn, &days, "", today).unwrap();
         assert_eq!(roomy.kept_rows(), 6 + 8);
         let again = roomy.parts(&mut conn, &days, "", today).unwrap();
@@ -482,9 +482,9 @@ async fn kept_buckets_stay_within_their_bound(app: TestApp) {
         assert!(!std::sync::Arc::ptr_eq(&first.ended, &changed.ended));
         assert_eq!(shape(&changed), (4, vec![], 3));
         assert_eq!(roomy.kept_rows(), 6 + 8, "the stale sum and day were replaced");
-        // Buckets that have not ended (by `kept_before`) are not in the sum; days are kept
-        // all the same (every write to one records its change).
-        let open = BoardMemory::new(100);
+        // Buckets that have not ended (by `kept_before`) are not in the sum; their rows are
+        // kept as read (for at most the memory's age, zero here: read on every use).
+        let open = BoardMemory::new(100, std::time::Duration::ZERO);
         let on_the_6th = chrono::NaiveDate::from_ymd_opt(2026, 10, 6).unwrap();
         let got = open.parts(&mut conn, &days, "", on_the_6th).unwrap();
         assert_eq!(shape(&got), (2, vec![2, 2], 3));
@@ -496,11 +496,11 @@ async fn kept_buckets_stay_within_their_bound(app: TestApp) {
             (4, vec![0], 3)
         );
         assert_eq!(open.kept_rows(), 6 + 4, "the week of the 5th had ended, not the next");
-        let none = BoardMemory::new(0);
+        let none = BoardMemory::new(0, std::time::Duration::ZERO);
         assert_eq!(shape(&none.parts(&mut conn, &days, "", today).unwrap()), (4, vec![], 3));
         assert_eq!(none.kept_rows(), 0);
         // Warming reads ended buckets ahead of any board (not the others), until full.
-        let warmed = BoardMemory::new(100);
+        let warmed = BoardMemory::new(100, std::time::Duration::ZERO);
         assert_eq!(warmed.warm(&mut conn, &days, "", on_the_6th).unwrap(), 1);
         assert_eq!(warmed.kept_rows(), 2);
         assert_eq!(warmed.warm(&mut conn, &days, "", today).unwrap(), 3);
@@ -514,7 +514,7 @@ async fn kept_buckets_stay_within_their_bound(app: TestApp) {
             6 + 8,
             "the days were there: only their sum was added"
         );
-        let full = BoardMemory::new(4);
+        let full = BoardMemory::new(4, std::time::Duration::ZERO);
         let sixty_days = champion::domain::buckets::ended_within(today, 60, chrono::Weekday::Mon);
         assert!(full.warm(&mut conn, &sixty_days, "", today).unwrap() < sixty_days.len());
         assert!(full.kept_rows() <= 4);
@@ -523,9 +523,90 @@ async fn kept_buckets_stay_within_their_bound(app: TestApp) {
     .unwrap();
 }
 
+/// The freshness contract: today's sends write no version row (nothing every send on every
+/// instance must update); another instance whose answer cache is on may show a board that is
+/// behind, but never by more than `leaderboard_cache_ms`; the instance that wrote shows its
+/// writes at once, in any order of reads and writes.
+async fn another_instance_is_at_most_the_cache_time_behind(app: TestApp) {
+    use diesel::prelude::*;
+    let o = org(&app).await;
+    let cache = std::time::Duration::from_millis(600);
+    let other = app
+        .another_instance_with(|s| s.server.leaderboard_cache_ms = cache.as_millis() as u64)
+        .await;
+    let app = &app;
+    let today = chrono::Utc::now()
+        .with_timezone(&chrono_tz::America::New_York)
+        .date_naive();
+    let (from, to) = (today.pred_opt().unwrap(), today.succ_opt().unwrap());
+    let read = |at: String| {
+        let req = app
+            .client
+            .get(format!("{at}/api/v1/leaderboard?period=custom&from={from}&to={to}"))
+            .bearer_auth(&o.bea.token);
+        async move { scores(&crate::helpers::Reply::from(req.send().await.unwrap()).await.body) }
+    };
+    assert_eq!(read(other.clone()).await, named(&[]));
+    assert_eq!(read(app.address.clone()).await, named(&[]));
+    let mut expected: Vec<(&str, i64)> = Vec::new();
+    for (i, (from, to)) in [(&o.bob, "ann"), (&o.cat, "ann"), (&o.dan, "bob")]
+        .into_iter()
+        .enumerate()
+    {
+        let id = match to {
+            "ann" => &o.ann.id,
+            _ => &o.bob.id,
+        };
+        let body = json!({"recipients": [id], "behaviour": "above-and-beyond", "message": "Thanks!"});
+        let sent_at = std::time::Instant::now();
+        let r = app.send_postcard(&from.token, &body).await;
+        assert_eq!(r.status, 201, "{}", r.text);
+        match expected.iter_mut().find(|(who, _)| *who == to) {
+            Some((_, score)) => *score += 3,
+            None => expected.push((to, 3)),
+        }
+        expected.sort();
+        // Exact at once where it was sent.
+        assert_eq!(read(app.address.clone()).await, named(&expected), "send {i}");
+        // Elsewhere, within the cache time of the send (read again until then).
+        loop {
+            let seen = read(other.clone()).await;
+            if seen == named(&expected) {
+                break;
+            }
+            assert!(
+                sent_at.elapsed() < cache,
+                "send {i} not on the other instance after {:?}",
+                sent_at.elapsed()
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    }
+    let pool = app.pool();
+    let day = format!("d:{}", today.format("%Y-%m-%d"));
+    // In the last minutes of a day, writers record changes to it (it is about to end).
+    let ending = champion::domain::buckets::recorded(
+        &day,
+        champion::domain::buckets::recorded_before(chrono::Utc::now().naive_utc(), chrono_tz::America::New_York),
+    );
+    let versions: i64 = tokio::task::spawn_blocking(move || {
+        use champion::store::schema::board_changes;
+        let mut conn = pool.get().unwrap();
+        board_changes::table
+            .filter(board_changes::period.eq(day))
+            .count()
+            .get_result(&mut conn)
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    assert_eq!(versions > 0, ending, "sends today wrote a version row: {versions}");
+}
+
 crate::on_both_backends!(with &[("CHAMPION__ORG__TIMEZONE", "America/New_York")];
     custom_boards_equal_the_sends_they_cover,
     changes_to_ended_buckets_show_on_every_instance,
     todays_changes_show_on_every_instance,
     unique_senders_join_kept_and_todays,
-    kept_buckets_stay_within_their_bound);
+    kept_buckets_stay_within_their_bound,
+    another_instance_is_at_most_the_cache_time_behind);

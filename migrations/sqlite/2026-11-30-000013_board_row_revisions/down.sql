@@ -1,0 +1,1 @@
+ALTER TABLE board_totals DROP COLUMN revision;
