@@ -15,14 +15,14 @@ use utoipa::OpenApi;
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::auth::TokenKeys;
+use crate::boards::memory::BoardMemory;
+use crate::boards::recount::{self, Readers};
 use crate::error::{AppError, FieldError};
 use crate::http::board_cache::BoardCache;
 use crate::http::send_queue::SendQueue;
 use crate::http::{self, health, metrics, openapi::ApiDoc, problem, AppState};
 use crate::services::postcards::Rules;
-use crate::services::recount::{self, Readers};
 use crate::settings::Settings;
-use crate::store::board_memory::BoardMemory;
 use crate::store::db::Checkpoints;
 use crate::store::{self, db, postcards};
 
@@ -57,7 +57,7 @@ fn prepare_database_with(settings: &Settings, checkpoints: Checkpoints) -> anyho
     // (an installation that already has postcards would otherwise show zeros).
     // Before serving, so nobody reads the boards meanwhile.
     if applied.iter().any(|v| v == UNIQUE_SENDERS_MIGRATION) && postcards::any(&mut conn)? {
-        let cfg = crate::services::scoreboard::BoardConfig::from_settings(settings);
+        let cfg = crate::boards::scoreboard::BoardConfig::from_settings(settings);
         let counted = recount::rebuild(&mut conn, &cfg, Readers::Nobody, &|_, _| {})?;
         tracing::info!(postcards = counted, "leaderboard totals rebuilt with unique senders");
     }

@@ -1,6 +1,7 @@
 //! The layering the code keeps (see docs/architecture.md), checked on the source text:
-//! modules of `services` and of `store` do not use each other in a circle, and HTTP
-//! handlers never open a write transaction (services do).
+//! modules of `services`, `boards` and `store` do not use each other in a circle, lower
+//! layers use nothing above them, and HTTP handlers never open a write transaction (services
+//! do).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -74,9 +75,9 @@ fn circle(graph: &BTreeMap<String, BTreeSet<String>>) -> Option<Vec<String>> {
 
 #[test]
 fn services_and_store_have_no_import_cycles() {
-    for layer in ["services", "store"] {
+    for layer in ["services", "store", "boards"] {
         let graph = uses(layer);
-        assert!(graph.len() > 10, "{layer}: read {} modules", graph.len());
+        assert!(graph.len() > 5, "{layer}: read {} modules", graph.len());
         assert_eq!(circle(&graph), None, "{layer} modules use each other in a circle");
     }
     // The check itself finds a circle where there is one.
@@ -84,6 +85,27 @@ fn services_and_store_have_no_import_cycles() {
     made_up.insert("a".to_string(), BTreeSet::from(["b".to_string()]));
     made_up.insert("b".to_string(), BTreeSet::from(["a".to_string()]));
     assert!(circle(&made_up).is_some());
+}
+
+/// The layers below use nothing above them: `domain` and `store` know neither the boards,
+/// the services nor HTTP; the boards do not know HTTP.
+#[test]
+fn lower_layers_use_nothing_above_them() {
+    for (layer, above) in [
+        ("domain", &["crate::boards", "crate::services", "crate::http"][..]),
+        ("store", &["crate::boards", "crate::services", "crate::http"][..]),
+        ("boards", &["crate::http"][..]),
+    ] {
+        for entry in std::fs::read_dir(Path::new(SRC).join(layer))
+            .expect("layer folder")
+            .filter_map(Result::ok)
+        {
+            let text = std::fs::read_to_string(entry.path()).unwrap_or_default();
+            for name in above {
+                assert!(!text.contains(name), "{} uses {name}", entry.path().display());
+            }
+        }
+    }
 }
 
 #[test]

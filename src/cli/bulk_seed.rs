@@ -12,11 +12,11 @@ use indicatif::{ProgressBar, ProgressStyle};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
+use crate::boards::recount;
 use crate::domain::clock::now;
 use crate::domain::period::week_start_date;
 use crate::domain::{employee::sort_key, period::local_date};
 use crate::services::postcards::{id_at, Rules};
-use crate::services::recount;
 use crate::settings::Settings;
 use crate::startup::prepare_database;
 use crate::store::db::write_tx;

@@ -14,9 +14,10 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::auth::jwt::parse_ttl;
 use crate::auth::TokenKeys;
+use crate::boards::{recount, scoreboard};
 use crate::domain::email::Email;
 use crate::domain::period;
-use crate::services::{directory, export, recount, scoreboard, widget_tokens};
+use crate::services::{directory, export, widget_tokens};
 use crate::settings::{Settings, Sources};
 use crate::startup::{prepare_database, Application};
 

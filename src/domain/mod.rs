@@ -10,5 +10,6 @@ pub mod hierarchy;
 pub mod import;
 pub mod period;
 pub mod postcard;
+pub mod ranking;
 pub mod slug;
 pub mod text;

@@ -17,14 +17,14 @@ use super::pagination::parse_limit;
 use super::problem::ReadProblems;
 use super::query::{non_empty, parse_int_in};
 use super::State;
+use crate::boards::custom::Source;
+use crate::boards::leaderboard::{self, BoardRequest, DepartmentsView, LeaderboardView, MyStanding};
+use crate::boards::memory::BoardMemory;
 use crate::domain::board_period::{resolve, BoardPeriod};
 use crate::domain::buckets::kept_before;
 use crate::domain::clock::now;
 use crate::domain::period::local_date;
 use crate::error::{AppError, AppResult};
-use crate::services::custom_board::Source;
-use crate::services::leaderboard::{self, BoardRequest, DepartmentsView, LeaderboardView, MyStanding};
-use crate::store::board_memory::BoardMemory;
 use crate::store::board_read::Metric;
 use crate::store::{behaviours, db, DbConnection};
 

@@ -48,7 +48,7 @@ pub struct AppState {
     pub metrics: metrics::Metrics,
     pub boards: board_cache::BoardCache,
     /// Ended buckets' board rows, for custom periods.
-    pub board_memory: Arc<crate::store::board_memory::BoardMemory>,
+    pub board_memory: Arc<crate::boards::memory::BoardMemory>,
     pub sends: send_queue::SendQueue,
     pub exports: export_stream::Exports,
 }

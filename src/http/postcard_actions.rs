@@ -9,10 +9,10 @@ use super::auth::Caller;
 use super::json::{Json, MaybeJson};
 use super::problem::WriteProblems;
 use super::State;
+use crate::boards::scoreboard::BoardConfig;
 use crate::domain::clock::now;
 use crate::error::AppResult;
 use crate::services::postcard_views::PostcardView;
-use crate::services::scoreboard::BoardConfig;
 use crate::services::{endorsements, moderation};
 use crate::store::db;
 

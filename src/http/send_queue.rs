@@ -20,13 +20,13 @@ use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot};
 
 use super::auth::VerifiedToken;
+use crate::boards::memory::BoardMemory;
 use crate::domain::clock::now;
 use crate::error::{AppError, AppResult};
 use crate::services::idempotency::{self, Claim, StoredResponse};
 use crate::services::postcard_views::PostcardView;
 use crate::services::postcards::{Rules, SendInput};
 use crate::services::send_batch::{self, SendJob};
-use crate::store::board_memory::BoardMemory;
 use crate::store::employees::{self, EmployeeRow};
 use crate::store::{idempotency as idempotency_store, DbConnection, Pool};
 

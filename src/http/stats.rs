@@ -9,11 +9,11 @@ use super::auth::Caller;
 use super::problem::ReadProblems;
 use super::query::non_empty;
 use super::State;
+use crate::boards::leaderboard::PeriodView;
 use crate::domain::board_period::resolve;
 use crate::domain::clock::now;
 use crate::domain::period::local_date;
 use crate::error::{AppError, AppResult};
-use crate::services::leaderboard::PeriodView;
 use crate::services::stats::{self, StatsRequest, StatsView};
 use crate::store::{db, employees};
 

@@ -6,15 +6,15 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{Duration, NaiveDate};
 
-use super::custom_board::Source;
 use super::digest_config::DigestConfig;
-use super::leaderboard::{self, BoardRequest, DepartmentsView};
+use crate::boards::custom::Source;
+use crate::boards::leaderboard::{self, BoardRequest, DepartmentsView};
+use crate::boards::memory::BoardMemory;
 use crate::domain::board_period::resolve;
 use crate::domain::period::{local_date, Span};
 use crate::email::render::{customer_line, Digest, DigestPostcard};
 use crate::email::unsubscribe::{self, Topic};
 use crate::error::{AppError, AppResult};
-use crate::store::board_memory::BoardMemory;
 use crate::store::board_read::Metric;
 use crate::store::employees::{self, EmployeeRow};
 use crate::store::postcards::{self, PostcardRow};

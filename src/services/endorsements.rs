@@ -4,7 +4,7 @@
 use chrono::NaiveDateTime;
 
 use super::postcard_views::{self, Looker, PostcardView};
-use super::scoreboard::{self, BoardConfig};
+use crate::boards::scoreboard::{self, BoardConfig};
 use crate::error::{AppError, AppResult};
 use crate::store::db::write_tx;
 use crate::store::{endorsements, postcards, DbConnection};

@@ -2,7 +2,6 @@
 //! transaction. No HTTP here, so the CLI and the API share them.
 
 pub mod behaviours;
-pub mod custom_board;
 pub mod digest_config;
 pub mod digest_content;
 pub mod digests;
@@ -10,13 +9,10 @@ pub mod directory;
 pub mod endorsements;
 pub mod export;
 pub mod idempotency;
-pub mod leaderboard;
 pub mod moderation;
 pub mod postcard_views;
 pub mod postcards;
 pub mod preferences;
-pub mod recount;
-pub mod scoreboard;
 pub mod send_batch;
 pub mod sign_in;
 pub mod stats;

@@ -2,7 +2,7 @@
 //! leave every feed; each action is written to the audit log in the same transaction.
 
 use super::postcard_views::{self, Looker, PostcardView};
-use super::scoreboard::{self, BoardConfig};
+use crate::boards::scoreboard::{self, BoardConfig};
 use crate::domain::postcard::parse_reason;
 use crate::error::{AppError, AppResult};
 use crate::store::db::write_tx;

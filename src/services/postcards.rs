@@ -8,7 +8,7 @@ use chrono::{NaiveDateTime, Weekday};
 use chrono_tz::Tz;
 
 use super::postcard_views::{self, Looker, PostcardView};
-use super::scoreboard::BoardConfig;
+use crate::boards::scoreboard::BoardConfig;
 use crate::domain::period::{week_containing, Span};
 use crate::domain::postcard::{check_recipients, parse_customer, Customer, Message, RecipientProblem, Visibility};
 use crate::email::queue::{self, Outgoing, KIND_POSTCARD};

@@ -13,10 +13,10 @@ use super::postcard_views::{self, PostcardView};
 use super::postcards::{
     check_directory, check_input, check_limits, id_at, location, notices, IdempotencyTicket, Rules, SendInput,
 };
-use super::scoreboard::{self, NewPostcard};
+use crate::boards::memory::BoardMemory;
+use crate::boards::scoreboard::{self, NewPostcard};
 use crate::error::{AppError, AppResult};
 use crate::store::board::{self, Standing};
-use crate::store::board_memory::BoardMemory;
 use crate::store::db::write_tx;
 use crate::store::employees::{self, EmployeeRow};
 use crate::store::outbox::{self, OutboxRow};

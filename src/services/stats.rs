@@ -10,7 +10,7 @@ use diesel::prelude::*;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::leaderboard::PeriodView;
+use crate::boards::leaderboard::PeriodView;
 use crate::domain::period::{local_date, start_of_day_utc, week_start_date};
 use crate::error::AppResult;
 use crate::store::schema::{behaviours, employees, postcard_recipients, postcards};

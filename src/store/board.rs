@@ -45,11 +45,21 @@ impl Contribution<'_> {
     }
 }
 
-/// What a board needs to know of a person: department, active, listed (active and not opted out).
-pub type Standing = (String, bool, bool);
+/// What a board needs to know of a person.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Standing {
+    pub department: String,
+    pub active: bool,
+    /// Active and not opted out.
+    pub listed: bool,
+}
 
 pub fn standing(department: String, active: bool, show_on_leaderboard: bool) -> Standing {
-    (department, active, active && show_on_leaderboard)
+    Standing {
+        department,
+        active,
+        listed: active && show_on_leaderboard,
+    }
 }
 
 fn standings(conn: &mut DbConnection, ids: &[&str]) -> QueryResult<HashMap<String, Standing>> {
@@ -117,9 +127,9 @@ fn totals_row<'a>(
         board_totals::given.eq(d.given),
         board_totals::endorsements.eq(d.endorsements),
         board_totals::score.eq(d.score),
-        board_totals::department.eq(standing.0.as_str()),
-        board_totals::active.eq(standing.1),
-        board_totals::listed.eq(standing.2),
+        board_totals::department.eq(standing.department.as_str()),
+        board_totals::active.eq(standing.active),
+        board_totals::listed.eq(standing.listed),
         board_totals::unique_senders.eq(d.unique_senders),
     )
 }
@@ -138,12 +148,19 @@ pub struct RowAfter {
     pub department: String,
     pub active: bool,
     pub listed: bool,
-    /// How many writes the row has had (see `board_memory`: the higher, the newer).
+    /// How many writes the row has had (see `boards::memory`: the higher, the newer).
     pub revision: i64,
 }
 
-/// A change to one board row, as written: `(period, behaviour, employee, delta, standing)`.
-type Change<'a> = (&'a str, &'a str, &'a str, Delta, &'a Standing);
+/// A change to one board row, as written.
+#[derive(Clone, Copy)]
+struct Change<'a> {
+    period: &'a str,
+    behaviour: &'a str,
+    employee: &'a str,
+    delta: Delta,
+    standing: &'a Standing,
+}
 
 /// Adds the changes to the board rows (creating missing ones) and answers the rows as they
 /// are now. Rows are written in the order given (key order), one statement.
@@ -177,17 +194,22 @@ fn add_totals_pg(conn: &mut diesel::PgConnection, changes: &[Change]) -> QueryRe
          RETURNING period, behaviour, employee_id, received, given, endorsements, score, \
          department, active, listed, revision",
     )
-    .bind::<Array<Text>, _>(changes.iter().map(|c| c.0).collect::<Vec<_>>())
-    .bind::<Array<Text>, _>(changes.iter().map(|c| c.1).collect::<Vec<_>>())
-    .bind::<Array<Text>, _>(changes.iter().map(|c| c.2).collect::<Vec<_>>())
-    .bind::<Array<Integer>, _>(column(|c| c.3.received))
-    .bind::<Array<Integer>, _>(column(|c| c.3.given))
-    .bind::<Array<Integer>, _>(column(|c| c.3.endorsements))
-    .bind::<Array<BigInt>, _>(changes.iter().map(|c| c.3.score).collect::<Vec<_>>())
-    .bind::<Array<Text>, _>(changes.iter().map(|c| c.4 .0.as_str()).collect::<Vec<_>>())
-    .bind::<Array<Bool>, _>(changes.iter().map(|c| c.4 .1).collect::<Vec<_>>())
-    .bind::<Array<Bool>, _>(changes.iter().map(|c| c.4 .2).collect::<Vec<_>>())
-    .bind::<Array<Integer>, _>(column(|c| c.3.unique_senders))
+    .bind::<Array<Text>, _>(changes.iter().map(|c| c.period).collect::<Vec<_>>())
+    .bind::<Array<Text>, _>(changes.iter().map(|c| c.behaviour).collect::<Vec<_>>())
+    .bind::<Array<Text>, _>(changes.iter().map(|c| c.employee).collect::<Vec<_>>())
+    .bind::<Array<Integer>, _>(column(|c| c.delta.received))
+    .bind::<Array<Integer>, _>(column(|c| c.delta.given))
+    .bind::<Array<Integer>, _>(column(|c| c.delta.endorsements))
+    .bind::<Array<BigInt>, _>(changes.iter().map(|c| c.delta.score).collect::<Vec<_>>())
+    .bind::<Array<Text>, _>(
+        changes
+            .iter()
+            .map(|c| c.standing.department.as_str())
+            .collect::<Vec<_>>(),
+    )
+    .bind::<Array<Bool>, _>(changes.iter().map(|c| c.standing.active).collect::<Vec<_>>())
+    .bind::<Array<Bool>, _>(changes.iter().map(|c| c.standing.listed).collect::<Vec<_>>())
+    .bind::<Array<Integer>, _>(column(|c| c.delta.unique_senders))
     .load(conn)
 }
 
@@ -196,7 +218,7 @@ fn add_totals_sqlite(conn: &mut diesel::SqliteConnection, changes: &[Change]) ->
     use board_totals::*;
     let rows: Vec<TotalsRow> = changes
         .iter()
-        .map(|&(p, b, e, d, standing)| totals_row(p, b, e, d, standing))
+        .map(|c| totals_row(c.period, c.behaviour, c.employee, c.delta, c.standing))
         .collect();
     diesel::insert_into(table)
         .values(&rows)
@@ -339,7 +361,7 @@ pub fn apply_postcards_with(
     w: Weights,
     standings: &HashMap<String, Standing>,
 ) -> QueryResult<Vec<RowAfter>> {
-    let unknown: Standing = (String::new(), false, false);
+    let unknown = Standing::default();
     let standing = |id: &str| standings.get(id).unwrap_or(&unknown);
     // Rows in key order (a BTreeMap): concurrent writers then lock shared rows in the same
     // order and cannot deadlock.
@@ -365,12 +387,21 @@ pub fn apply_postcards_with(
     }
     let changes: Vec<Change> = merged
         .into_iter()
-        .map(|((p, b, e), d)| (p, b, e, d, standing(e)))
+        .map(|((period, behaviour, employee), delta)| Change {
+            period,
+            behaviour,
+            employee,
+            delta,
+            standing: standing(employee),
+        })
         .collect();
     let after = add_totals(conn, &changes)?;
     // The rows as they are now, less this change, tell whether each person just started (or
     // stopped) taking part in the bucket: exact under concurrency, as each row is locked.
-    let deltas: HashMap<(&str, &str, &str), Delta> = changes.iter().map(|&(p, b, e, d, _)| ((p, b, e), d)).collect();
+    let deltas: HashMap<(&str, &str, &str), Delta> = changes
+        .iter()
+        .map(|c| ((c.period, c.behaviour, c.employee), c.delta))
+        .collect();
     let mut departments = DepartmentDeltas::default();
     for row in &after {
         let Some(d) = deltas.get(&(row.period.as_str(), row.behaviour.as_str(), row.employee_id.as_str())) else {
@@ -567,4 +598,39 @@ fn lock_rows(conn: &mut DbConnection, periods: &[String], behaviours: &[&str], p
         .load::<Locked>(pg)?;
     }
     Ok(())
+}
+
+/// The `board_changes` row that stands for every bucket: bumped by a rebuild only.
+pub const EVERY_BUCKET: &str = "*";
+
+/// Records, in the writer's transaction, that these ended (or ending) buckets' totals
+/// changed (see `domain::buckets::recorded`): one statement, rows in key order, so two
+/// writers never wait for each other's rows in turn.
+pub fn record_changes(conn: &mut DbConnection, keys: &[&str]) -> QueryResult<()> {
+    let mut keys = keys.to_vec();
+    keys.sort_unstable();
+    keys.dedup();
+    if keys.is_empty() {
+        return Ok(());
+    }
+    let bump = |list: &str| {
+        format!(
+            "INSERT INTO board_changes (period, version) SELECT value, 1 FROM {list} WHERE true \
+             ON CONFLICT (period) DO UPDATE SET version = board_changes.version + 1"
+        )
+    };
+    match conn {
+        DbConnection::Postgres(pg) => diesel::sql_query(bump("unnest($1::text[]) AS value"))
+            .bind::<diesel::sql_types::Array<diesel::sql_types::Text>, _>(&keys)
+            .execute(pg)?,
+        DbConnection::Sqlite(lite) => diesel::sql_query(bump("json_each(?)"))
+            .bind::<diesel::sql_types::Text, _>(serde_json::to_string(&keys).unwrap_or_default())
+            .execute(lite)?,
+    };
+    Ok(())
+}
+
+/// Records a change to every bucket (a rebuild).
+pub fn record_change_to_all(conn: &mut DbConnection) -> QueryResult<()> {
+    record_changes(conn, &[EVERY_BUCKET])
 }

@@ -5,7 +5,9 @@
 use diesel::dsl::count_star;
 use diesel::prelude::*;
 
-use super::schema::{board_departments, board_totals, department_headcounts, employees, postcard_recipients};
+use super::schema::{
+    board_changes, board_departments, board_totals, department_headcounts, employees, postcard_recipients,
+};
 use super::{board, DbConnection};
 use crate::domain::period::Span;
 
@@ -218,5 +220,65 @@ pub fn counted_headcounts(conn: &mut DbConnection) -> QueryResult<Vec<(String, i
         .filter(employees::active.eq(true))
         .group_by(employees::department)
         .select((employees::department, count_star()))
+        .load(conn)
+}
+
+/// A person's row in a bucket, as the board memory reads it.
+#[derive(Debug, Clone, Queryable)]
+pub struct BucketRow {
+    pub period: String,
+    pub employee_id: String,
+    pub department: String,
+    pub active: bool,
+    pub listed: bool,
+    pub received: i32,
+    pub given: i32,
+    pub endorsements: i32,
+    pub score: i64,
+    pub revision: i64,
+}
+
+impl From<&board::RowAfter> for BucketRow {
+    fn from(r: &board::RowAfter) -> BucketRow {
+        BucketRow {
+            period: r.period.clone(),
+            employee_id: r.employee_id.clone(),
+            department: r.department.clone(),
+            active: r.active,
+            listed: r.listed,
+            received: r.received,
+            given: r.given,
+            endorsements: r.endorsements,
+            score: r.score,
+            revision: r.revision,
+        }
+    }
+}
+
+/// Every row of these buckets for `behaviour` ("" for all).
+pub fn bucket_rows(conn: &mut DbConnection, keys: &[&String], behaviour: &str) -> QueryResult<Vec<BucketRow>> {
+    board_totals::table
+        .filter(board_totals::period.eq_any(keys))
+        .filter(board_totals::behaviour.eq(behaviour))
+        .select((
+            board_totals::period,
+            board_totals::employee_id,
+            board_totals::department,
+            board_totals::active,
+            board_totals::listed,
+            board_totals::received,
+            board_totals::given,
+            board_totals::endorsements,
+            board_totals::score,
+            board_totals::revision,
+        ))
+        .load(conn)
+}
+
+/// The versions of these buckets (`board_changes`) that have any.
+pub fn versions(conn: &mut DbConnection, keys: &[&str]) -> QueryResult<Vec<(String, i64)>> {
+    board_changes::table
+        .filter(board_changes::period.eq_any(keys))
+        .select((board_changes::period, board_changes::version))
         .load(conn)
 }

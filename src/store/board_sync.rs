@@ -115,5 +115,5 @@ pub fn sync_people(conn: &mut DbConnection, ids: &[&str]) -> QueryResult<()> {
             .execute(lite)?,
     };
     let buckets: Vec<&str> = moving.iter().map(|row| row.period.as_str()).collect();
-    super::board_memory::record_changes(conn, &buckets).map(|_| ())
+    super::board::record_changes(conn, &buckets)
 }

@@ -3,11 +3,7 @@
 pub mod audit;
 pub mod behaviours;
 pub mod board;
-pub mod board_kept;
-pub mod board_memory;
 pub mod board_read;
-pub mod board_senders;
-pub mod board_sums;
 pub mod board_sync;
 pub mod db;
 pub mod employees;

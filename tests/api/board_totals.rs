@@ -169,18 +169,18 @@ async fn department_figures_add_up_their_shards(app: TestApp) {
 }
 
 /// `champion leaderboard verify`'s report, and how many board rows are stored.
-pub async fn recount(app: &TestApp) -> (champion::services::recount::Report, i64) {
+pub async fn recount(app: &TestApp) -> (champion::boards::recount::Report, i64) {
     let (url, settings) = (app.db.url.clone(), app.settings.clone());
     tokio::task::spawn_blocking(move || {
         let pool = champion::store::db::connect(&url, 1).unwrap();
         let mut conn = pool.get().unwrap();
-        let cfg = champion::services::scoreboard::BoardConfig::from_settings(&settings);
+        let cfg = champion::boards::scoreboard::BoardConfig::from_settings(&settings);
         let stored: i64 = diesel::RunQueryDsl::get_result(
             diesel::QueryDsl::count(champion::store::schema::board_totals::table),
             &mut conn,
         )
         .unwrap();
-        (champion::services::recount::verify(&mut conn, &cfg).unwrap(), stored)
+        (champion::boards::recount::verify(&mut conn, &cfg).unwrap(), stored)
     })
     .await
     .unwrap()

@@ -425,8 +425,8 @@ async fn unique_senders_join_kept_and_todays(app: TestApp) {
 /// them (the least recently used go first); a recorded change replaces what it touched; what
 /// it answers is the same either way.
 async fn kept_buckets_stay_within_their_bound(app: TestApp) {
-    use champion::store::board_memory::{BoardMemory, Parts};
-    use champion::store::board_sums::{add_rows, Sums};
+    use champion::boards::memory::{BoardMemory, Parts};
+    use champion::boards::sums::{add_rows, Sums};
     let o = org(&app).await;
     let (url, settings) = (app.db.url.clone(), app.settings.clone());
     let (ann, bob, cat, dan) = (o.ann.id.clone(), o.bob.id.clone(), o.cat.id.clone(), o.dan.id.clone());
@@ -477,7 +477,7 @@ async fn kept_buckets_stay_within_their_bound(app: TestApp) {
         // A change recorded to one of them: the sum is added up again, from the kept rows of
         // the others and the changed day read again.
         let mut conn2 = pool.get().unwrap();
-        champion::store::board_memory::record_changes(&mut conn2, &["d:2026-10-06"]).unwrap();
+        champion::store::board::record_changes(&mut conn2, &["d:2026-10-06"]).unwrap();
         let changed = roomy.parts(&mut conn, &days, "", today).unwrap();
         assert!(!std::sync::Arc::ptr_eq(&first.ended, &changed.ended));
         assert_eq!(shape(&changed), (4, vec![], 3));

@@ -85,8 +85,8 @@ fn upgrade_rebuilds_unique_senders(backend: Backend) {
     let names: Vec<Name> = diesel::sql_query(list).load(&mut *conn).unwrap();
     let names: Vec<String> = names.into_iter().map(|n| n.name).collect();
     assert_eq!(names, ["board_totals_by_department", "board_totals_by_score"]);
-    let cfg = champion::services::scoreboard::BoardConfig::from_settings(&settings);
-    let report = champion::services::recount::verify(&mut conn, &cfg).unwrap();
+    let cfg = champion::boards::scoreboard::BoardConfig::from_settings(&settings);
+    let report = champion::boards::recount::verify(&mut conn, &cfg).unwrap();
     assert!(report.is_clean(), "{report:#?}");
 }
 

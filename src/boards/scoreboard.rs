@@ -11,7 +11,6 @@ use crate::domain::period::local_date;
 use crate::error::AppResult;
 use crate::settings::Settings;
 use crate::store::board::{self, Contribution, LonePairs, RowAfter, Standing, Weights};
-use crate::store::board_memory;
 use crate::store::postcards::{self, PairRow, PostcardRow};
 use crate::store::DbConnection;
 
@@ -54,7 +53,7 @@ fn record_kept<'a>(
         .filter(|k| recorded(k, before))
         .map(String::as_str)
         .collect();
-    Ok(board_memory::record_changes(conn, &kept)?)
+    Ok(board::record_changes(conn, &kept)?)
 }
 
 fn recipients_of(conn: &mut DbConnection, postcard_id: &str) -> AppResult<Vec<String>> {

@@ -5,35 +5,30 @@
 //! database's time on every read. Checked, like the kept rows, against the ended buckets'
 //! versions (`board_changes`), which every change to their postcards bumps.
 
-use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use diesel::QueryResult;
 use rustc_hash::FxHashMap;
 
-use super::board_kept::at_least;
+use super::lru::{Lru, Weigh};
 
 /// Senders by recipient (for the recipients asked about so far) over one tiling's ended
-/// buckets for one behaviour, as of `versions` (the buckets', then every bucket's).
+/// buckets for one behaviour; a person counts as one more than their senders in weight.
+#[derive(Default)]
 struct Sets {
-    versions: Vec<i64>,
     by_person: FxHashMap<String, Arc<Vec<String>>>,
     size: usize,
-    used: u64,
 }
 
-/// Kept sets by (joined bucket keys, behaviour); at most `capacity` senders in all (a person
-/// counting as one more), the least recently used tiling going first.
-#[derive(Default)]
-struct Shelf {
-    kept: HashMap<(String, String), Sets>,
-    size: usize,
-    clock: u64,
+impl Weigh for Sets {
+    fn weight(&self) -> usize {
+        self.size
+    }
 }
 
+/// Kept sets by (joined bucket keys, behaviour), as of the versions they were read at.
 pub struct SenderMemory {
-    shelf: Mutex<Shelf>,
-    capacity: usize,
+    shelf: Mutex<Lru<Sets>>,
 }
 
 /// Senders by recipient.
@@ -42,19 +37,18 @@ pub type Senders = FxHashMap<String, Arc<Vec<String>>>;
 impl SenderMemory {
     pub fn new(capacity: usize) -> SenderMemory {
         SenderMemory {
-            shelf: Mutex::new(Shelf::default()),
-            capacity,
+            shelf: Mutex::new(Lru::with_capacity(capacity)),
         }
     }
 
     // A panic while holding the lock leaves consistent (if incomplete) sets: carry on.
-    fn shelf(&self) -> MutexGuard<'_, Shelf> {
+    fn shelf(&self) -> MutexGuard<'_, Lru<Sets>> {
         self.shelf.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// How many senders are kept (for tests and logs).
     pub fn kept(&self) -> usize {
-        self.shelf().size
+        self.shelf().weight()
     }
 
     /// For each of `people`, who sent them a visible postcard in the ended buckets `keys`
@@ -74,24 +68,18 @@ impl SenderMemory {
         let at = (keys.join(","), behaviour.to_string());
         let mut found = Senders::default();
         let mut missing = Vec::new();
-        {
-            let mut shelf = self.shelf();
-            shelf.clock += 1;
-            let now = shelf.clock;
-            match shelf.kept.get_mut(&at).filter(|s| at_least(&s.versions, wanted)) {
-                Some(sets) => {
-                    sets.used = now;
-                    for p in people {
-                        match sets.by_person.get(p) {
-                            Some(senders) => {
-                                found.insert(p.clone(), senders.clone());
-                            }
-                            None => missing.push(p.clone()),
+        match self.shelf().get(&at, wanted) {
+            Some(sets) => {
+                for p in people {
+                    match sets.by_person.get(p) {
+                        Some(senders) => {
+                            found.insert(p.clone(), senders.clone());
                         }
+                        None => missing.push(p.clone()),
                     }
                 }
-                None => missing = people.to_vec(),
             }
+            None => missing = people.to_vec(),
         }
         if missing.is_empty() {
             return Ok(found);
@@ -112,45 +100,23 @@ impl SenderMemory {
     /// in place of older ones; not to newer ones (a read that began before a change may
     /// finish after a read that began after it).
     fn keep(&self, at: (String, String), versions: Vec<i64>, read: &Senders) {
-        let size: usize = read.values().map(|s| s.len() + 1).sum();
-        if size > self.capacity {
-            return;
-        }
         let mut shelf = self.shelf();
-        let now = shelf.clock;
-        let current = shelf.kept.get(&at).map(|s| s.versions.clone());
-        match current {
-            Some(v) if v == versions => {}
-            Some(v) if at_least(&v, &versions) => return,
-            _ => {
-                if let Some(old) = shelf.kept.remove(&at) {
-                    shelf.size -= old.size;
+        let add = |sets: &mut Sets| {
+            for (p, senders) in read {
+                if sets.by_person.insert(p.clone(), senders.clone()).is_none() {
+                    sets.size += senders.len() + 1;
                 }
-                let sets = Sets {
-                    versions,
-                    by_person: FxHashMap::default(),
-                    size: 0,
-                    used: now,
-                };
-                shelf.kept.insert(at.clone(), sets);
             }
-        }
-        let Some(sets) = shelf.kept.get_mut(&at) else { return };
-        let mut grown = 0;
-        for (p, senders) in read {
-            if sets.by_person.insert(p.clone(), senders.clone()).is_none() {
-                grown += senders.len() + 1;
+        };
+        match shelf.exactly(&at, &versions) {
+            Some(sets) => {
+                add(sets);
+                shelf.reweigh(&at);
             }
-        }
-        sets.size += grown;
-        shelf.size += grown;
-        while shelf.size > self.capacity {
-            // This tiling's sets were used last: they go only when nothing else is left.
-            let Some(oldest) = shelf.kept.iter().min_by_key(|(_, s)| s.used).map(|(k, _)| k.clone()) else {
-                break;
-            };
-            if let Some(gone) = shelf.kept.remove(&oldest) {
-                shelf.size -= gone.size;
+            None => {
+                let mut sets = Sets::default();
+                add(&mut sets);
+                shelf.keep(at, sets, versions);
             }
         }
     }

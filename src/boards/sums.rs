@@ -3,7 +3,21 @@
 //! days", a year) adds only the buckets that have not ended to it, instead of every row of
 //! thirty buckets on every request.
 
-use super::board_kept::Row;
+/// One person's totals in a bucket, with their standing; people and departments by their
+/// number in the memory's tables (`BoardMemory::person_ids`, `BoardMemory::departments`).
+#[derive(Debug, Clone, Copy)]
+pub struct Row {
+    pub person: u32,
+    pub department: u32,
+    pub received: i32,
+    pub given: i32,
+    pub endorsements: i32,
+    pub score: i64,
+    /// The row's revision when read or written (see `boards::memory`).
+    pub revision: i64,
+    pub active: bool,
+    pub listed: bool,
+}
 
 /// A person's totals over some buckets, with their standing (the same on all their rows).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

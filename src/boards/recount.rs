@@ -18,9 +18,9 @@ use crate::store::schema::{board_totals, employees, postcard_recipients, postcar
 use crate::store::DbConnection;
 use crate::store::{board, board_read};
 
-/// One employee's totals in one bucket.
+/// One employee's figures in one bucket, as stored or recounted.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Queryable)]
-pub struct Totals {
+pub struct Figures {
     pub received: i32,
     pub given: i32,
     pub endorsements: i32,
@@ -31,7 +31,7 @@ pub struct Totals {
 /// `(period bucket, behaviour or "", employee id)`.
 pub type BucketKey = (String, String, String);
 /// A stored total that differs from the recount: `(key, stored, recounted)`.
-pub type Difference = (BucketKey, Totals, Totals);
+pub type Difference = (BucketKey, Figures, Figures);
 
 struct Card {
     sender: u32,
@@ -118,12 +118,12 @@ type Key = (u32, u32, u32);
 
 struct KindTotals {
     periods: Vec<String>,
-    totals: HashMap<Key, Totals>,
+    totals: HashMap<Key, Figures>,
 }
 
 fn totals_of_kind(s: &Snapshot, kind: &str, cfg: &BoardConfig) -> KindTotals {
     let (mut periods, mut periods_ix) = (Vec::new(), HashMap::new());
-    let mut totals: HashMap<Key, Totals> = HashMap::new();
+    let mut totals: HashMap<Key, Figures> = HashMap::new();
     // (bucket, behaviour, recipient, sender) already counted as a unique sender.
     let mut pairs: HashSet<(u32, u32, u32, u32)> = HashSet::new();
     let w = cfg.weights;
@@ -145,7 +145,7 @@ fn totals_of_kind(s: &Snapshot, kind: &str, cfg: &BoardConfig) -> KindTotals {
     KindTotals { periods, totals }
 }
 
-fn stored_of_kind(conn: &mut DbConnection, kind: &str) -> AppResult<Vec<(BucketKey, Totals)>> {
+fn stored_of_kind(conn: &mut DbConnection, kind: &str) -> AppResult<Vec<(BucketKey, Figures)>> {
     let mut q = board_totals::table
         .select((
             (board_totals::period, board_totals::behaviour, board_totals::employee_id),
@@ -240,7 +240,10 @@ fn standings(conn: &mut DbConnection) -> AppResult<HashMap<String, board::Standi
             employees::show_on_leaderboard,
         ))
         .load(conn)?;
-    Ok(rows.into_iter().map(|(id, d, a, s)| (id, (d, a, a && s))).collect())
+    Ok(rows
+        .into_iter()
+        .map(|(id, d, a, s)| (id, board::standing(d, a, s)))
+        .collect())
 }
 
 fn stale_standings(conn: &mut DbConnection) -> AppResult<Vec<String>> {
@@ -256,7 +259,11 @@ fn stale_standings(conn: &mut DbConnection) -> AppResult<Vec<String>> {
         .load(conn)?;
     let mut stale: Vec<String> = stored
         .into_iter()
-        .filter(|(id, d, a, l)| truth.get(id) != Some(&(d.clone(), *a, *l)))
+        .filter(|(id, d, a, l)| {
+            truth
+                .get(id)
+                .is_none_or(|t| (&t.department, t.active, t.listed) != (d, *a, *l))
+        })
         .map(|(id, ..)| id)
         .collect();
     stale.sort();
@@ -293,7 +300,7 @@ fn verify_in(conn: &mut DbConnection, cfg: &BoardConfig) -> AppResult<Vec<Differ
                 s.behaviours[b as usize].clone(),
                 s.people[e as usize].clone(),
             );
-            diffs.push((key, Totals::default(), t));
+            diffs.push((key, Figures::default(), t));
         }
     }
     Ok(diffs)
@@ -322,11 +329,11 @@ pub fn rebuild(
     write_tx(conn, |conn| {
         let s = snapshot(conn, cfg)?;
         let standing = standings(conn)?;
-        let unknown: board::Standing = (String::new(), false, false);
+        let unknown = board::Standing::default();
         // Past every revision kept anywhere: a rebuilt row is newer than any copy of the old.
         let revision = board::highest_revision(conn)? + 1;
         board::clear(conn)?;
-        crate::store::board_memory::record_change_to_all(conn)?;
+        board::record_change_to_all(conn)?;
         let dropped = match readers {
             Readers::Nobody => board::drop_secondary_indexes(conn)?,
             Readers::Live => Vec::new(),
@@ -337,7 +344,7 @@ pub fn rebuild(
             let behaviour = |b: u32| s.behaviours[b as usize].as_str();
             let person = |e: u32| s.people[e as usize].as_str();
             // In key order, so the rows go to the end of the primary-key index.
-            let mut sorted: Vec<(&Key, &Totals)> = t.totals.iter().collect();
+            let mut sorted: Vec<(&Key, &Figures)> = t.totals.iter().collect();
             sorted.sort_by(|a, b| {
                 (period(a.0 .0), behaviour(a.0 .1), person(a.0 .2)).cmp(&(
                     period(b.0 .0),
@@ -356,9 +363,9 @@ pub fn rebuild(
                         board_totals::given.eq(v.given),
                         board_totals::endorsements.eq(v.endorsements),
                         board_totals::score.eq(v.score),
-                        board_totals::department.eq(&standing.get(person(e)).unwrap_or(&unknown).0),
-                        board_totals::active.eq(standing.get(person(e)).unwrap_or(&unknown).1),
-                        board_totals::listed.eq(standing.get(person(e)).unwrap_or(&unknown).2),
+                        board_totals::department.eq(&standing.get(person(e)).unwrap_or(&unknown).department),
+                        board_totals::active.eq(standing.get(person(e)).unwrap_or(&unknown).active),
+                        board_totals::listed.eq(standing.get(person(e)).unwrap_or(&unknown).listed),
                         board_totals::unique_senders.eq(v.unique_senders),
                         board_totals::revision.eq(revision),
                     )

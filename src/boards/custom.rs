@@ -9,12 +9,13 @@ use std::sync::Arc;
 use chrono::NaiveDate;
 use chrono_tz::Tz;
 
+use crate::boards::memory::{BoardMemory, Row};
+use crate::boards::sums::{Sums, Totals};
 use crate::domain::buckets::days_of;
 use crate::domain::period::{start_of_day_utc, Span};
+use crate::domain::ranking;
 use crate::error::AppResult;
-use crate::store::board_memory::{BoardMemory, Row};
 use crate::store::board_read::{self, BoardFilter, EntryRow, Metric};
-use crate::store::board_sums::{Sums, Totals};
 use crate::store::{employees, DbConnection};
 
 /// Where the buckets' rows come from, and which of them may be kept.
@@ -220,17 +221,10 @@ pub fn page(
         ranked.retain(|(v, _)| *v >= bar);
     }
     ranked.sort_unstable_by_key(best_first);
-    let mut ranks = Vec::new();
-    for (i, &(v, _)) in ranked.iter().enumerate() {
-        let rank = match ranks.last() {
-            Some(&(r, previous)) if previous == v => r,
-            _ => i as i64 + 1,
-        };
-        if rank > last {
-            break;
-        }
-        ranks.push((rank, v));
-    }
+    let ranks: Vec<(i64, i64)> = ranking::competition(ranked.iter().map(|&(v, _)| v), 0, 1)
+        .zip(ranked.iter().map(|&(v, _)| v))
+        .take_while(|&(rank, _)| rank <= last)
+        .collect();
     ranked.truncate(ranks.len());
     // Only the people whose value lies within the page's values need a name: those ranked
     // above the page's first value come before it whatever their names, so a page deep in
@@ -381,7 +375,7 @@ fn unique_senders(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::board_sums::add_rows;
+    use crate::boards::sums::add_rows;
 
     fn row(person: u32, received: i32, department: u32) -> Row {
         Row {

@@ -22,21 +22,19 @@ use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 use std::time::{Duration, Instant};
 
 use chrono::NaiveDate;
-use diesel::prelude::*;
+use diesel::QueryResult;
 use rustc_hash::FxHashMap;
 
-use super::board::RowAfter;
-use super::board_senders::SenderMemory;
-use super::board_sums::{self, Sums};
-use super::schema::{board_changes, board_totals};
-use super::DbConnection;
+use super::senders::SenderMemory;
+use super::sums::{self, Sums};
 use crate::domain::buckets::ends_before;
+use crate::store::board::RowAfter;
+use crate::store::board::EVERY_BUCKET;
+use crate::store::board_read::{self, BucketRow};
+use crate::store::DbConnection;
 
-/// The `board_changes` row that stands for every bucket: bumped by a rebuild only.
-const EVERY_BUCKET: &str = "*";
-
-use super::board_kept::at_least;
-pub use super::board_kept::Row;
+use super::lru::{At, Lru, Weigh};
+pub use super::sums::Row;
 
 /// Names numbered in the order first seen; numbers are never reused.
 #[derive(Default)]
@@ -61,30 +59,19 @@ impl Names {
     }
 }
 
-/// Where something is kept: (bucket keys, behaviour).
-type At = (String, String);
-
 /// What is kept: a bucket's rows, or the sum of a tiling's ended buckets.
 enum Held {
     Rows(Arc<Vec<Row>>),
     Sum(Arc<Sums>),
 }
 
-impl Held {
+impl Weigh for Held {
     fn weight(&self) -> usize {
         match self {
             Held::Rows(rows) => rows.len(),
-            Held::Sum(sums) => board_sums::weight(sums),
+            Held::Sum(sums) => sums::weight(sums),
         }
     }
-}
-
-/// A kept bucket or sum, the versions it was read at (its buckets', then every bucket's), and
-/// when it was last used (for eviction).
-struct Kept {
-    held: Held,
-    versions: Vec<i64>,
-    used: u64,
 }
 
 #[derive(Default)]
@@ -94,57 +81,8 @@ struct Directory {
 }
 
 /// Ended buckets' rows (or sums) by (bucket keys, behaviour); a sum's keys are its buckets'
-/// joined by commas. At most `capacity` rows are kept (sums by their weight); the least
-/// recently used go first. A bucket's rows are in the order of their people's numbers.
-#[derive(Default)]
-struct Shelf {
-    kept: HashMap<At, Kept>,
-    capacity: usize,
-    rows: usize,
-    clock: u64,
-}
-
-impl Shelf {
-    fn with_capacity(capacity: usize) -> Shelf {
-        Shelf {
-            capacity,
-            ..Shelf::default()
-        }
-    }
-
-    /// Keeps `held`, read at `versions`, unless what is kept at `at` was read at the same or
-    /// later ones: a read that began before a write (or another read) may finish after it.
-    fn keep(&mut self, at: At, held: Held, versions: Vec<i64>) {
-        let weight = held.weight();
-        if weight > self.capacity || self.kept.get(&at).is_some_and(|k| at_least(&k.versions, &versions)) {
-            return;
-        }
-        self.rows += weight;
-        let used = self.clock;
-        if let Some(old) = self.kept.insert(at, Kept { held, versions, used }) {
-            self.rows -= old.held.weight();
-        }
-        while self.rows > self.capacity {
-            let Some(oldest) = self.kept.iter().min_by_key(|(_, k)| k.used).map(|(at, _)| at.clone()) else {
-                break;
-            };
-            if let Some(gone) = self.kept.remove(&oldest) {
-                self.rows -= gone.held.weight();
-            }
-        }
-    }
-
-    /// What is kept at `at` if it was read at `versions` or later ones (versions only grow:
-    /// later rows are as good for a read as the ones it asked for, which were current when
-    /// it began).
-    fn get(&mut self, at: At, versions: &[i64]) -> Option<&Held> {
-        self.clock += 1;
-        let now = self.clock;
-        let kept = self.kept.get_mut(&at).filter(|k| at_least(&k.versions, versions))?;
-        kept.used = now;
-        Some(&kept.held)
-    }
-}
+/// joined by commas. A bucket's rows are in the order of their people's numbers.
+type Shelf = Lru<Held>;
 
 /// A copy of a bucket that has not ended: its rows, when they were read (`None`: read again
 /// before use, as this instance wrote to the bucket in a way not laid over the rows), and
@@ -195,16 +133,12 @@ pub struct BoardMemory {
     pub senders: SenderMemory,
 }
 
-/// A board row as read: (period, employee, department, active, listed, received, given,
-/// endorsements, score, revision).
-type StoredRow = (String, String, String, bool, bool, i32, i32, i32, i64, i64);
-
 impl BoardMemory {
     pub fn new(capacity_rows: usize, max_age: Duration) -> BoardMemory {
         BoardMemory {
             names: RwLock::new(Directory::default()),
-            shelf: Mutex::new(Shelf::with_capacity(capacity_rows)),
-            sums: Mutex::new(Shelf::with_capacity(capacity_rows / 4)),
+            shelf: Mutex::new(Lru::with_capacity(capacity_rows)),
+            sums: Mutex::new(Lru::with_capacity(capacity_rows / 4)),
             today: Mutex::new(Today::default()),
             max_age,
             senders: SenderMemory::new(capacity_rows / 8),
@@ -230,23 +164,29 @@ impl BoardMemory {
 
     /// The stored rows with people and departments as numbers: under the shared lock when
     /// all of them are known (the usual case), under the exclusive one to number new ones.
-    fn numbered(&self, stored: &[StoredRow]) -> Vec<Row> {
-        let row = |s: &StoredRow, person: u32, department: u32| Row {
+    fn numbered(&self, stored: &[BucketRow]) -> Vec<Row> {
+        let row = |s: &BucketRow, person: u32, department: u32| Row {
             person,
             department,
-            received: s.5,
-            given: s.6,
-            endorsements: s.7,
-            score: s.8,
-            revision: s.9,
-            active: s.3,
-            listed: s.4,
+            received: s.received,
+            given: s.given,
+            endorsements: s.endorsements,
+            score: s.score,
+            revision: s.revision,
+            active: s.active,
+            listed: s.listed,
         };
         let known: Option<Vec<Row>> = {
             let names = self.names();
             stored
                 .iter()
-                .map(|s| Some(row(s, names.people.get(&s.1)?, names.departments.get(&s.2)?)))
+                .map(|s| {
+                    Some(row(
+                        s,
+                        names.people.get(&s.employee_id)?,
+                        names.departments.get(&s.department)?,
+                    ))
+                })
                 .collect()
         };
         known.unwrap_or_else(|| {
@@ -254,7 +194,10 @@ impl BoardMemory {
             stored
                 .iter()
                 .map(|s| {
-                    let (person, department) = (names.people.number(&s.1), names.departments.number(&s.2));
+                    let (person, department) = (
+                        names.people.number(&s.employee_id),
+                        names.departments.number(&s.department),
+                    );
                     row(s, person, department)
                 })
                 .collect()
@@ -282,7 +225,7 @@ impl BoardMemory {
         let sum_at = (ended_keys.len() > 1).then(|| (ended_keys.join(","), behaviour.to_string()));
         let mut sum_versions: Vec<i64> = ended_keys.iter().map(|k| versions.own(k)).collect();
         sum_versions.push(versions.every);
-        let kept_sum = sum_at.clone().and_then(|at| match self.sums().get(at, &sum_versions) {
+        let kept_sum = sum_at.as_ref().and_then(|at| match self.sums().get(at, &sum_versions) {
             Some(Held::Sum(sums)) => Some(sums.clone()),
             _ => None,
         });
@@ -292,7 +235,7 @@ impl BoardMemory {
                 let wanted: Vec<&String> = ended_keys.iter().collect();
                 let mut sums = Sums::new();
                 for (_, rows) in self.ended_rows(conn, &wanted, behaviour, &versions)? {
-                    board_sums::add_rows(&mut sums, &rows);
+                    sums::add_rows(&mut sums, &rows);
                 }
                 let sums = Arc::new(sums);
                 if let Some(at) = sum_at {
@@ -311,22 +254,7 @@ impl BoardMemory {
 
     /// Reads these buckets' rows for `behaviour`, each bucket's in people's order.
     fn read(&self, conn: &mut DbConnection, keys: &[&String], behaviour: &str) -> QueryResult<Vec<(String, Vec<Row>)>> {
-        let stored: Vec<StoredRow> = board_totals::table
-            .filter(board_totals::period.eq_any(keys))
-            .filter(board_totals::behaviour.eq(behaviour))
-            .select((
-                board_totals::period,
-                board_totals::employee_id,
-                board_totals::department,
-                board_totals::active,
-                board_totals::listed,
-                board_totals::received,
-                board_totals::given,
-                board_totals::endorsements,
-                board_totals::score,
-                board_totals::revision,
-            ))
-            .load(conn)?;
+        let stored = board_read::bucket_rows(conn, keys, behaviour)?;
         tracing::debug!(
             buckets = keys.len(),
             rows = stored.len(),
@@ -336,7 +264,7 @@ impl BoardMemory {
         let mut read: Vec<(String, Vec<Row>)> = keys.iter().map(|k| (k.to_string(), Vec::new())).collect();
         let index: FxHashMap<&str, usize> = keys.iter().enumerate().map(|(i, k)| (k.as_str(), i)).collect();
         for (s, row) in stored.iter().zip(rows) {
-            if let Some(&i) = index.get(s.0.as_str()) {
+            if let Some(&i) = index.get(s.period.as_str()) {
                 read[i].1.push(row);
             }
         }
@@ -361,7 +289,7 @@ impl BoardMemory {
             let mut shelf = self.shelf();
             for &key in keys {
                 let at = (key.clone(), behaviour.to_string());
-                match shelf.get(at, &versions.of_bucket(key)) {
+                match shelf.get(&at, &versions.of_bucket(key)) {
                     Some(Held::Rows(rows)) => found.push((key.clone(), rows.clone())),
                     _ => missing.push(key),
                 }
@@ -437,23 +365,7 @@ impl BoardMemory {
         if written.is_empty() || self.today().copies.is_empty() {
             return;
         }
-        let stored: Vec<StoredRow> = written
-            .iter()
-            .map(|r| {
-                (
-                    r.period.clone(),
-                    r.employee_id.clone(),
-                    r.department.clone(),
-                    r.active,
-                    r.listed,
-                    r.received,
-                    r.given,
-                    r.endorsements,
-                    r.score,
-                    r.revision,
-                )
-            })
-            .collect();
+        let stored: Vec<BucketRow> = written.iter().map(BucketRow::from).collect();
         let numbered = self.numbered(&stored);
         let mut today = self.today();
         for (at, fresh) in today.copies.iter_mut() {
@@ -495,7 +407,7 @@ impl BoardMemory {
             let versions = Versions::read(conn, chunk)?;
             let (before, capacity) = {
                 let shelf = self.shelf();
-                (shelf.rows, shelf.capacity)
+                (shelf.weight(), shelf.capacity())
             };
             let rows: usize = self
                 .ended_rows(conn, &wanted, behaviour, &versions)?
@@ -538,7 +450,7 @@ impl BoardMemory {
     /// How many rows are kept, sums counted by their weight (for tests and logs).
     pub fn kept_rows(&self) -> usize {
         let today: usize = self.today().copies.values().map(|f| f.rows.len()).sum();
-        self.shelf().rows + self.sums().rows + self.senders.kept() + today
+        self.shelf().weight() + self.sums().weight() + self.senders.kept() + today
     }
 }
 
@@ -552,12 +464,7 @@ impl Versions {
     fn read(conn: &mut DbConnection, keys: &[String]) -> QueryResult<Versions> {
         let mut wanted: Vec<&str> = keys.iter().map(String::as_str).collect();
         wanted.push(EVERY_BUCKET);
-        let mut of: HashMap<String, i64> = board_changes::table
-            .filter(board_changes::period.eq_any(wanted))
-            .select((board_changes::period, board_changes::version))
-            .load::<(String, i64)>(conn)?
-            .into_iter()
-            .collect();
+        let mut of: HashMap<String, i64> = board_read::versions(conn, &wanted)?.into_iter().collect();
         let every = of.remove(EVERY_BUCKET).unwrap_or(0);
         Ok(Versions { of, every })
     }
@@ -570,38 +477,6 @@ impl Versions {
     fn of_bucket(&self, key: &str) -> Vec<i64> {
         vec![self.own(key), self.every]
     }
-}
-
-/// Records, in the writer's transaction, that these ended (or ending) buckets' totals
-/// changed (see `domain::buckets::recorded`): one statement, rows in key order, so two
-/// writers never wait for each other's rows in turn.
-pub fn record_changes(conn: &mut DbConnection, keys: &[&str]) -> QueryResult<()> {
-    let mut keys = keys.to_vec();
-    keys.sort_unstable();
-    keys.dedup();
-    if keys.is_empty() {
-        return Ok(());
-    }
-    let bump = |list: &str| {
-        format!(
-            "INSERT INTO board_changes (period, version) SELECT value, 1 FROM {list} WHERE true \
-             ON CONFLICT (period) DO UPDATE SET version = board_changes.version + 1"
-        )
-    };
-    match conn {
-        DbConnection::Postgres(pg) => diesel::sql_query(bump("unnest($1::text[]) AS value"))
-            .bind::<diesel::sql_types::Array<diesel::sql_types::Text>, _>(&keys)
-            .execute(pg)?,
-        DbConnection::Sqlite(lite) => diesel::sql_query(bump("json_each(?)"))
-            .bind::<diesel::sql_types::Text, _>(serde_json::to_string(&keys).unwrap_or_default())
-            .execute(lite)?,
-    };
-    Ok(())
-}
-
-/// Records a change to every bucket (a rebuild).
-pub fn record_change_to_all(conn: &mut DbConnection) -> QueryResult<()> {
-    record_changes(conn, &[EVERY_BUCKET])
 }
 
 /// Two copies of a bucket's rows (each in people's order; `newer` in any order) as one: of a

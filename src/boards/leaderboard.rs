@@ -7,10 +7,11 @@ use chrono::NaiveDate;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::custom_board::{self, Source};
-use super::postcard_views::PersonRef;
+use super::custom::{self, Source};
 use crate::domain::board_period::BoardPeriod;
+use crate::domain::ranking;
 use crate::error::AppResult;
+use crate::services::postcard_views::PersonRef;
 use crate::store::board_read::{self, BoardFilter, EntryRow, Metric};
 use crate::store::DbConnection;
 
@@ -94,19 +95,8 @@ fn entry(rank: i64, r: EntryRow) -> EntryView {
 
 /// Competition ranks for a page whose first row has `first_rank`.
 fn ranked(rows: Vec<EntryRow>, metric: Metric, offset: i64, first_rank: i64) -> Vec<EntryView> {
-    let mut prev: Option<i64> = None;
-    let mut rank = first_rank;
-    rows.into_iter()
-        .enumerate()
-        .map(|(i, r)| {
-            let v = r.value(metric);
-            if prev.is_some_and(|p| p != v) {
-                rank = offset + i as i64 + 1;
-            }
-            prev = Some(v);
-            entry(rank, r)
-        })
-        .collect()
+    let ranks: Vec<i64> = ranking::competition(rows.iter().map(|r| r.value(metric)), offset, first_rank).collect();
+    ranks.into_iter().zip(rows).map(|(rank, r)| entry(rank, r)).collect()
 }
 
 pub fn board(conn: &mut DbConnection, req: &BoardRequest) -> AppResult<LeaderboardView> {
@@ -119,7 +109,7 @@ pub fn board(conn: &mut DbConnection, req: &BoardRequest) -> AppResult<Leaderboa
         };
         ranked(rows, req.metric, req.offset, first_rank)
     } else {
-        custom_board::page(conn, req.buckets, &f, req.metric, req.limit, req.offset)?
+        custom::page(conn, req.buckets, &f, req.metric, req.limit, req.offset)?
             .into_iter()
             .map(|(rank, r)| entry(rank, r))
             .collect()
@@ -162,7 +152,7 @@ pub fn standing(conn: &mut DbConnection, req: &BoardRequest, employee_id: &str, 
         };
         (mine, above)
     } else {
-        custom_board::standing(conn, req.buckets, &req.filter(), req.metric, employee_id)?
+        custom::standing(conn, req.buckets, &req.filter(), req.metric, employee_id)?
     };
     let value = mine.as_ref().map_or(0, |r| r.value(req.metric));
     let rank = (value > 0).then_some(1 + above);
@@ -209,7 +199,7 @@ pub fn departments(conn: &mut DbConnection, req: &BoardRequest) -> AppResult<Dep
     let figures = if req.period.is_single_bucket() {
         board_read::department_totals(conn, &f)?
     } else {
-        custom_board::departments(conn, req.buckets, &f)?
+        custom::departments(conn, req.buckets, &f)?
     };
     let totals: HashMap<String, (i64, i64)> = figures
         .into_iter()
@@ -242,12 +232,9 @@ pub fn departments(conn: &mut DbConnection, req: &BoardRequest) -> AppResult<Dep
             .cmp(&a.total_score)
             .then_with(|| a.department.cmp(&b.department))
     });
-    let mut rank = 1;
-    for i in 0..entries.len() {
-        if i > 0 && entries[i].total_score != entries[i - 1].total_score {
-            rank = i as i64 + 1;
-        }
-        entries[i].rank = rank;
+    let ranks: Vec<i64> = ranking::competition(entries.iter().map(|e| e.total_score), 0, 1).collect();
+    for (entry, rank) in entries.iter_mut().zip(ranks) {
+        entry.rank = rank;
     }
     Ok(DepartmentsView {
         period: req.period_view(),
