@@ -51,7 +51,9 @@ pub struct ServerSettings {
     /// How far behind another instance's writes a board may be (answers and today's rows kept
     /// in memory); this instance's own writes show at once.
     pub leaderboard_cache_ms: u64,
-    /// Board rows of ended buckets kept in memory for custom periods (`store::board_memory`).
+    /// Identical leaderboard answers kept at most (`http::board_cache`; 0 keeps none).
+    pub answer_cache_entries: usize,
+    /// Board rows of ended buckets kept in memory for custom periods (`boards::memory`).
     pub board_memory_rows: usize,
     /// Days of ended buckets read into that memory when the server starts (0: none).
     pub board_memory_warm_days: u32,

@@ -168,7 +168,7 @@ impl Application {
         })?;
         let port = listener.local_addr()?.port();
         tracing::info!(host = %settings.server.host, port, "listening");
-        // The freshness contract (`store::board_memory`): a board is at most
+        // The freshness contract (`boards::memory`): a board is at most
         // `leaderboard_cache_ms` behind another instance's writes, half of it in the rows kept
         // in memory, half in the answer cache.
         let stale_at_most = Duration::from_millis(settings.server.leaderboard_cache_ms) / 2;
@@ -178,7 +178,7 @@ impl Application {
             settings: settings.clone(),
             keys,
             metrics: metrics::Metrics::new()?,
-            boards: BoardCache::new(stale_at_most),
+            boards: BoardCache::new(stale_at_most, settings.server.answer_cache_entries),
             board_memory: board_memory.clone(),
             sends: SendQueue::start(
                 pool.clone(),

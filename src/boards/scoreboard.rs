@@ -1,5 +1,5 @@
 //! Keeping the leaderboard totals in step with postcards: every write path calls in here
-//! inside its own transaction. `services::recount` proves they are right.
+//! inside its own transaction. `boards::recount` proves they are right.
 
 use std::collections::HashMap;
 
@@ -40,7 +40,7 @@ impl BoardConfig {
 }
 
 /// Records a change to those of `keys` that services keep in memory with versions
-/// (`store::board_memory`): buckets that have ended, or are about to. A postcard sent now
+/// (`boards::memory`): buckets that have ended, or are about to. A postcard sent now
 /// changes none of them (bar in the last minutes of a day): sends write no version row.
 fn record_kept<'a>(
     conn: &mut DbConnection,

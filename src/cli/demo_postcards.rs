@@ -88,7 +88,7 @@ pub fn create(conn: &mut DbConnection, people: &[EmployeeRow], rules: &Rules) ->
                 Visibility::Public
             },
         };
-        let Ok(card) = crate::services::send_batch::send(conn, sender, input, rules, at, None) else {
+        let Ok(card) = crate::services::send_batch::send(conn, sender, input, rules, at) else {
             continue; // over the allowance or the pair cap: the rules hold for the demo too
         };
         sent += 1;

@@ -121,7 +121,7 @@ pub fn resolve(
 /// a tiling is at most about thirty.
 ///
 /// The week, month, quarter or year holding `today` is never taken whole: today's sends keep
-/// changing it, so it cannot be kept in memory (see `store::board_memory`), and reading it is
+/// changing it, so it cannot be kept in memory (see `boards::memory`), and reading it is
 /// reading most of the org. Today is a day bucket instead, the rest of its week days.
 fn tiling(first: NaiveDate, last: NaiveDate, starts: Weekday, today: NaiveDate) -> Vec<String> {
     let mut keys = Vec::new();

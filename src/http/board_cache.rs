@@ -2,7 +2,7 @@
 //! screens ask the same question every minute). Every write that can move a board bumps the
 //! version, which empties the cache at once on this instance; entries also expire after half
 //! of `server.leaderboard_cache_ms` (the other half is the board memory's, see
-//! `store::board_memory`), which bounds how long another instance's writes take to show.
+//! `boards::memory`), which bounds how long another instance's writes take to show.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -10,8 +10,6 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use sha2::{Digest, Sha256};
-
-const MAX_ENTRIES: usize = 4096;
 
 use actix_web::web::Bytes;
 
@@ -45,7 +43,7 @@ impl<V: Clone> Memo<V> {
 
     fn put(&self, key: &str, version: u64, value: V) {
         if let Ok(mut entries) = self.entries.lock() {
-            if entries.len() >= MAX_ENTRIES {
+            if entries.len() >= MEMO_ENTRIES {
                 entries.clear();
             }
             entries.insert(key.to_string(), (version, Instant::now(), value));
@@ -53,9 +51,14 @@ impl<V: Clone> Memo<V> {
     }
 }
 
+/// Lookups remembered at most (tokens reading boards).
+const MEMO_ENTRIES: usize = 4096;
+
 pub struct BoardCache {
     version: AtomicU64,
     ttl: Duration,
+    /// `server.answer_cache_entries`: answers kept at most (0: none).
+    capacity: usize,
     entries: Mutex<HashMap<String, Entry>>,
     /// Employees by email, for employee tokens reading boards.
     pub readers: Memo<Option<crate::store::employees::EmployeeRow>>,
@@ -67,11 +70,12 @@ pub struct BoardCache {
 }
 
 impl BoardCache {
-    /// `server.leaderboard_cache_ms`; zero keeps nothing.
-    pub fn new(ttl: Duration) -> BoardCache {
+    /// Answers live `ttl` (zero keeps nothing), at most `capacity` of them (zero: none).
+    pub fn new(ttl: Duration, capacity: usize) -> BoardCache {
         BoardCache {
             version: AtomicU64::new(0),
             ttl,
+            capacity,
             entries: Mutex::new(HashMap::new()),
             readers: Memo::new(),
             widgets: Memo::new(),
@@ -94,16 +98,20 @@ impl BoardCache {
     /// The lock to hold while computing the answer for `key`; none with the cache off, where
     /// a waiting request could not use the answer and would only queue behind it.
     pub fn computing(&self, key: &str) -> Option<Arc<tokio::sync::Mutex<()>>> {
-        if self.ttl.is_zero() {
+        if !self.keeps_answers() {
             return None;
         }
         let Ok(mut locks) = self.computing.lock() else {
             return Some(Arc::new(tokio::sync::Mutex::new(())));
         };
-        if locks.len() >= MAX_ENTRIES {
+        if locks.len() >= self.capacity {
             locks.retain(|_, l| Arc::strong_count(l) > 1);
         }
         Some(locks.entry(key.to_string()).or_default().clone())
+    }
+
+    fn keeps_answers(&self) -> bool {
+        !self.ttl.is_zero() && self.capacity > 0
     }
 
     /// Called after any write that can change a leaderboard.
@@ -128,13 +136,13 @@ impl BoardCache {
             etag: etag_of(&body),
             body,
         });
-        if self.ttl.is_zero() {
+        if !self.keeps_answers() {
             return cached;
         }
         if let Ok(mut entries) = self.entries.lock() {
-            if entries.len() >= MAX_ENTRIES {
+            if entries.len() >= self.capacity {
                 entries.retain(|_, (v, at, _)| *v == version && at.elapsed() < self.ttl);
-                if entries.len() >= MAX_ENTRIES {
+                if entries.len() >= self.capacity {
                     entries.clear();
                 }
             }
@@ -173,7 +181,7 @@ mod tests {
 
     #[test]
     fn cache_follows_the_version() {
-        let cache = BoardCache::new(Duration::from_secs(1));
+        let cache = BoardCache::new(Duration::from_secs(1), 16);
         let v = cache.version();
         cache.put("k".into(), v, "body".into());
         assert!(cache.get("k").is_some());
@@ -181,6 +189,12 @@ mod tests {
         assert!(cache.get("k").is_none(), "a write empties it");
         let stale = cache.put("k".into(), v, "old".into());
         assert!(cache.get("k").is_none(), "computed before the write: {stale:?}");
+        let none = BoardCache::new(Duration::from_secs(1), 0);
+        none.put("k".into(), none.version(), "body".into());
+        assert!(
+            none.get("k").is_none() && none.computing("k").is_none(),
+            "no entries: no cache"
+        );
     }
 
     #[test]

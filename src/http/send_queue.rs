@@ -23,20 +23,11 @@ use super::auth::VerifiedToken;
 use crate::boards::memory::BoardMemory;
 use crate::domain::clock::now;
 use crate::error::{AppError, AppResult};
-use crate::services::idempotency::{self, Claim, StoredResponse};
-use crate::services::postcard_views::PostcardView;
 use crate::services::postcards::{Rules, SendInput};
-use crate::services::send_batch::{self, SendJob};
+pub use crate::services::send_batch::Sent;
+use crate::services::send_batch::{self, KeyedRequest, SendJob};
 use crate::store::employees::{self, EmployeeRow};
-use crate::store::{idempotency as idempotency_store, DbConnection, Pool};
-
-/// How a queued send ended, when it did not fail.
-#[derive(Debug)]
-pub enum Sent {
-    Created(Box<PostcardView>),
-    /// A retry with an `Idempotency-Key`: the first answer, stored.
-    Replay(StoredResponse),
-}
+use crate::store::{DbConnection, Pool};
 
 /// A send as the request hands it over.
 pub struct Request {
@@ -167,7 +158,8 @@ async fn writer(
     }
 }
 
-/// Resolves the callers, claims keys, sends; one answer per request, in order.
+/// Resolves the callers and sends (keys are checked in the batch's transaction); one answer
+/// per request, in order.
 fn write_batch(
     conn: &mut DbConnection,
     requests: Vec<Request>,
@@ -181,47 +173,14 @@ fn write_batch(
         Ok(found) => found.into_iter().map(|e| (e.email.clone(), e)).collect(),
         Err(e) => return unavailable(requests.len(), e),
     };
-    // The requests whose caller may send; then their keys, claimed together.
-    let mut admitted: Vec<(usize, SendJob, Option<String>)> = Vec::new();
-    for (index, request) in requests.into_iter().enumerate() {
-        match admit(request, &callers) {
-            Ok((job, hash)) => admitted.push((index, job, hash)),
-            Err(e) => answers[index] = Some(Err(e)),
-        }
-    }
-    let claims: Vec<(&str, &str, &str)> = admitted
-        .iter()
-        .filter_map(|(_, job, hash)| {
-            Some((
-                job.sender.id.as_str(),
-                job.idempotency_key.as_deref()?,
-                hash.as_deref()?,
-            ))
-        })
-        .collect();
-    let mut claimed = match idempotency::claim_many(conn, &claims, at) {
-        Ok(claimed) => claimed.into_iter(),
-        Err(e) => {
-            let failed = unavailable(admitted.len(), e);
-            for ((index, _, _), answer) in admitted.iter().zip(failed) {
-                answers[*index] = Some(answer);
-            }
-            return answers.into_iter().map(|a| a.unwrap_or_else(|| Err(lost()))).collect();
-        }
-    };
     let mut ready: Vec<usize> = Vec::new();
     let mut jobs: Vec<SendJob> = Vec::new();
-    for (index, job, hash) in admitted {
-        let claim = match (&job.idempotency_key, hash) {
-            (Some(_), Some(_)) => claimed.next().unwrap_or_else(|| Err(lost())),
-            _ => Ok(Claim::Fresh),
-        };
-        match claim {
-            Ok(Claim::Fresh) => {
+    for (index, request) in requests.into_iter().enumerate() {
+        match admit(request, &callers) {
+            Ok(job) => {
                 ready.push(index);
                 jobs.push(job);
             }
-            Ok(Claim::Replay(stored)) => answers[index] = Some(Ok(Sent::Replay(stored))),
             Err(e) => answers[index] = Some(Err(e)),
         }
     }
@@ -238,18 +197,14 @@ fn write_batch(
         }
         Err(e) => vec![Err(e)],
     };
-    for ((index, job), result) in ready.into_iter().zip(&jobs).zip(results) {
-        if result.is_err() {
-            release_key(conn, job);
-        }
-        answers[index] = Some(result.map(|view| Sent::Created(Box::new(view))));
+    for (index, result) in ready.into_iter().zip(results) {
+        answers[index] = Some(result);
     }
     answers.into_iter().map(|a| a.unwrap_or_else(|| Err(lost()))).collect()
 }
 
-/// The caller must be an active employee: their job, and the fingerprint of its body when
-/// it carries a key (claimed for the whole batch by `write_batch`).
-fn admit(request: Request, callers: &HashMap<String, EmployeeRow>) -> AppResult<(SendJob, Option<String>)> {
+/// The caller must be an active employee: their job.
+fn admit(request: Request, callers: &HashMap<String, EmployeeRow>) -> AppResult<SendJob> {
     let caller = request
         .token
         .resolve(callers.get(request.token.email.as_str()).cloned())?;
@@ -257,27 +212,11 @@ fn admit(request: Request, callers: &HashMap<String, EmployeeRow>) -> AppResult<
     if !me.active {
         return Err(AppError::forbidden("a deactivated employee cannot send postcards"));
     }
-    let (key, hash) = match request.key {
-        Some((key, hash)) => (Some(key), Some(hash)),
-        None => (None, None),
-    };
-    Ok((
-        SendJob {
-            sender: me.clone(),
-            input: request.input,
-            idempotency_key: key,
-        },
-        hash,
-    ))
-}
-
-/// A refused or failed send leaves its key usable for a corrected request.
-fn release_key(conn: &mut DbConnection, job: &SendJob) {
-    if let Some(key) = &job.idempotency_key {
-        if let Err(e) = idempotency_store::release(conn, &job.sender.id, key) {
-            tracing::warn!(error = %e, "could not release an idempotency key");
-        }
-    }
+    Ok(SendJob {
+        sender: me.clone(),
+        input: request.input,
+        idempotency: request.key.map(|(key, hash)| KeyedRequest { key, hash }),
+    })
 }
 
 #[cfg(test)]

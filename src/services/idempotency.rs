@@ -5,15 +5,16 @@
 use chrono::{Duration, NaiveDateTime};
 use sha2::{Digest, Sha256};
 
+use std::collections::{HashMap, HashSet};
+
 use crate::error::{AppError, AppResult};
-use crate::store::db::write_tx;
 use crate::store::idempotency::{self, IdempotencyRow};
 use crate::store::DbConnection;
 
 /// How long a key is remembered.
 pub const KEEP_FOR_HOURS: i64 = 24;
-/// An in-flight record older than this belongs to a request that died (a crash between
-/// claiming the key and answering); a new request with the same key may take it over.
+/// An in-flight record (versions before this one claimed keys before their send) older than
+/// this belongs to a request that died; a new request with the same key may take it over.
 pub const ABANDONED_AFTER_SECONDS: i64 = 60;
 pub const KEY_MAX_LEN: usize = 255;
 
@@ -26,7 +27,7 @@ pub struct StoredResponse {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Claim {
-    /// The first request with this key: go ahead, then `complete` in the write's transaction.
+    /// The first request with this key: go ahead, storing the answer in the same transaction.
     Fresh,
     /// A retry: answer with the stored response.
     Replay(StoredResponse),
@@ -47,70 +48,93 @@ pub fn request_hash(canonical_json: &str) -> String {
     digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Claims `key` for `caller` (the first request), or finds what answers a retry.
-pub fn claim(conn: &mut DbConnection, caller: &str, key: &str, hash: &str, now: NaiveDateTime) -> AppResult<Claim> {
-    claim_many(conn, &[(caller, key, hash)], now)?
-        .pop()
-        .unwrap_or_else(|| Err(AppError::internal(anyhow::anyhow!("a claim of one gave no answer"))))
-}
-
-/// The claims of a send batch, `(caller, key, request hash)`, in one transaction: one commit
-/// for the batch rather than one per key (each was a transaction of its own, and sends with
-/// a key, as the web app sends them, ran at two thirds of the rate of sends without). A claim
-/// refused for its own reason (a reused key, one in flight) is that request's answer; a
-/// database failure fails them all.
-pub fn claim_many(
+/// Decides, in a send batch's own transaction, what each `(caller, key, request hash)` of it
+/// is: the first request with its key (`Fresh`: its answer is stored by the batch, in the
+/// same transaction, with [`done`]), a retry of a stored one (`Replay`), the key reused with
+/// another body (422), or a request racing one still in flight with the key (409). On
+/// Postgres each key is held by a transaction-scoped advisory lock that is only tried, never
+/// waited for: a second batch that cannot take it knows the first is in flight. SQLite runs
+/// write transactions one at a time. A refused or failed send stores nothing, so its key can
+/// be used again. No claim is written before the batch: a key costs no commit of its own.
+pub fn check_many(
     conn: &mut DbConnection,
-    claims: &[(&str, &str, &str)],
+    keyed: &[(&str, &str, &str)],
     now: NaiveDateTime,
 ) -> AppResult<Vec<AppResult<Claim>>> {
-    if claims.is_empty() {
+    if keyed.is_empty() {
         return Ok(Vec::new());
     }
-    write_tx(conn, |conn| {
-        idempotency::purge_before(conn, now - Duration::hours(KEEP_FOR_HOURS))?;
-        // Every key in one insert; only keys used before need a look each.
-        let rows: Vec<IdempotencyRow> = claims
-            .iter()
-            .map(|(caller, key, hash)| in_flight(caller, key, hash, now))
-            .collect();
-        let fresh: std::collections::HashSet<(String, String)> =
-            idempotency::try_insert_many(conn, &rows)?.into_iter().collect();
-        let mut answers = Vec::with_capacity(claims.len());
-        let mut seen = std::collections::HashSet::new();
-        for (caller, key, hash) in claims {
-            // The first request with a new key has it; a second one in the same batch finds
-            // it in flight, as it would in a later batch.
-            let first = seen.insert((*caller, *key));
-            if first && fresh.contains(&(caller.to_string(), key.to_string())) {
-                answers.push(Ok(Claim::Fresh));
-                continue;
+    idempotency::purge_before(conn, now - Duration::hours(KEEP_FOR_HOURS))?;
+    let locks: Vec<i64> = keyed.iter().map(|(caller, key, _)| lock_id(caller, key)).collect();
+    let held = idempotency::try_lock_many(conn, &locks)?;
+    let pairs: Vec<(&str, &str)> = keyed.iter().map(|(caller, key, _)| (*caller, *key)).collect();
+    let stored: HashMap<(String, String), IdempotencyRow> = idempotency::find_many(conn, &pairs)?
+        .into_iter()
+        .map(|row| ((row.caller.clone(), row.idem_key.clone()), row))
+        .collect();
+    let mut seen = HashSet::new();
+    Ok(keyed
+        .iter()
+        .zip(held)
+        .map(|(&(caller, key, hash), held)| {
+            // A second request with the key in the same batch finds it in flight, as it
+            // would in a later batch.
+            if !seen.insert((caller, key)) || !held {
+                return Err(in_flight());
             }
-            match used_before(conn, caller, key, hash, now) {
-                Err(e @ (AppError::Internal(_) | AppError::Unavailable(_))) => return Err(e),
-                answer => answers.push(answer),
+            match stored.get(&(caller.to_string(), key.to_string())) {
+                None => Ok(Claim::Fresh),
+                Some(row) => used_before(row, hash, now),
             }
-        }
-        Ok(answers)
-    })
+        })
+        .collect())
 }
 
-fn in_flight(caller: &str, key: &str, hash: &str, now: NaiveDateTime) -> IdempotencyRow {
+/// The row that stores a send's answer for its key; written with the send
+/// (`store::idempotency::store_many`).
+pub fn done(
+    caller: &str,
+    key: &str,
+    hash: &str,
+    status: i32,
+    body: String,
+    location: String,
+    now: NaiveDateTime,
+) -> IdempotencyRow {
     IdempotencyRow {
         caller: caller.to_string(),
         idem_key: key.to_string(),
         request_hash: hash.to_string(),
-        response_status: None,
-        response_body: None,
-        response_location: None,
+        response_status: Some(status),
+        response_body: Some(body),
+        response_location: Some(location),
         created_at: now,
     }
 }
 
-/// A key the caller has used: the stored answer, a refusal, or (abandoned) the key again.
-fn used_before(conn: &mut DbConnection, caller: &str, key: &str, hash: &str, now: NaiveDateTime) -> AppResult<Claim> {
-    let existing = idempotency::find(conn, caller, key)?
-        .ok_or_else(|| AppError::internal(anyhow::anyhow!("idempotency record vanished")))?;
+/// The advisory lock that stands for a caller's key (a digest: two keys sharing one would
+/// at worst make a racing request wait for a retry).
+fn lock_id(caller: &str, key: &str) -> i64 {
+    let digest = Sha256::new()
+        .chain_update(caller)
+        .chain_update([0])
+        .chain_update(key)
+        .finalize();
+    let mut first = [0u8; 8];
+    first.copy_from_slice(&digest[..8]);
+    i64::from_be_bytes(first)
+}
+
+fn in_flight() -> AppError {
+    AppError::Conflict {
+        code: "idempotency_in_flight",
+        detail: "a request with this Idempotency-Key is still being processed; retry shortly".into(),
+    }
+}
+
+/// A key the caller has used: the stored answer, a refusal, or (an in-flight record an
+/// older version left, abandoned) the key again.
+fn used_before(existing: &IdempotencyRow, hash: &str, now: NaiveDateTime) -> AppResult<Claim> {
     if existing.request_hash != hash {
         return Err(AppError::Rule {
             code: "idempotency_key_reused",
@@ -118,20 +142,14 @@ fn used_before(conn: &mut DbConnection, caller: &str, key: &str, hash: &str, now
             field: Some("Idempotency-Key".into()),
         });
     }
-    match (existing.response_status, existing.response_body) {
+    match (existing.response_status, &existing.response_body) {
         (Some(status), Some(body)) => Ok(Claim::Replay(StoredResponse {
             status: u16::try_from(status).unwrap_or(200),
-            body,
-            location: existing.response_location,
+            body: body.clone(),
+            location: existing.response_location.clone(),
         })),
-        _ if existing.created_at < now - Duration::seconds(ABANDONED_AFTER_SECONDS) => {
-            idempotency::restart(conn, caller, key, now)?;
-            Ok(Claim::Fresh)
-        }
-        _ => Err(AppError::Conflict {
-            code: "idempotency_in_flight",
-            detail: "a request with this Idempotency-Key is still being processed; retry shortly".into(),
-        }),
+        _ if existing.created_at < now - Duration::seconds(ABANDONED_AFTER_SECONDS) => Ok(Claim::Fresh),
+        _ => Err(in_flight()),
     }
 }
 
@@ -146,6 +164,14 @@ mod tests {
         assert!(parse_key("has space").is_err());
         assert!(parse_key("é").is_err());
         assert!(parse_key(&"k".repeat(256)).is_err());
+    }
+
+    #[test]
+    fn lock_ids_differ_by_caller_and_key() {
+        assert_eq!(lock_id("ann", "k1"), lock_id("ann", "k1"));
+        assert_ne!(lock_id("ann", "k1"), lock_id("bob", "k1"));
+        assert_ne!(lock_id("ann", "k1"), lock_id("ann", "k2"));
+        assert_ne!(lock_id("an", "nk1"), lock_id("ann", "k1"));
     }
 
     #[test]

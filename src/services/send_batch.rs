@@ -9,10 +9,9 @@ use std::collections::{BTreeSet, HashMap};
 
 use chrono::NaiveDateTime;
 
+use super::idempotency::{self, Claim, StoredResponse};
 use super::postcard_views::{self, PostcardView};
-use super::postcards::{
-    check_directory, check_input, check_limits, id_at, location, notices, IdempotencyTicket, Rules, SendInput,
-};
+use super::postcards::{check_directory, check_input, check_limits, id_at, location, notices, Rules, SendInput};
 use crate::boards::memory::BoardMemory;
 use crate::boards::scoreboard::{self, NewPostcard};
 use crate::error::{AppError, AppResult};
@@ -21,15 +20,29 @@ use crate::store::db::write_tx;
 use crate::store::employees::{self, EmployeeRow};
 use crate::store::outbox::{self, OutboxRow};
 use crate::store::postcards::{self, PairRow, PostcardRow, RecipientRow};
-use crate::store::{behaviours, idempotency, DbConnection};
+use crate::store::{behaviours, idempotency as idempotency_store, DbConnection};
 
-/// One send of a batch: who sends what, and the `Idempotency-Key` (claimed by the caller
-/// beforehand) under which to store the answer for replays, in the same transaction.
+/// One send of a batch: who sends what, and the `Idempotency-Key` it came with, if any.
 #[derive(Debug, Clone)]
 pub struct SendJob {
     pub sender: EmployeeRow,
     pub input: SendInput,
-    pub idempotency_key: Option<String>,
+    pub idempotency: Option<KeyedRequest>,
+}
+
+/// An `Idempotency-Key` and the digest of the body it was sent with.
+#[derive(Debug, Clone)]
+pub struct KeyedRequest {
+    pub key: String,
+    pub hash: String,
+}
+
+/// How a send ended, when it did not fail.
+#[derive(Debug)]
+pub enum Sent {
+    Created(Box<PostcardView>),
+    /// A retry with an `Idempotency-Key`: the first answer, stored.
+    Replay(StoredResponse),
 }
 
 /// What the boards need of a send the rules accepted (its row aside).
@@ -38,9 +51,10 @@ struct Accepted {
     earlier: Vec<PairRow>,
 }
 
-/// Sends every job at `now` in one transaction: one answer per job, in order. An `Err` for
-/// the whole batch means the transaction failed and wrote nothing (retrying each job alone
-/// then tells which one, if any, cannot be written). Once committed, the board rows it wrote
+/// Sends every job at `now` in one transaction: one answer per job, in order. Keys are
+/// checked in the same transaction and the answers of the sends stored there
+/// (`idempotency::check_many`). An `Err` for the whole batch means the transaction failed and
+/// wrote nothing (retrying each job alone then tells which one, if any, cannot be written). Once committed, the board rows it wrote
 /// are laid over `memory` (this instance's), when given, before any answer leaves.
 pub fn send_many(
     conn: &mut DbConnection,
@@ -48,7 +62,7 @@ pub fn send_many(
     rules: &Rules,
     now: NaiveDateTime,
     memory: Option<&BoardMemory>,
-) -> AppResult<Vec<AppResult<PostcardView>>> {
+) -> AppResult<Vec<AppResult<Sent>>> {
     let checked: Vec<_> = jobs
         .iter()
         .map(|j| check_input(&j.input, &j.sender.id, rules))
@@ -63,6 +77,21 @@ pub fn send_many(
     let everyone = distinct(sender_ids.iter().chain(&recipient_ids).copied());
     let week = rules.week_of(now);
     let (answers, written) = write_tx(conn, |conn| {
+        // Keys first: a retry or a request racing one in flight is answered without a send.
+        let keyed: Vec<(usize, (&str, &str, &str))> = jobs
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| checked[*i].is_ok())
+            .filter_map(|(i, j)| {
+                let k = j.idempotency.as_ref()?;
+                Some((i, (j.sender.id.as_str(), k.key.as_str(), k.hash.as_str())))
+            })
+            .collect();
+        let claims = idempotency::check_many(conn, &keyed.iter().map(|(_, k)| *k).collect::<Vec<_>>(), now)?;
+        let mut claim_of: Vec<Option<AppResult<Claim>>> = jobs.iter().map(|_| None).collect();
+        for ((i, _), claim) in keyed.iter().zip(claims) {
+            claim_of[*i] = Some(claim);
+        }
         // Everyone named, in id order: senders for their counts, recipients for their
         // standings on the boards (see `store::board_sync` for the lock order).
         let mut standings = postcards::lock_people(conn, &everyone)?;
@@ -86,8 +115,19 @@ pub fn send_many(
         let mut accepted: Vec<Accepted> = Vec::new();
         let mut recipient_rows: Vec<RecipientRow> = Vec::new();
         let mut emails: Vec<OutboxRow> = Vec::new();
-        let mut replies: Vec<(&str, &str, String, String)> = Vec::new();
-        for (job, checked) in jobs.iter().zip(&checked) {
+        let mut replies = Vec::new();
+        for ((job, checked), claim) in jobs.iter().zip(&checked).zip(&mut claim_of) {
+            match claim.take() {
+                Some(Err(e)) => {
+                    answers.push(Err(e));
+                    continue;
+                }
+                Some(Ok(Claim::Replay(stored))) => {
+                    answers.push(Ok(Sent::Replay(stored)));
+                    continue;
+                }
+                Some(Ok(Claim::Fresh)) | None => {}
+            }
             // A transaction run again (`write_tx`) starts from the same checked input; a
             // refused one is checked again for its error (checks are pure).
             let checked = match checked {
@@ -146,16 +186,24 @@ pub fn send_many(
                 }
                 // Everything the answer shows is at hand: no need to read the postcard back.
                 let view = postcard_views::fresh(row.clone(), sender, &named, title);
-                if let Some(key) = &job.idempotency_key {
+                if let Some(k) = &job.idempotency {
                     let body = serde_json::to_string(&view).map_err(AppError::internal)?;
-                    replies.push((&sender.id, key, body, location(&id)));
+                    replies.push(idempotency::done(
+                        &sender.id,
+                        &k.key,
+                        &k.hash,
+                        201,
+                        body,
+                        location(&id),
+                        now,
+                    ));
                 }
                 rows.push(row);
                 accepted.push(Accepted {
                     recipients: input.recipients.clone(),
                     earlier,
                 });
-                Ok(view)
+                Ok(Sent::Created(Box::new(view)))
             });
             answers.push(answer);
         }
@@ -164,11 +212,7 @@ pub fn send_many(
         }
         postcards::insert(conn, &rows, &recipient_rows)?;
         outbox::enqueue_many(conn, &emails)?;
-        let done: Vec<_> = replies
-            .iter()
-            .map(|(caller, key, body, location)| (*caller, *key, 201, body.as_str(), Some(location.as_str())))
-            .collect();
-        idempotency::complete_many(conn, &done)?;
+        idempotency_store::store_many(conn, &replies)?;
         // The boards last: their rows (a department's especially) are shared by concurrent
         // sends, which wait for each other's commit; nothing else runs while they are held.
         let cards: Vec<NewPostcard> = rows
@@ -189,9 +233,7 @@ pub fn send_many(
     Ok(answers)
 }
 
-/// One postcard (the CLI's demo, tests): a batch of one.
-/// Sends a postcard from `sender`, at `now`. With a ticket, the response is stored for
-/// replays in the same transaction, so a retry can never send it twice.
+/// One postcard (the CLI's demo, tests): a batch of one, without a key.
 #[tracing::instrument(skip_all, fields(sender = %sender.id))]
 pub fn send(
     conn: &mut DbConnection,
@@ -199,16 +241,17 @@ pub fn send(
     input: SendInput,
     rules: &Rules,
     now: NaiveDateTime,
-    ticket: Option<IdempotencyTicket>,
 ) -> AppResult<PostcardView> {
     let job = SendJob {
         sender: sender.clone(),
         input,
-        idempotency_key: ticket.map(|t| t.key.to_string()),
+        idempotency: None,
     };
-    send_many(conn, std::slice::from_ref(&job), rules, now, None)?
-        .pop()
-        .unwrap_or_else(|| Err(AppError::internal(anyhow::anyhow!("a send of one gave no answer"))))
+    match send_many(conn, std::slice::from_ref(&job), rules, now, None)?.pop() {
+        Some(Ok(Sent::Created(view))) => Ok(*view),
+        Some(Err(e)) => Err(e),
+        _ => Err(AppError::internal(anyhow::anyhow!("a send of one gave no postcard"))),
+    }
 }
 
 /// The batch's postcards are not written yet: no pair history needs one left out.

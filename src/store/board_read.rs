@@ -1,6 +1,6 @@
 //! Reading the leaderboard totals of one bucket: a page in rank order, the count of people
 //! ahead of a value (for competition ranks), one person's row, department figures, and unique
-//! senders (boards of several buckets are in `services::custom_board`).
+//! senders (boards of several buckets are in `boards::custom`).
 
 use diesel::dsl::count_star;
 use diesel::prelude::*;

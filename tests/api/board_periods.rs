@@ -22,7 +22,7 @@ pub(crate) fn send_at(db_url: &str, settings: &champion::settings::Settings, fro
     };
     let rules = champion::services::postcards::Rules::from_settings(settings);
     let at = NaiveDateTime::parse_from_str(at, "%Y-%m-%d %H:%M").unwrap();
-    champion::services::send_batch::send(&mut conn, &sender, input, &rules, at, None)
+    champion::services::send_batch::send(&mut conn, &sender, input, &rules, at)
         .unwrap()
         .id
 }

@@ -28,15 +28,7 @@ fn send_at(app: &TestApp, from: &str, to: &[&str], message: &str, at: NaiveDateT
         customer: Some(("Acme".into(), Some("You saved our month".into()))),
         visibility: champion::domain::postcard::Visibility::Private,
     };
-    send_batch::send(
-        &mut conn,
-        &sender,
-        input,
-        &Rules::from_settings(&app.settings),
-        at,
-        None,
-    )
-    .expect("sent");
+    send_batch::send(&mut conn, &sender, input, &Rules::from_settings(&app.settings), at).expect("sent");
 }
 
 fn digests_to<'a>(mails: &'a [Received], who: &str, week: &str) -> Vec<&'a Received> {

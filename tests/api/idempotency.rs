@@ -147,9 +147,43 @@ async fn racing_retries_send_one_postcard(app: TestApp) {
     assert_eq!(sent_by(&app, &o.bob.token, &o.bob.id).await, 1);
 }
 
+/// Retries of one request racing on three instances (each its own writers) over one
+/// database: each key sends one postcard, whatever the interleaving; the others are told it
+/// is in flight, or get its answer replayed.
+async fn retries_racing_on_several_instances_send_one_postcard(app: TestApp) {
+    let o = org(&app).await;
+    let others = [app.another_instance().await, app.another_instance().await];
+    let bases = [app.address.clone(), others[0].clone(), others[1].clone()];
+    // The pair cap (2 a week) allows two postcards to each.
+    let to = [&o.ann.id, &o.cat.id, &o.dan.id, &o.ann.id, &o.cat.id];
+    for (round, to) in to.into_iter().enumerate() {
+        let body = card(&[to]);
+        let key = format!("race-{round}");
+        let replies =
+            join_all((0..12).map(|i| send_with_key(&app, &bases[i % bases.len()], &o.bob.token, &key, &body))).await;
+        let mut created = std::collections::HashSet::new();
+        for r in &replies {
+            match r.status {
+                201 => {
+                    created.insert(r.body["id"].as_str().unwrap().to_string());
+                }
+                409 => r.assert_problem(409, "idempotency_in_flight", "a racing retry"),
+                other => panic!("unexpected {other}: {}", r.text),
+            }
+        }
+        assert_eq!(
+            created.len(),
+            1,
+            "round {round}: every 201 names one postcard: {created:?}"
+        );
+    }
+    assert_eq!(sent_by(&app, &o.bob.token, &o.bob.id).await, 5);
+}
+
 crate::on_both_backends!(
     retries_replay_the_first_answer,
     a_refused_request_frees_its_key,
     in_flight_and_abandoned_requests,
     racing_retries_send_one_postcard,
+    retries_racing_on_several_instances_send_one_postcard,
 );

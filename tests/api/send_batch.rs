@@ -29,12 +29,12 @@ fn job(conn: &mut DbConnection, from: &str, to: &[&str], behaviour: &str) -> Sen
             customer: None,
             visibility: champion::domain::postcard::Visibility::Public,
         },
-        idempotency_key: None,
+        idempotency: None,
     }
 }
 
 /// `"ok"` for a sent postcard, else the rule's code and field.
-fn outcome(r: &Result<champion::services::postcard_views::PostcardView, AppError>) -> String {
+fn outcome(r: &Result<champion::services::send_batch::Sent, AppError>) -> String {
     match r {
         Ok(_) => "ok".into(),
         Err(AppError::Rule { code, field, .. }) => format!("{code} {}", field.as_deref().unwrap_or("-")),
