@@ -22,7 +22,6 @@ pub mod postcards;
 pub mod preferences;
 pub mod problem;
 pub mod query;
-pub mod send_queue;
 pub mod sign_in;
 pub mod stats;
 pub mod unsubscribe;
@@ -49,7 +48,7 @@ pub struct AppState {
     pub boards: board_cache::BoardCache,
     /// Ended buckets' board rows, for custom periods.
     pub board_memory: Arc<crate::boards::memory::BoardMemory>,
-    pub sends: send_queue::SendQueue,
+    pub sends: crate::services::send_queue::SendQueue,
     pub exports: export_stream::Exports,
 }
 

@@ -11,13 +11,13 @@ use super::json::Json;
 use super::pagination::{decode_time_cursor, encode_time_cursor, page, parse_limit, Page};
 use super::problem::{ReadProblems, WriteProblems};
 use super::query::{non_empty, parse_bool, parse_instant};
-use super::send_queue::{Request, Sent};
 use super::State;
 use crate::domain::postcard::Visibility;
 use crate::error::{AppError, AppResult};
 use crate::services::idempotency::{self, StoredResponse};
 use crate::services::postcard_views::{self, Looker, PostcardView};
 use crate::services::postcards::{self, SendInput};
+use crate::services::send_queue::{Request, Sent};
 use crate::store::db;
 use crate::store::postcards::FeedFilter;
 
@@ -103,8 +103,10 @@ pub async fn send(
         customer: body.customer.map(|c| (c.name, c.quote)),
         visibility: body.visibility.unwrap_or(Visibility::Public),
     };
+    let email = token.email.as_str().to_string();
     let request = Request {
-        token,
+        email,
+        resolve: Box::new(move |employee| Ok(token.resolve(employee)?.employee()?.clone())),
         input,
         key: key.map(|k| (k, hash)),
     };

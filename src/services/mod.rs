@@ -14,6 +14,7 @@ pub mod postcard_views;
 pub mod postcards;
 pub mod preferences;
 pub mod send_batch;
+pub mod send_queue;
 pub mod sign_in;
 pub mod stats;
 pub mod widget_tokens;

@@ -1,4 +1,4 @@
-//! Group commit for `POST /postcards`. Each request queues its send and waits; a few writer
+//! Group commit for sends (`POST /postcards`). Each request queues its send and waits; a few writer
 //! tasks (`database.send_writers`) each take every send waiting at that moment (up to
 //! `database.send_batch_max`) and write them in one transaction (`send_batch::send_many`).
 //! A lone request is taken at once, so nothing waits for company; under load, a send costs
@@ -19,19 +19,24 @@ use std::sync::Arc;
 
 use tokio::sync::{mpsc, oneshot};
 
-use super::auth::VerifiedToken;
+use super::postcards::{Rules, SendInput};
+pub use super::send_batch::Sent;
+use super::send_batch::{self, KeyedRequest, SendJob};
 use crate::boards::memory::BoardMemory;
 use crate::domain::clock::now;
 use crate::error::{AppError, AppResult};
-use crate::services::postcards::{Rules, SendInput};
-pub use crate::services::send_batch::Sent;
-use crate::services::send_batch::{self, KeyedRequest, SendJob};
 use crate::store::employees::{self, EmployeeRow};
 use crate::store::{DbConnection, Pool};
 
+/// Turns the directory's entry for the caller's email (if any) into the sender, by the
+/// rules of the layer that authenticated them (HTTP: a verified token's).
+pub type Resolve = Box<dyn FnOnce(Option<EmployeeRow>) -> AppResult<EmployeeRow> + Send>;
+
 /// A send as the request hands it over.
 pub struct Request {
-    pub token: VerifiedToken,
+    /// The caller's email, as authenticated.
+    pub email: String,
+    pub resolve: Resolve,
     pub input: SendInput,
     /// The `Idempotency-Key` and the fingerprint of the body it was sent with.
     pub key: Option<(String, String)>,
@@ -81,7 +86,7 @@ impl SendQueue {
 
     /// Sends the postcard, in a batch when writers run; answers once it is committed.
     pub async fn send(&self, request: Request) -> AppResult<Sent> {
-        let Some(tx) = self.writer_for(request.token.email.as_str()) else {
+        let Some(tx) = self.writer_for(&request.email) else {
             let (pool, rules, memory) = (self.pool.clone(), self.rules.clone(), self.memory.clone());
             return crate::store::db::run(&pool, move |conn| {
                 let mut answers = write_batch(conn, vec![request], &rules, &memory);
@@ -168,7 +173,7 @@ fn write_batch(
 ) -> Vec<AppResult<Sent>> {
     let at = now();
     let mut answers: Vec<Option<AppResult<Sent>>> = requests.iter().map(|_| None).collect();
-    let emails: Vec<&str> = requests.iter().map(|r| r.token.email.as_str()).collect();
+    let emails: Vec<&str> = requests.iter().map(|r| r.email.as_str()).collect();
     let callers: HashMap<String, EmployeeRow> = match employees::find_by_emails(conn, &emails) {
         Ok(found) => found.into_iter().map(|e| (e.email.clone(), e)).collect(),
         Err(e) => return unavailable(requests.len(), e),
@@ -205,15 +210,12 @@ fn write_batch(
 
 /// The caller must be an active employee: their job.
 fn admit(request: Request, callers: &HashMap<String, EmployeeRow>) -> AppResult<SendJob> {
-    let caller = request
-        .token
-        .resolve(callers.get(request.token.email.as_str()).cloned())?;
-    let me = caller.employee()?;
+    let me = (request.resolve)(callers.get(request.email.as_str()).cloned())?;
     if !me.active {
         return Err(AppError::forbidden("a deactivated employee cannot send postcards"));
     }
     Ok(SendJob {
-        sender: me.clone(),
+        sender: me,
         input: request.input,
         idempotency: request.key.map(|(key, hash)| KeyedRequest { key, hash }),
     })
