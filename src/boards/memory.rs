@@ -9,7 +9,8 @@
 //!   checks them (one small query), so such a change shows everywhere on the next read.
 //! - **Buckets that have not ended** (today's, in practice) are kept as read, for at most
 //!   `max_age` (half of `server.leaderboard_cache_ms`, the other half being the answer
-//!   cache's): then read again. Writes of this instance are laid over its copies at once
+//!   cache's): then checked (a count and a sum of the rows' revisions), and read again only
+//!   when another instance changed them. Writes of this instance are laid over its copies at once
 //!   (sends by their rows, [`BoardMemory::apply`]; other writes make the copies stale,
 //!   [`BoardMemory::stale_today`]), so a board is exact on the instance that wrote and at
 //!   most `leaderboard_cache_ms` behind on the others. No row is written by every send.
@@ -91,6 +92,8 @@ struct Fresh {
     rows: Arc<Vec<Row>>,
     read_at: Option<Instant>,
     used: Instant,
+    /// A read is reading the bucket again ahead of time (see [`BoardMemory::fresh_rows`]).
+    renewing: bool,
 }
 
 /// Copies of buckets that have not ended, by (bucket, behaviour), and when this instance
@@ -310,8 +313,11 @@ impl BoardMemory {
     }
 
     /// The rows of buckets that have not ended: this instance's copy when read less than
-    /// `max_age` ago, else read again and laid over the copy (which may hold writes of this
-    /// instance that committed after the read began).
+    /// `max_age` ago; else the copy if the bucket's signature (`board_read::bucket_signature`)
+    /// shows no row changed since; else read again and laid over the copy (which may hold
+    /// writes of this instance that committed after the read began). The first read to find a
+    /// copy past half its age checks it, while the others still use it: under steady reads a
+    /// copy is renewed by one read at a time and never expires.
     fn fresh_rows(
         &self,
         conn: &mut DbConnection,
@@ -320,27 +326,51 @@ impl BoardMemory {
     ) -> QueryResult<Vec<Arc<Vec<Row>>>> {
         let now = Instant::now();
         let mut found = Vec::with_capacity(keys.len());
+        let mut check: Vec<(&String, Arc<Vec<Row>>)> = Vec::new();
         let mut stale: Vec<&String> = Vec::new();
         {
             let mut today = self.today();
             for &key in keys {
                 let at = (key.clone(), behaviour.to_string());
-                match today.copies.get_mut(&at) {
-                    Some(f) if f.read_at.is_some_and(|t| now.duration_since(t) < self.max_age) => {
-                        f.used = now;
-                        found.push(f.rows.clone());
-                    }
-                    _ => stale.push(key),
+                let age = |f: &Fresh| f.read_at.map(|t| now.duration_since(t));
+                let Some(f) = today.copies.get_mut(&at) else {
+                    stale.push(key);
+                    continue;
+                };
+                f.used = now;
+                let young = age(f).is_some_and(|a| a < self.max_age);
+                if young && (f.renewing || age(f).is_some_and(|a| a < self.max_age / 2)) {
+                    found.push(f.rows.clone());
+                } else {
+                    f.renewing = young;
+                    check.push((key, f.rows.clone()));
                 }
             }
         }
-        if stale.is_empty() {
-            return Ok(found);
+        let mut unchanged = Vec::new();
+        for (key, rows) in check {
+            let signature = (rows.len() as i64, rows.iter().map(|r| r.revision).sum::<i64>());
+            if board_read::bucket_signature(conn, key, behaviour)? == signature {
+                unchanged.push(key);
+            } else {
+                stale.push(key);
+            }
         }
-        let read = self.read(conn, &stale, behaviour)?;
+        let read = if stale.is_empty() {
+            Vec::new()
+        } else {
+            self.read(conn, &stale, behaviour)?
+        };
         let mut today = self.today();
         today.copies.retain(|_, f| now.duration_since(f.used) < UNUSED);
         let read_at = Some(now).filter(|&now| today.written_at.is_none_or(|w| w < now));
+        for key in unchanged {
+            if let Some(f) = today.copies.get_mut(&(key.clone(), behaviour.to_string())) {
+                f.read_at = read_at;
+                f.renewing = false;
+                found.push(f.rows.clone());
+            }
+        }
         for (key, rows) in read {
             let at = (key, behaviour.to_string());
             let rows = match today.copies.get(&at) {
@@ -352,6 +382,7 @@ impl BoardMemory {
                 rows: rows.clone(),
                 read_at,
                 used: now,
+                renewing: false,
             };
             today.copies.insert(at, fresh);
             found.push(rows);

@@ -282,3 +282,34 @@ pub fn versions(conn: &mut DbConnection, keys: &[&str]) -> QueryResult<Vec<(Stri
         .select((board_changes::period, board_changes::version))
         .load(conn)
 }
+
+/// How many rows a bucket has for `behaviour`, and the sum of their revisions: the same as a
+/// copy's exactly when no row of it changed since the copy was read (revisions only grow, and
+/// a new row adds one to the count), at the cost of an index range, with no rows to send.
+pub fn bucket_signature(conn: &mut DbConnection, key: &str, behaviour: &str) -> QueryResult<(i64, i64)> {
+    #[derive(QueryableByName)]
+    struct Signature {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        rows: i64,
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        revisions: i64,
+    }
+    let query = |a: &str, b: &str| {
+        format!(
+            "SELECT COUNT(*) AS rows, CAST(COALESCE(SUM(revision), 0) AS BIGINT) AS revisions \
+             FROM board_totals WHERE period = {a} AND behaviour = {b}"
+        )
+    };
+    use diesel::sql_types::Text;
+    let got: Signature = match conn {
+        DbConnection::Postgres(pg) => diesel::sql_query(query("$1", "$2"))
+            .bind::<Text, _>(key)
+            .bind::<Text, _>(behaviour)
+            .get_result(pg)?,
+        DbConnection::Sqlite(lite) => diesel::sql_query(query("?", "?"))
+            .bind::<Text, _>(key)
+            .bind::<Text, _>(behaviour)
+            .get_result(lite)?,
+    };
+    Ok((got.rows, got.revisions))
+}

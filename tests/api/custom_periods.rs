@@ -514,6 +514,42 @@ async fn kept_buckets_stay_within_their_bound(app: TestApp) {
             6 + 8,
             "the days were there: only their sum was added"
         );
+        // Buckets that have not ended are checked once past half their age (1 s here), by
+        // the first read to find them so (the copy serves the others meanwhile), and read again
+        // only when a row of theirs changed (another instance's write).
+        let timed = BoardMemory::new(100, std::time::Duration::from_millis(1000));
+        let mut fresh = |m: &BoardMemory| m.parts(&mut conn, &days, "", on_the_6th).unwrap().fresh;
+        let same = |a: &[std::sync::Arc<Vec<champion::boards::sums::Row>>],
+                    b: &[std::sync::Arc<Vec<champion::boards::sums::Row>>]| {
+            a.len() == b.len() && a.iter().all(|x| b.iter().any(|y| std::sync::Arc::ptr_eq(x, y)))
+        };
+        let received = |rows: &[std::sync::Arc<Vec<champion::boards::sums::Row>>]| -> i32 {
+            rows.iter().flat_map(|r| r.iter()).map(|r| r.received).sum()
+        };
+        let first = fresh(&timed);
+        assert_eq!(received(&first), 2);
+        let half = std::time::Duration::from_millis(600);
+        std::thread::sleep(half);
+        assert!(
+            same(&first, &fresh(&timed)),
+            "past half its age and unchanged: the copy"
+        );
+        diesel::RunQueryDsl::execute(
+            diesel::sql_query(
+                "UPDATE board_totals SET received = received + 1, revision = revision + 1 \
+                 WHERE period = 'd:2026-10-06' AND behaviour = ''",
+            ),
+            &mut conn2,
+        )
+        .unwrap();
+        assert!(
+            same(&first, &fresh(&timed)),
+            "just checked: the copy, for up to its age"
+        );
+        std::thread::sleep(half);
+        let renewed = fresh(&timed);
+        assert!(!same(&first, &renewed), "changed: read again");
+        assert_eq!(received(&renewed), 4, "with the change");
         let full = BoardMemory::new(4, std::time::Duration::ZERO);
         let sixty_days = champion::domain::buckets::ended_within(today, 60, chrono::Weekday::Mon);
         assert!(full.warm(&mut conn, &sixty_days, "", today).unwrap() < sixty_days.len());
