@@ -230,24 +230,8 @@ pub fn verify(conn: &mut DbConnection, cfg: &BoardConfig) -> AppResult<Report> {
     })
 }
 
-/// Employees as boards must see them: department, active, listed.
-fn standings(conn: &mut DbConnection) -> AppResult<HashMap<String, board::Standing>> {
-    let rows: Vec<(String, String, bool, bool)> = employees::table
-        .select((
-            employees::id,
-            employees::department,
-            employees::active,
-            employees::show_on_leaderboard,
-        ))
-        .load(conn)?;
-    Ok(rows
-        .into_iter()
-        .map(|(id, d, a, s)| (id, board::standing(d, a, s)))
-        .collect())
-}
-
 fn stale_standings(conn: &mut DbConnection) -> AppResult<Vec<String>> {
-    let truth = standings(conn)?;
+    let truth = board::standings(conn, None)?;
     let stored: Vec<(String, String, bool, bool)> = board_totals::table
         .select((
             board_totals::employee_id,
@@ -328,7 +312,7 @@ pub fn rebuild(
 ) -> AppResult<usize> {
     write_tx(conn, |conn| {
         let s = snapshot(conn, cfg)?;
-        let standing = standings(conn)?;
+        let standing = board::standings(conn, None)?;
         let unknown = board::Standing::default();
         // Past every revision kept anywhere: a rebuilt row is newer than any copy of the old.
         let revision = board::highest_revision(conn)? + 1;

@@ -62,9 +62,13 @@ pub fn standing(department: String, active: bool, show_on_leaderboard: bool) -> 
     }
 }
 
-fn standings(conn: &mut DbConnection, ids: &[&str]) -> QueryResult<HashMap<String, Standing>> {
-    let rows: Vec<(String, String, bool, bool)> = employees::table
-        .filter(employees::id.eq_any(ids))
+/// These people's standings (everyone's, given `None`).
+pub fn standings(conn: &mut DbConnection, ids: Option<&[&str]>) -> QueryResult<HashMap<String, Standing>> {
+    let mut query = employees::table.into_boxed();
+    if let Some(ids) = ids {
+        query = query.filter(employees::id.eq_any(ids));
+    }
+    let rows: Vec<(String, String, bool, bool)> = query
         .select((
             employees::id,
             employees::department,
@@ -346,7 +350,7 @@ pub(super) fn took_part(received: i32, given: i32) -> bool {
 pub fn apply_postcard(conn: &mut DbConnection, c: &Contribution, sign: i32, w: Weights) -> QueryResult<()> {
     let mut people: Vec<&str> = c.recipients.iter().map(String::as_str).collect();
     people.push(c.sender_id);
-    let standings = standings(conn, &people)?;
+    let standings = standings(conn, Some(&people))?;
     apply_postcards_with(conn, std::slice::from_ref(c), sign, w, &standings).map(|_| ())
 }
 
