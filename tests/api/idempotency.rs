@@ -96,9 +96,10 @@ fn in_flight(db_url: &str, caller: &str, key: &str, body: &Value, age_seconds: i
         champion::store::schema::idempotency_keys::created_at.eq(at),
     ));
     if let Some(path) = db_url.strip_prefix("sqlite://") {
-        insert
-            .execute(&mut diesel::SqliteConnection::establish(path).unwrap())
-            .unwrap();
+        let mut conn = diesel::SqliteConnection::establish(path).unwrap();
+        // The service's own writers (outbox, checkpoints) may hold the lock for a moment.
+        diesel::connection::SimpleConnection::batch_execute(&mut conn, "PRAGMA busy_timeout = 5000").unwrap();
+        insert.execute(&mut conn).unwrap();
     } else {
         insert
             .execute(&mut diesel::PgConnection::establish(db_url).unwrap())
