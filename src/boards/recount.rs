@@ -14,7 +14,7 @@ use crate::domain::buckets::{day_key, month_key, quarter_key, week_key, year_key
 use crate::domain::period::local_date;
 use crate::error::AppResult;
 use crate::store::db::{snapshot_tx, write_tx};
-use crate::store::schema::{board_totals, employees, postcard_recipients, postcards};
+use crate::store::schema::{board_totals, postcard_recipients, postcards};
 use crate::store::DbConnection;
 use crate::store::{board, board_read};
 
