@@ -107,7 +107,25 @@ fn spawn_background(settings: &Settings, pool: &store::Pool) -> anyhow::Result<V
     if db::Backend::of_url(settings.database.url.expose_secret()) == Some(db::Backend::Sqlite) {
         tasks.push(tokio::spawn(checkpoints(pool.clone())).abort_handle());
     }
+    tasks.push(tokio::spawn(forget_idempotency_keys(pool.clone())).abort_handle());
     Ok(tasks)
+}
+
+/// Deletes expired `Idempotency-Key` records every minute, off the send path (where every
+/// batch deleting them held their row locks until its commit, and concurrent batches queued
+/// behind each other's).
+async fn forget_idempotency_keys(pool: store::Pool) {
+    let mut every = tokio::time::interval(Duration::from_secs(60));
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        every.tick().await;
+        let purged = db::run(&pool, |conn| {
+            crate::services::idempotency::purge_expired(conn, crate::domain::clock::now())
+        });
+        if let Err(error) = purged.await {
+            tracing::warn!(%error, "expired idempotency keys not deleted; trying again");
+        }
+    }
 }
 
 /// How often the service checkpoints SQLite's log (see [`Checkpoints::InBackground`]): a

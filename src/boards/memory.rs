@@ -392,22 +392,30 @@ impl BoardMemory {
 
     /// Lays rows this instance has just written (and committed) over its copies of the
     /// buckets that have not ended, so that its next read is exact without reading them.
+    /// Only the rows of buckets it keeps are taken (a send writes six buckets, two behaviours
+    /// each, for each person), grouped by bucket once.
     pub fn apply(&self, written: &[RowAfter]) {
-        if written.is_empty() || self.today().copies.is_empty() {
-            return;
+        let mut by_copy: FxHashMap<At, Vec<BucketRow>> = FxHashMap::default();
+        {
+            let today = self.today();
+            for w in written {
+                let at = (w.period.clone(), w.behaviour.clone());
+                if today.copies.contains_key(&at) {
+                    by_copy.entry(at).or_default().push(BucketRow::from(w));
+                }
+            }
         }
-        let stored: Vec<BucketRow> = written.iter().map(BucketRow::from).collect();
-        let numbered = self.numbered(&stored);
+        let numbered: Vec<(At, Vec<Row>)> = by_copy
+            .into_iter()
+            .map(|(at, rows)| {
+                let rows = self.numbered(&rows);
+                (at, rows)
+            })
+            .collect();
         let mut today = self.today();
-        for (at, fresh) in today.copies.iter_mut() {
-            let here: Vec<Row> = written
-                .iter()
-                .zip(&numbered)
-                .filter(|(w, _)| w.period == at.0 && w.behaviour == at.1)
-                .map(|(_, row)| *row)
-                .collect();
-            if !here.is_empty() {
-                fresh.rows = Arc::new(newest_of(&fresh.rows, here));
+        for (at, rows) in numbered {
+            if let Some(fresh) = today.copies.get_mut(&at) {
+                fresh.rows = Arc::new(newest_of(&fresh.rows, rows));
             }
         }
     }

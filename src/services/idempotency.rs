@@ -8,6 +8,7 @@ use sha2::{Digest, Sha256};
 use std::collections::{HashMap, HashSet};
 
 use crate::error::{AppError, AppResult};
+use crate::store::db::write_tx;
 use crate::store::idempotency::{self, IdempotencyRow};
 use crate::store::DbConnection;
 
@@ -64,7 +65,6 @@ pub fn check_many(
     if keyed.is_empty() {
         return Ok(Vec::new());
     }
-    idempotency::purge_before(conn, now - Duration::hours(KEEP_FOR_HOURS))?;
     let locks: Vec<i64> = keyed.iter().map(|(caller, key, _)| lock_id(caller, key)).collect();
     let held = idempotency::try_lock_many(conn, &locks)?;
     let pairs: Vec<(&str, &str)> = keyed.iter().map(|(caller, key, _)| (*caller, *key)).collect();
@@ -83,11 +83,26 @@ pub fn check_many(
                 return Err(in_flight());
             }
             match stored.get(&(caller.to_string(), key.to_string())) {
-                None => Ok(Claim::Fresh),
-                Some(row) => used_before(row, hash, now),
+                Some(row) if !expired(row, now) => used_before(row, hash, now),
+                // Forgotten (or due to be): the answer stored with this send replaces it.
+                _ => Ok(Claim::Fresh),
             }
         })
         .collect())
+}
+
+/// Whether a key's record is past the time keys are remembered for.
+fn expired(row: &IdempotencyRow, now: NaiveDateTime) -> bool {
+    row.created_at < now - Duration::hours(KEEP_FOR_HOURS)
+}
+
+/// Deletes the records of keys past the time they are remembered for: housekeeping that
+/// `champion serve` runs now and then, outside any send's transaction (a key found expired
+/// before then is treated as unknown anyway).
+pub fn purge_expired(conn: &mut DbConnection, now: NaiveDateTime) -> AppResult<usize> {
+    write_tx(conn, |conn| {
+        Ok(idempotency::purge_before(conn, now - Duration::hours(KEEP_FOR_HOURS))?)
+    })
 }
 
 /// The row that stores a send's answer for its key; written with the send

@@ -10,9 +10,7 @@ use crate::store::DbConnection;
 /// has that id.
 pub fn update(conn: &mut DbConnection, id: &str, changes: &PreferenceChanges) -> AppResult<Option<EmployeeRow>> {
     write_tx(conn, |conn| {
-        if employees::find(conn, id)?.is_none() {
-            return Ok(None);
-        }
+        // Nobody with that id: the update changes nothing, and nobody is found after it.
         employees::update_preferences(conn, id, changes)?;
         Ok(employees::find(conn, id)?)
     })

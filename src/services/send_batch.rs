@@ -54,8 +54,9 @@ struct Accepted {
 /// Sends every job at `now` in one transaction: one answer per job, in order. Keys are
 /// checked in the same transaction and the answers of the sends stored there
 /// (`idempotency::check_many`). An `Err` for the whole batch means the transaction failed and
-/// wrote nothing (retrying each job alone then tells which one, if any, cannot be written). Once committed, the board rows it wrote
-/// are laid over `memory` (this instance's), when given, before any answer leaves.
+/// wrote nothing (retrying each job alone then tells which one, if any, cannot be written).
+/// Once committed, the board rows it wrote are laid over `memory` (this instance's), when
+/// given, before any answer leaves.
 pub fn send_many(
     conn: &mut DbConnection,
     jobs: &[SendJob],
@@ -76,20 +77,20 @@ pub fn send_many(
     let recipient_ids = distinct(live().flat_map(|j| j.input.recipients.iter().map(String::as_str)));
     let everyone = distinct(sender_ids.iter().chain(&recipient_ids).copied());
     let week = rules.week_of(now);
+    // The keys of the sends that passed the checks: (job index, (caller, key, body hash)).
+    let (keyed_jobs, keyed): (Vec<usize>, Vec<(&str, &str, &str)>) = jobs
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| checked[*i].is_ok())
+        .filter_map(|(i, j)| {
+            let k = j.idempotency.as_ref()?;
+            Some((i, (j.sender.id.as_str(), k.key.as_str(), k.hash.as_str())))
+        })
+        .unzip();
     let (answers, written) = write_tx(conn, |conn| {
         // Keys first: a retry or a request racing one in flight is answered without a send.
-        let keyed: Vec<(usize, (&str, &str, &str))> = jobs
-            .iter()
-            .enumerate()
-            .filter(|(i, _)| checked[*i].is_ok())
-            .filter_map(|(i, j)| {
-                let k = j.idempotency.as_ref()?;
-                Some((i, (j.sender.id.as_str(), k.key.as_str(), k.hash.as_str())))
-            })
-            .collect();
-        let claims = idempotency::check_many(conn, &keyed.iter().map(|(_, k)| *k).collect::<Vec<_>>(), now)?;
         let mut claim_of: Vec<Option<AppResult<Claim>>> = jobs.iter().map(|_| None).collect();
-        for ((i, _), claim) in keyed.iter().zip(claims) {
+        for (i, claim) in keyed_jobs.iter().zip(idempotency::check_many(conn, &keyed, now)?) {
             claim_of[*i] = Some(claim);
         }
         // Everyone named, in id order: senders for their counts, recipients for their

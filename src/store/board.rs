@@ -498,7 +498,6 @@ pub fn create_indexes(conn: &mut DbConnection, defs: &[String]) -> QueryResult<(
     Ok(())
 }
 
-/// Forgets every total (before a rebuild; the caller records the change to every bucket).
 /// The highest revision of any board row (0 when there are none).
 pub fn highest_revision(conn: &mut DbConnection) -> QueryResult<i64> {
     use diesel::dsl::max;
@@ -506,6 +505,7 @@ pub fn highest_revision(conn: &mut DbConnection) -> QueryResult<i64> {
     Ok(highest.unwrap_or(0))
 }
 
+/// Forgets every total (before a rebuild; the caller records the change to every bucket).
 pub fn clear(conn: &mut DbConnection) -> QueryResult<()> {
     diesel::delete(board_departments::table).execute(conn)?;
     diesel::delete(board_totals::table).execute(conn)?;

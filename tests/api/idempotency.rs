@@ -115,6 +115,9 @@ async fn in_flight_and_abandoned_requests(app: TestApp) {
     tokio::task::spawn_blocking(move || {
         in_flight(&url, &bob, "busy", &body, 5);
         in_flight(&url, &bob, "crashed", &body, 600);
+        // Used a day and more ago, with another body: forgotten, so the key is free.
+        let other = serde_json::json!({"recipients": [], "behaviour": "small-win", "message": "Old"});
+        in_flight(&url, &bob, "expired", &other, 25 * 3600);
     })
     .await
     .unwrap();
@@ -126,6 +129,12 @@ async fn in_flight_and_abandoned_requests(app: TestApp) {
         taken_over.status, 201,
         "an abandoned key is taken over: {}",
         taken_over.text
+    );
+    let reused_later = send_with_key(&app, &base, &o.bob.token, "expired", &plain).await;
+    assert_eq!(
+        reused_later.status, 201,
+        "a key past 24 hours is free: {}",
+        reused_later.text
     );
 }
 
