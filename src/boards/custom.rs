@@ -11,7 +11,7 @@ use chrono_tz::Tz;
 
 use crate::boards::memory::{BoardMemory, Row};
 use crate::boards::sums::{Sums, Totals};
-use crate::domain::buckets::days_of;
+use crate::domain::buckets::Bucket;
 use crate::domain::period::{start_of_day_utc, Span};
 use crate::domain::ranking;
 use crate::error::AppResult;
@@ -46,14 +46,14 @@ struct Combined {
     /// The other buckets' totals, by person number, each person once.
     fresh: Vec<(u32, Totals)>,
     department: Option<u32>,
-    /// `Parts::ended_keys` and `ended_versions`, for what else is kept about those buckets.
-    ended_keys: Vec<String>,
+    /// `Parts::ended_buckets` and `ended_versions`, for what else is kept about those buckets.
+    ended_buckets: Vec<Bucket>,
     ended_versions: Vec<i64>,
 }
 
 impl Combined {
     fn read(conn: &mut DbConnection, src: Source, f: &BoardFilter) -> AppResult<Combined> {
-        let parts = src.memory.parts(conn, f.keys, f.behaviour, src.kept_before)?;
+        let parts = src.memory.parts(conn, f.buckets, f.behaviour, src.kept_before)?;
         // A department no row was ever read in has nobody on this board (no number is MAX).
         let department = f
             .department
@@ -62,7 +62,7 @@ impl Combined {
             ended: parts.ended,
             fresh: laid_over(&parts.fresh),
             department,
-            ended_keys: parts.ended_keys,
+            ended_buckets: parts.ended_buckets,
             ended_versions: parts.ended_versions,
         })
     }
@@ -311,8 +311,8 @@ pub fn departments(conn: &mut DbConnection, src: Source, f: &BoardFilter) -> App
 
 /// The UTC instants the local days of these buckets cover, first to last (`None` for all
 /// time, which no tiling holds).
-fn span_of(keys: &[String], tz: Tz) -> Option<Span> {
-    let days: Vec<_> = keys.iter().map(|k| days_of(k)).collect::<Option<_>>()?;
+fn span_of(buckets: &[Bucket], tz: Tz) -> Option<Span> {
+    let days: Vec<_> = buckets.iter().map(|b| b.days()).collect::<Option<_>>()?;
     let first = days.iter().map(|d| d.0).min()?;
     let last = days.iter().map(|d| d.1).max()?;
     Some(Span {
@@ -331,10 +331,10 @@ fn unique_senders(
     sums: &Combined,
     people: &[String],
 ) -> AppResult<HashMap<String, i64>> {
-    let Some(span) = span_of(f.keys, src.tz).filter(|_| !people.is_empty()) else {
+    let Some(span) = span_of(f.buckets, src.tz).filter(|_| !people.is_empty()) else {
         return Ok(HashMap::new());
     };
-    let split = span_of(&sums.ended_keys, src.tz).map(|ended| ended.end.clamp(span.start, span.end));
+    let split = span_of(&sums.ended_buckets, src.tz).map(|ended| ended.end.clamp(span.start, span.end));
     let mut senders: HashMap<String, HashSet<String>> = HashMap::new();
     let rest = match split {
         Some(split) => {
@@ -342,16 +342,19 @@ fn unique_senders(
                 start: span.start,
                 end: split,
             };
-            let kept =
-                src.memory
-                    .senders
-                    .ended(&sums.ended_keys, &sums.ended_versions, f.behaviour, people, |missing| {
-                        let mut pairs = Vec::new();
-                        for chunk in missing.chunks(500) {
-                            pairs.extend(board_read::sender_pairs(conn, before, f.behaviour, chunk)?);
-                        }
-                        Ok(pairs)
-                    })?;
+            let kept = src.memory.senders.ended(
+                &sums.ended_buckets,
+                &sums.ended_versions,
+                f.behaviour,
+                people,
+                |missing| {
+                    let mut pairs = Vec::new();
+                    for chunk in missing.chunks(500) {
+                        pairs.extend(board_read::sender_pairs(conn, before, f.behaviour, chunk)?);
+                    }
+                    Ok(pairs)
+                },
+            )?;
             for (p, list) in kept {
                 senders.entry(p).or_default().extend(list.iter().cloned());
             }
@@ -401,7 +404,7 @@ mod tests {
             ended: Arc::new(ended),
             fresh,
             department: None,
-            ended_keys: Vec::new(),
+            ended_buckets: Vec::new(),
             ended_versions: Vec::new(),
         };
         let mut all = Vec::new();

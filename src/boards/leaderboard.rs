@@ -61,7 +61,7 @@ pub struct BoardRequest<'a> {
 impl BoardRequest<'_> {
     fn filter(&self) -> BoardFilter<'_> {
         BoardFilter {
-            keys: &self.period.keys,
+            buckets: &self.period.buckets,
             behaviour: self.behaviour,
             department: self.department,
             only_listed: true,

@@ -28,7 +28,7 @@ use rustc_hash::FxHashMap;
 
 use super::senders::SenderMemory;
 use super::sums::{self, Sums};
-use crate::domain::buckets::ends_before;
+use crate::domain::buckets::Bucket;
 use crate::store::board::RowAfter;
 use crate::store::board::EVERY_BUCKET;
 use crate::store::board_read::{self, BucketRow};
@@ -116,7 +116,7 @@ pub struct Parts {
     /// The ended buckets, sorted, and the versions the read saw for them (then for every
     /// bucket): what anything else kept about them is checked against
     /// ([`SenderMemory::ended`]).
-    pub ended_keys: Vec<String>,
+    pub ended_buckets: Vec<Bucket>,
     pub ended_versions: Vec<i64>,
 }
 
@@ -207,20 +207,21 @@ impl BoardMemory {
         })
     }
 
-    /// The buckets in `keys` for `behaviour` ("" for all): those that ended before
-    /// `kept_before` added up, from memory when none of them changed since they were read; the
-    /// others' rows, from memory when read recently enough, else from the database.
+    /// These buckets for `behaviour` ("" for all): those that ended before `kept_before`
+    /// added up, from memory when none of them changed since they were read; the others'
+    /// rows, from memory when read recently enough, else from the database.
     pub fn parts(
         &self,
         conn: &mut DbConnection,
-        keys: &[String],
+        buckets: &[Bucket],
         behaviour: &str,
         kept_before: NaiveDate,
     ) -> QueryResult<Parts> {
-        let (ended, fresh): (Vec<&String>, Vec<&String>) = keys.iter().partition(|k| ends_before(k, kept_before));
-        let mut ended_keys: Vec<String> = ended.into_iter().cloned().collect();
-        ended_keys.sort_unstable();
-        ended_keys.dedup();
+        let (mut ended_buckets, fresh): (Vec<Bucket>, Vec<Bucket>) =
+            buckets.iter().partition(|b| b.ends_before(kept_before));
+        ended_buckets.sort_unstable();
+        ended_buckets.dedup();
+        let ended_keys = keys_of(&ended_buckets);
         // Versions first, rows after: a change committed in between is in the rows and makes
         // the versions stale, so the next read reads the buckets again (never the reverse).
         let versions = Versions::read(conn, &ended_keys)?;
@@ -249,8 +250,8 @@ impl BoardMemory {
         };
         Ok(Parts {
             ended,
-            fresh: self.fresh_rows(conn, &fresh, behaviour)?,
-            ended_keys,
+            fresh: self.fresh_rows(conn, &keys_of(&fresh).iter().collect::<Vec<_>>(), behaviour)?,
+            ended_buckets,
             ended_versions: sum_versions,
         })
     }
@@ -436,14 +437,16 @@ impl BoardMemory {
     pub fn warm(
         &self,
         conn: &mut DbConnection,
-        keys: &[String],
+        buckets: &[Bucket],
         behaviour: &str,
         kept_before: NaiveDate,
     ) -> QueryResult<usize> {
         let mut read = 0;
-        for chunk in keys.chunks(16) {
-            let wanted: Vec<&String> = chunk.iter().filter(|k| ends_before(k, kept_before)).collect();
-            let versions = Versions::read(conn, chunk)?;
+        for chunk in buckets.chunks(16) {
+            let chunk: Vec<Bucket> = chunk.iter().copied().filter(|b| b.ends_before(kept_before)).collect();
+            let keys = keys_of(&chunk);
+            let wanted: Vec<&String> = keys.iter().collect();
+            let versions = Versions::read(conn, &keys)?;
             let (before, capacity) = {
                 let shelf = self.shelf();
                 (shelf.weight(), shelf.capacity())
@@ -516,6 +519,11 @@ impl Versions {
     fn of_bucket(&self, key: &str) -> Vec<i64> {
         vec![self.own(key), self.every]
     }
+}
+
+/// How the database knows these buckets.
+fn keys_of(buckets: &[Bucket]) -> Vec<String> {
+    buckets.iter().map(|b| b.key()).collect()
 }
 
 /// Two copies of a bucket's rows (each in people's order; `newer` in any order) as one: of a

@@ -10,7 +10,7 @@ use chrono::NaiveDate;
 use diesel::prelude::*;
 
 use super::scoreboard::BoardConfig;
-use crate::domain::buckets::{day_key, month_key, quarter_key, week_key, year_key, ALL_TIME};
+use crate::domain::buckets::{Bucket, ALL_TIME, KIND_PREFIXES};
 use crate::domain::period::local_date;
 use crate::error::AppResult;
 use crate::store::db::{snapshot_tx, write_tx};
@@ -100,17 +100,11 @@ pub fn snapshot(conn: &mut DbConnection, cfg: &BoardConfig) -> AppResult<Snapsho
     })
 }
 
-const KINDS: [&str; 6] = ["d:", "w:", "m:", "q:", "y:", ALL_TIME];
+/// The kinds of bucket ([`Bucket::kind`]).
+const KINDS: std::ops::Range<usize> = 0..KIND_PREFIXES.len();
 
-fn key_of(kind: &str, d: NaiveDate, cfg: &BoardConfig) -> String {
-    match kind {
-        "d:" => day_key(d),
-        "w:" => week_key(d, cfg.week_starts),
-        "m:" => month_key(d),
-        "q:" => quarter_key(d),
-        "y:" => year_key(d),
-        _ => ALL_TIME.to_string(),
-    }
+fn key_of(kind: usize, d: NaiveDate, cfg: &BoardConfig) -> String {
+    Bucket::holding(d, cfg.week_starts)[kind].key()
 }
 
 /// (period, behaviour, employee), interned.
@@ -121,7 +115,7 @@ struct KindTotals {
     totals: HashMap<Key, Figures>,
 }
 
-fn totals_of_kind(s: &Snapshot, kind: &str, cfg: &BoardConfig) -> KindTotals {
+fn totals_of_kind(s: &Snapshot, kind: usize, cfg: &BoardConfig) -> KindTotals {
     let (mut periods, mut periods_ix) = (Vec::new(), HashMap::new());
     let mut totals: HashMap<Key, Figures> = HashMap::new();
     // (bucket, behaviour, recipient, sender) already counted as a unique sender.
@@ -145,7 +139,7 @@ fn totals_of_kind(s: &Snapshot, kind: &str, cfg: &BoardConfig) -> KindTotals {
     KindTotals { periods, totals }
 }
 
-fn stored_of_kind(conn: &mut DbConnection, kind: &str) -> AppResult<Vec<(BucketKey, Figures)>> {
+fn stored_of_kind(conn: &mut DbConnection, kind: usize) -> AppResult<Vec<(BucketKey, Figures)>> {
     let mut q = board_totals::table
         .select((
             (board_totals::period, board_totals::behaviour, board_totals::employee_id),
@@ -158,10 +152,11 @@ fn stored_of_kind(conn: &mut DbConnection, kind: &str) -> AppResult<Vec<(BucketK
             ),
         ))
         .into_boxed();
-    q = if kind == ALL_TIME {
+    let prefix = KIND_PREFIXES[kind];
+    q = if prefix == ALL_TIME {
         q.filter(board_totals::period.eq(ALL_TIME))
     } else {
-        q.filter(board_totals::period.like(format!("{kind}%")))
+        q.filter(board_totals::period.like(format!("{prefix}%")))
     };
     Ok(q.load(conn)?)
 }
@@ -322,7 +317,7 @@ pub fn rebuild(
             Readers::Nobody => board::drop_secondary_indexes(conn)?,
             Readers::Live => Vec::new(),
         };
-        for (k, kind) in KINDS.iter().enumerate() {
+        for kind in KINDS {
             let t = totals_of_kind(&s, kind, cfg);
             let period = |p: u32| t.periods[p as usize].as_str();
             let behaviour = |b: u32| s.behaviours[b as usize].as_str();
@@ -365,7 +360,7 @@ pub fn rebuild(
             for chunk in rows.chunks(batch) {
                 insert(conn, chunk)?;
             }
-            progress(k as u64 + 1, KINDS.len() as u64);
+            progress(kind as u64 + 1, KINDS.len() as u64);
         }
         board::create_indexes(conn, &dropped)?;
         let departments = board::departments_from_totals(conn)?;

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use chrono::{NaiveDateTime, Weekday};
 use chrono_tz::Tz;
 
-use crate::domain::buckets::{keys_for, recorded, recorded_before};
+use crate::domain::buckets::{recorded_before, Bucket};
 use crate::domain::period::local_date;
 use crate::error::AppResult;
 use crate::settings::Settings;
@@ -34,26 +34,42 @@ impl BoardConfig {
         }
     }
 
-    pub fn keys(&self, created_at: NaiveDateTime) -> [String; 6] {
-        keys_for(local_date(created_at, self.timezone), self.week_starts)
+    /// The buckets a postcard sent at `created_at` counts in.
+    pub fn buckets(&self, created_at: NaiveDateTime) -> [Bucket; 6] {
+        Bucket::holding(local_date(created_at, self.timezone), self.week_starts)
     }
 }
 
-/// Records a change to those of `keys` that services keep in memory with versions
+/// A postcard's buckets and their keys.
+struct Buckets {
+    of: [Bucket; 6],
+    keys: [String; 6],
+}
+
+impl Buckets {
+    fn at(cfg: &BoardConfig, created_at: NaiveDateTime) -> Buckets {
+        let of = cfg.buckets(created_at);
+        Buckets {
+            of,
+            keys: of.map(Bucket::key),
+        }
+    }
+}
+
+/// Records a change to those of `buckets` that services keep in memory with versions
 /// (`boards::memory`): buckets that have ended, or are about to. A postcard sent now
 /// changes none of them (bar in the last minutes of a day): sends write no version row.
-fn record_kept<'a>(
-    conn: &mut DbConnection,
-    cfg: &BoardConfig,
-    keys: impl IntoIterator<Item = &'a String>,
-) -> AppResult<()> {
+fn record_kept(conn: &mut DbConnection, cfg: &BoardConfig, buckets: impl IntoIterator<Item = Bucket>) -> AppResult<()> {
     let before = recorded_before(crate::domain::clock::now(), cfg.timezone);
-    let kept: Vec<&str> = keys
+    let kept: Vec<String> = buckets
         .into_iter()
-        .filter(|k| recorded(k, before))
-        .map(String::as_str)
+        .filter(|b| b.ends_before(before))
+        .map(Bucket::key)
         .collect();
-    Ok(board::record_changes(conn, &kept)?)
+    Ok(board::record_changes(
+        conn,
+        &kept.iter().map(String::as_str).collect::<Vec<_>>(),
+    )?)
 }
 
 fn recipients_of(conn: &mut DbConnection, postcard_id: &str) -> AppResult<Vec<String>> {
@@ -80,27 +96,27 @@ fn contribution<'a>(
     }
 }
 
-/// The buckets of a postcard (keys `keys`, behaviour `behaviour`) where its sender has no
+/// The buckets of a postcard (`buckets`, behaviour `behaviour`) where its sender has no
 /// other visible postcard to a recipient, given every other postcard of those pairs: there
 /// the sender is one unique sender more when it is sent or restored, one less when hidden.
 fn lone_pairs<'a>(
     cfg: &BoardConfig,
-    keys: &'a [String],
+    buckets: &'a Buckets,
     behaviour: &'a str,
     recipients: &'a [String],
     others: &[PairRow],
 ) -> LonePairs<'a> {
-    // The other visible postcards' buckets, kind by kind in the order of `keys`.
-    let others: Vec<(&str, &str, [String; 6])> = others
+    // The other visible postcards' buckets, kind by kind.
+    let others: Vec<(&str, &str, [Bucket; 6])> = others
         .iter()
         .filter(|(_, _, _, hidden)| !hidden)
-        .map(|(r, b, at, _)| (r.as_str(), b.as_str(), cfg.keys(*at)))
+        .map(|(r, b, at, _)| (r.as_str(), b.as_str(), cfg.buckets(*at)))
         .collect();
     let mut lone = LonePairs::new();
     for r in recipients {
-        let theirs: Vec<&(&str, &str, [String; 6])> = others.iter().filter(|o| o.0 == r.as_str()).collect();
-        for (kind, key) in keys.iter().enumerate() {
-            let mut in_bucket = theirs.iter().filter(|o| o.2.get(kind) == Some(key)).peekable();
+        let theirs: Vec<&(&str, &str, [Bucket; 6])> = others.iter().filter(|o| o.0 == r.as_str()).collect();
+        for (kind, key) in buckets.keys.iter().enumerate() {
+            let mut in_bucket = theirs.iter().filter(|o| o.2[kind] == buckets.of[kind]).peekable();
             if in_bucket.peek().is_none() {
                 lone.insert((key.as_str(), "", r.as_str()));
             }
@@ -116,13 +132,13 @@ fn lone_pairs<'a>(
 /// with its people locked (`postcards::lock_people`): the pair's other postcards must not
 /// change until the transaction ends.
 pub fn on_postcard(conn: &mut DbConnection, row: &PostcardRow, cfg: &BoardConfig, sign: i32) -> AppResult<()> {
-    let keys = cfg.keys(row.created_at);
+    let buckets = Buckets::at(cfg, row.created_at);
     let recipients = recipients_of(conn, &row.id)?;
     let others = postcards::pair_history(conn, &row.sender_id, &recipients, &row.id)?;
-    let lone = lone_pairs(cfg, &keys, &row.behaviour, &recipients, &others);
-    let c = contribution(row, &keys, &recipients, &lone);
+    let lone = lone_pairs(cfg, &buckets, &row.behaviour, &recipients, &others);
+    let c = contribution(row, &buckets.keys, &recipients, &lone);
     board::apply_postcard(conn, &c, sign, cfg.weights)?;
-    record_kept(conn, cfg, &keys)
+    record_kept(conn, cfg, buckets.of)
 }
 
 /// A postcard just sent, with its recipients and every earlier postcard of its pairs
@@ -142,20 +158,20 @@ pub fn on_new_postcards(
     standings: &HashMap<String, Standing>,
     cfg: &BoardConfig,
 ) -> AppResult<Vec<RowAfter>> {
-    let keys: Vec<[String; 6]> = cards.iter().map(|c| cfg.keys(c.row.created_at)).collect();
+    let buckets: Vec<Buckets> = cards.iter().map(|c| Buckets::at(cfg, c.row.created_at)).collect();
     let lone: Vec<LonePairs> = cards
         .iter()
-        .zip(&keys)
-        .map(|(c, k)| lone_pairs(cfg, k, &c.row.behaviour, c.recipients, c.earlier))
+        .zip(&buckets)
+        .map(|(c, b)| lone_pairs(cfg, b, &c.row.behaviour, c.recipients, c.earlier))
         .collect();
     let contributions: Vec<Contribution> = cards
         .iter()
-        .zip(&keys)
+        .zip(&buckets)
         .zip(&lone)
-        .map(|((c, k), l)| contribution(c.row, k, c.recipients, l))
+        .map(|((c, b), l)| contribution(c.row, &b.keys, c.recipients, l))
         .collect();
     let after = board::apply_postcards_with(conn, &contributions, 1, cfg.weights, standings)?;
-    record_kept(conn, cfg, keys.iter().flatten())?;
+    record_kept(conn, cfg, buckets.iter().flat_map(|b| b.of))?;
     Ok(after)
 }
 
@@ -164,10 +180,10 @@ pub fn on_endorsement(conn: &mut DbConnection, row: &PostcardRow, cfg: &BoardCon
     if row.hidden {
         return Ok(());
     }
-    let keys = cfg.keys(row.created_at);
+    let buckets = Buckets::at(cfg, row.created_at);
     let recipients = recipients_of(conn, &row.id)?;
     let none = LonePairs::new();
-    let c = contribution(row, &keys, &recipients, &none);
+    let c = contribution(row, &buckets.keys, &recipients, &none);
     board::apply_endorsement(conn, &c, sign, cfg.weights)?;
-    record_kept(conn, cfg, &keys)
+    record_kept(conn, cfg, buckets.of)
 }

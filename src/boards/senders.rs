@@ -11,6 +11,7 @@ use diesel::QueryResult;
 use rustc_hash::FxHashMap;
 
 use super::lru::{Lru, Weigh};
+use crate::domain::buckets::Bucket;
 
 /// Senders by recipient (for the recipients asked about so far) over one tiling's ended
 /// buckets for one behaviour; a person counts as one more than their senders in weight.
@@ -51,7 +52,7 @@ impl SenderMemory {
         self.shelf().weight()
     }
 
-    /// For each of `people`, who sent them a visible postcard in the ended buckets `keys`
+    /// For each of `people`, who sent them a visible postcard in the ended `buckets`
     /// (one tiling's, sorted, for `behaviour`), which the caller found at `wanted`
     /// (`Parts::ended_versions`, read before anything here): from memory when asked about
     /// before and none of the buckets changed since, else through `load`, called with the
@@ -59,12 +60,13 @@ impl SenderMemory {
     /// the versions were read is in what is loaded and makes them stale for the next read.
     pub fn ended(
         &self,
-        keys: &[String],
+        buckets: &[Bucket],
         wanted: &[i64],
         behaviour: &str,
         people: &[String],
         load: impl FnOnce(&[String]) -> QueryResult<Vec<(String, String)>>,
     ) -> QueryResult<Senders> {
+        let keys: Vec<String> = buckets.iter().map(|b| b.key()).collect();
         let at = (keys.join(","), behaviour.to_string());
         let mut found = Senders::default();
         let mut missing = Vec::new();

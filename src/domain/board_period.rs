@@ -2,9 +2,9 @@
 //! `custom` (`from`..=`to`), picked by a date `at` in the org's timezone. A standard period
 //! reads one bucket of totals; a custom one adds up the fewest buckets that tile it exactly.
 
-use chrono::{Datelike, Duration, NaiveDate, Weekday};
+use chrono::{Datelike, NaiveDate, Weekday};
 
-use super::buckets::{day_key, month_key, quarter_key, week_key, year_key, ALL_TIME};
+use super::buckets::Bucket;
 use super::period::week_start_date;
 
 /// The longest custom period, in days.
@@ -15,14 +15,23 @@ pub struct BoardPeriod {
     /// First and last local day; `None` for all time.
     pub first_day: Option<NaiveDate>,
     pub last_day: Option<NaiveDate>,
-    /// The bucket keys whose totals make up the period.
-    pub keys: Vec<String>,
+    /// The buckets whose totals make up the period.
+    pub buckets: Vec<Bucket>,
 }
 
 impl BoardPeriod {
     /// One bucket: its rows are the board, unique senders included (they do not add up).
     pub fn is_single_bucket(&self) -> bool {
-        self.keys.len() == 1
+        self.buckets.len() == 1
+    }
+
+    fn single(bucket: Bucket) -> BoardPeriod {
+        let days = bucket.days();
+        BoardPeriod {
+            first_day: days.map(|d| d.0),
+            last_day: days.map(|d| d.1),
+            buckets: vec![bucket],
+        }
     }
 }
 
@@ -31,22 +40,6 @@ pub type ParamError = (&'static str, String);
 
 fn date(name: &'static str, raw: &str) -> Result<NaiveDate, ParamError> {
     super::period::parse_date(raw).map_err(|message| (name, message))
-}
-
-fn month_start(d: NaiveDate) -> NaiveDate {
-    d.with_day(1).unwrap_or(d)
-}
-
-fn add_months(d: NaiveDate, months: u32) -> NaiveDate {
-    d.checked_add_months(chrono::Months::new(months)).unwrap_or(d)
-}
-
-fn single(first: NaiveDate, next: NaiveDate, key: String) -> BoardPeriod {
-    BoardPeriod {
-        first_day: Some(first),
-        last_day: Some(next - Duration::days(1)),
-        keys: vec![key],
-    }
 }
 
 /// Resolves the query parameters; `today` is the current local date in the org's timezone.
@@ -64,28 +57,13 @@ pub fn resolve(
         return Err((name, "is only for period=custom".into()));
     }
     let at = at.map(|a| date("at", a)).transpose()?.unwrap_or(today);
+    let [_, week, month, quarter, year, all] = Bucket::holding(at, starts);
     Ok(match kind {
-        "week" => {
-            let first = week_start_date(at, starts);
-            single(first, first + Duration::days(7), week_key(at, starts))
-        }
-        "month" => {
-            let first = month_start(at);
-            single(first, add_months(first, 1), month_key(at))
-        }
-        "quarter" => {
-            let first = NaiveDate::from_ymd_opt(at.year(), (at.month0() / 3) * 3 + 1, 1).unwrap_or(at);
-            single(first, add_months(first, 3), quarter_key(at))
-        }
-        "year" => {
-            let first = NaiveDate::from_ymd_opt(at.year(), 1, 1).unwrap_or(at);
-            single(first, add_months(first, 12), year_key(at))
-        }
-        "all" => BoardPeriod {
-            first_day: None,
-            last_day: None,
-            keys: vec![ALL_TIME.to_string()],
-        },
+        "week" => BoardPeriod::single(week),
+        "month" => BoardPeriod::single(month),
+        "quarter" => BoardPeriod::single(quarter),
+        "year" => BoardPeriod::single(year),
+        "all" => BoardPeriod::single(all),
         "custom" => {
             let from = date(
                 "from",
@@ -102,7 +80,7 @@ pub fn resolve(
             BoardPeriod {
                 first_day: Some(from),
                 last_day: Some(to),
-                keys: tiling(from, to, starts, today),
+                buckets: tiling(from, to, starts, today),
             }
         }
         _ => {
@@ -114,7 +92,7 @@ pub fn resolve(
     })
 }
 
-/// The bucket keys that tile `first..=last` exactly, in date order: whole years, quarters and
+/// The buckets that tile `first..=last` exactly, in date order: whole years, quarters and
 /// months where they fit, whole weeks within what is left, and days for the rest. A postcard
 /// counts in every bucket of its date, so adding up these buckets counts each postcard in the
 /// period once; a year of days would be 366 buckets (and as many rows per person to add up),
@@ -123,15 +101,15 @@ pub fn resolve(
 /// The week, month, quarter or year holding `today` is never taken whole: today's sends keep
 /// changing it, so it cannot be kept in memory (see `boards::memory`), and reading it is
 /// reading most of the org. Today is a day bucket instead, the rest of its week days.
-fn tiling(first: NaiveDate, last: NaiveDate, starts: Weekday, today: NaiveDate) -> Vec<String> {
-    let mut keys = Vec::new();
+fn tiling(first: NaiveDate, last: NaiveDate, starts: Weekday, today: NaiveDate) -> Vec<Bucket> {
+    let mut buckets = Vec::new();
     let mut days: Vec<NaiveDate> = Vec::new();
     let mut day = first;
     while day <= last {
         match whole_bucket(day, last, today) {
-            Some((key, next)) => {
-                keys.extend(weeks_and_days(&std::mem::take(&mut days), starts, today));
-                keys.push(key);
+            Some((bucket, next)) => {
+                buckets.extend(weeks_and_days(&std::mem::take(&mut days), starts, today));
+                buckets.push(bucket);
                 day = next;
             }
             None => {
@@ -143,51 +121,53 @@ fn tiling(first: NaiveDate, last: NaiveDate, starts: Weekday, today: NaiveDate) 
             }
         }
     }
-    keys.extend(weeks_and_days(&days, starts, today));
-    keys
+    buckets.extend(weeks_and_days(&days, starts, today));
+    buckets
 }
 
 /// The largest year, quarter or month that starts on `day`, ends by `last` and does not
 /// hold `today`, and the day after it.
-fn whole_bucket(day: NaiveDate, last: NaiveDate, today: NaiveDate) -> Option<(String, NaiveDate)> {
+fn whole_bucket(day: NaiveDate, last: NaiveDate, today: NaiveDate) -> Option<(Bucket, NaiveDate)> {
     if day.day() != 1 {
         return None;
     }
     let candidates = [
-        (day.month0() == 0, 12, year_key(day)),
-        (day.month0().is_multiple_of(3), 3, quarter_key(day)),
-        (true, 1, month_key(day)),
+        (day.month0() == 0, Bucket::Year(day)),
+        (day.month0().is_multiple_of(3), Bucket::Quarter(day)),
+        (true, Bucket::Month(day)),
     ];
     candidates
         .into_iter()
-        .filter(|(aligned, ..)| *aligned)
-        .map(|(_, months, key)| (key, add_months(day, months)))
-        // `add_months` answers the day itself past the calendar's end: never a whole bucket.
-        .find(|(_, next)| *next > day && *next - Duration::days(1) <= last && !(day..*next).contains(&today))
+        .filter(|(aligned, _)| *aligned)
+        // `days` is `None` past the calendar's end: never a whole bucket.
+        .find_map(|(_, b)| {
+            let (_, end) = b.days()?;
+            (end <= last && !b.holds(today)).then_some((b, end.succ_opt()?))
+        })
 }
 
 /// Consecutive days as whole weeks where they fit (but not today's), and the days around them.
-fn weeks_and_days(days: &[NaiveDate], starts: Weekday, today: NaiveDate) -> Vec<String> {
-    let mut keys = Vec::new();
+fn weeks_and_days(days: &[NaiveDate], starts: Weekday, today: NaiveDate) -> Vec<Bucket> {
+    let mut buckets = Vec::new();
     let mut i = 0;
     while i < days.len() {
         let d = days[i];
-        let holds_today = today >= d && (today - d).num_days() < 7;
-        if week_start_date(d, starts) == d && i + 7 <= days.len() && !holds_today {
-            keys.push(week_key(d, starts));
+        let week = Bucket::Week(d);
+        if week_start_date(d, starts) == d && i + 7 <= days.len() && !week.holds(today) {
+            buckets.push(week);
             i += 7;
         } else {
-            keys.push(day_key(d));
+            buckets.push(Bucket::Day(d));
             i += 1;
         }
     }
-    keys
+    buckets
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::buckets::days_of;
+    use chrono::Duration;
 
     fn d(s: &str) -> NaiveDate {
         NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
@@ -204,14 +184,14 @@ mod tests {
             (w.first_day, w.last_day),
             (Some(d("2026-11-23")), Some(d("2026-11-29")))
         );
-        assert_eq!(w.keys, ["w:2026-11-23"]);
+        assert_eq!(keys(&w), ["w:2026-11-23"]);
         assert_eq!(r("month", Some("2026-02-10")).last_day, Some(d("2026-02-28")));
         let q = r("quarter", Some("2026-05-31"));
         assert_eq!(
             (q.first_day, q.last_day),
             (Some(d("2026-04-01")), Some(d("2026-06-30")))
         );
-        assert_eq!(r("year", None).keys, ["y:2026"]);
+        assert_eq!(keys(&r("year", None)), ["y:2026"]);
         assert_eq!(r("all", None).first_day, None);
     }
 
@@ -226,7 +206,7 @@ mod tests {
             Weekday::Mon,
         )
         .unwrap();
-        assert_eq!(c.keys, ["d:2026-11-01", "d:2026-11-02", "d:2026-11-03"]);
+        assert_eq!(keys(&c), ["d:2026-11-01", "d:2026-11-02", "d:2026-11-03"]);
         assert!(!c.is_single_bucket());
         let bad = |p: Option<&str>, at: Option<&str>, from: Option<&str>, to: Option<&str>| {
             resolve(p, at, from, to, d("2026-11-25"), Weekday::Mon).unwrap_err().0
@@ -243,8 +223,12 @@ mod tests {
         resolve(Some("custom"), None, Some(from), Some(to), d(today), starts).unwrap()
     }
 
+    fn keys(p: &BoardPeriod) -> Vec<String> {
+        p.buckets.iter().map(|b| b.key()).collect()
+    }
+
     fn custom(from: &str, to: &str, starts: Weekday) -> Vec<String> {
-        custom_on(from, to, starts, "2026-11-25").keys
+        keys(&custom_on(from, to, starts, "2026-11-25"))
     }
 
     #[test]
@@ -299,8 +283,8 @@ mod tests {
         // Exactly one bucket: read as that bucket (its unique senders are stored).
         let month = custom_on("2026-02-01", "2026-02-28", Weekday::Mon, "2026-11-25");
         assert_eq!(
-            (month.keys.as_slice(), month.is_single_bucket()),
-            (["m:2026-02".to_string()].as_slice(), true)
+            (keys(&month), month.is_single_bucket()),
+            (vec!["m:2026-02".to_string()], true)
         );
         assert_eq!(custom("2025-01-01", "2025-12-31", Weekday::Mon), ["y:2025"]);
         assert_eq!(
@@ -312,7 +296,7 @@ mod tests {
 
     #[test]
     fn the_buckets_holding_today_are_split_into_days() {
-        let tiled = |today: &str| custom_on("2026-01-01", "2026-12-31", Weekday::Mon, today).keys;
+        let tiled = |today: &str| keys(&custom_on("2026-01-01", "2026-12-31", Weekday::Mon, today));
         assert_eq!(
             tiled("2026-11-25"),
             [
@@ -350,14 +334,14 @@ mod tests {
                 for today in [from, from + Duration::days(len / 2), to, to + Duration::days(1)] {
                     let keys = tiling(from, to, starts, today);
                     let mut next = from;
-                    for k in &keys {
-                        let (first, last) = days_of(k).unwrap();
+                    for &k in &keys {
+                        let (first, last) = k.days().unwrap();
                         assert_eq!(first, next, "{k} in {from}..={to}: {keys:?}");
-                        if k.starts_with("w:") {
+                        if let Bucket::Week(_) = k {
                             assert_eq!(week_start_date(first, starts), first);
                         }
-                        if !k.starts_with("d:") {
-                            assert!(!(first..=last).contains(&today), "{k} holds {today}");
+                        if !matches!(k, Bucket::Day(_)) {
+                            assert!(!k.holds(today), "{k} holds {today}");
                         }
                         next = last + Duration::days(1);
                     }

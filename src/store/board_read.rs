@@ -9,6 +9,7 @@ use super::schema::{
     board_changes, board_departments, board_totals, department_headcounts, employees, postcard_recipients,
 };
 use super::{board, DbConnection};
+use crate::domain::buckets::Bucket;
 use crate::domain::period::Span;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -20,7 +21,7 @@ pub enum Metric {
 
 #[derive(Debug, Clone)]
 pub struct BoardFilter<'a> {
-    pub keys: &'a [String],
+    pub buckets: &'a [Bucket],
     /// A behaviour slug, or "" for all.
     pub behaviour: &'a str,
     pub department: Option<&'a str>,
@@ -99,9 +100,9 @@ macro_rules! filtered {
             .filter(board_totals::active.eq(true))
             .into_boxed();
         // One bucket as `=`: Postgres plans `= ANY(array)` without walking the score index.
-        q = match f.keys {
-            [one] => q.filter(board_totals::period.eq(one.clone())),
-            keys => q.filter(board_totals::period.eq_any(keys.to_vec())),
+        q = match f.buckets {
+            [one] => q.filter(board_totals::period.eq(one.key())),
+            buckets => q.filter(board_totals::period.eq_any(buckets.iter().map(|b| b.key()).collect::<Vec<_>>())),
         };
         if f.only_listed {
             q = q.filter(board_totals::listed.eq(true));
@@ -188,7 +189,7 @@ pub fn sender_pairs(
 pub fn department_totals(conn: &mut DbConnection, f: &BoardFilter) -> QueryResult<Vec<(String, i64, i64)>> {
     use diesel::dsl::sql;
     use diesel::sql_types::BigInt;
-    let key = f.keys.first().cloned().unwrap_or_default();
+    let key = f.buckets.first().map(|b| b.key()).unwrap_or_default();
     board_departments::table
         .filter(board_departments::period.eq(key))
         .filter(board_departments::behaviour.eq(f.behaviour))

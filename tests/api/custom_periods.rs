@@ -6,6 +6,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{json, Value};
 
+use champion::domain::buckets::Bucket;
+
 use crate::board_periods::{figure, send_at};
 use crate::helpers::TestApp;
 use crate::org::org;
@@ -440,8 +442,8 @@ async fn kept_buckets_stay_within_their_bound(app: TestApp) {
             send_at(&url, &settings, from, to, at);
         }
         let mut conn = pool.get().unwrap();
-        let days: Vec<String> = ["d:2026-10-05", "d:2026-10-06", "d:2026-10-07"]
-            .map(String::from)
+        let days: Vec<Bucket> = ["d:2026-10-05", "d:2026-10-06", "d:2026-10-07"]
+            .map(|k| Bucket::parse(k).unwrap())
             .to_vec();
         let today = chrono::Utc::now().date_naive();
         // (people with totals in the ended sum, rows of buckets that had not ended, postcards
@@ -489,7 +491,9 @@ async fn kept_buckets_stay_within_their_bound(app: TestApp) {
         let got = open.parts(&mut conn, &days, "", on_the_6th).unwrap();
         assert_eq!(shape(&got), (2, vec![2, 2], 3));
         assert_eq!(open.kept_rows(), 6, "three days, and one ended day is not a sum");
-        let weeks: Vec<String> = ["w:2026-10-05", "w:2026-10-12"].map(String::from).to_vec();
+        let weeks: Vec<Bucket> = ["w:2026-10-05", "w:2026-10-12"]
+            .map(|k| Bucket::parse(k).unwrap())
+            .to_vec();
         let on_the_13th = chrono::NaiveDate::from_ymd_opt(2026, 10, 13).unwrap();
         assert_eq!(
             shape(&open.parts(&mut conn, &weeks, "", on_the_13th).unwrap()),
@@ -619,12 +623,13 @@ async fn another_instance_is_at_most_the_cache_time_behind(app: TestApp) {
         }
     }
     let pool = app.pool();
-    let day = format!("d:{}", today.format("%Y-%m-%d"));
+    let day = Bucket::Day(today);
     // In the last minutes of a day, writers record changes to it (it is about to end).
-    let ending = champion::domain::buckets::recorded(
-        &day,
-        champion::domain::buckets::recorded_before(chrono::Utc::now().naive_utc(), chrono_tz::America::New_York),
-    );
+    let ending = day.ends_before(champion::domain::buckets::recorded_before(
+        chrono::Utc::now().naive_utc(),
+        chrono_tz::America::New_York,
+    ));
+    let day = day.key();
     let versions: i64 = tokio::task::spawn_blocking(move || {
         use champion::store::schema::board_changes;
         let mut conn = pool.get().unwrap();
