@@ -1,5 +1,5 @@
 //! The one cache shape the board memory uses: values by (bucket keys, behaviour), each read
-//! at some versions (its buckets', then every bucket's), at most `capacity` in weight, the
+//! at some versions (its buckets'), at most `capacity` in weight, the
 //! least recently used going first. Versions only grow, so a value read at later versions
 //! serves a read that asked for earlier ones, and never gives way to one read at earlier
 //! versions (a read that began before a change may finish after one that began after it).

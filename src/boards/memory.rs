@@ -30,7 +30,6 @@ use super::senders::SenderMemory;
 use super::sums::{self, Sums};
 use crate::domain::buckets::Bucket;
 use crate::store::board::RowAfter;
-use crate::store::board::EVERY_BUCKET;
 use crate::store::board_read::{self, BucketRow};
 use crate::store::DbConnection;
 
@@ -227,8 +226,7 @@ impl BoardMemory {
         let versions = Versions::read(conn, &ended_keys)?;
         // One bucket alone is summed as fast as it is copied: only tilings' sums are kept.
         let sum_at = (ended_keys.len() > 1).then(|| (ended_keys.join(","), behaviour.to_string()));
-        let mut sum_versions: Vec<i64> = ended_keys.iter().map(|k| versions.own(k)).collect();
-        sum_versions.push(versions.every);
+        let sum_versions: Vec<i64> = ended_keys.iter().map(|k| versions.own(k)).collect();
         let kept_sum = sum_at.as_ref().and_then(|at| match self.sums().get(at, &sum_versions) {
             Some(Held::Sum(sums)) => Some(sums.clone()),
             _ => None,
@@ -496,28 +494,25 @@ impl BoardMemory {
     }
 }
 
-/// The versions of some buckets and of every bucket's row, as read at one moment.
+/// The versions of some buckets, as read at one moment.
 struct Versions {
     of: HashMap<String, i64>,
-    every: i64,
 }
 
 impl Versions {
     fn read(conn: &mut DbConnection, keys: &[String]) -> QueryResult<Versions> {
-        let mut wanted: Vec<&str> = keys.iter().map(String::as_str).collect();
-        wanted.push(EVERY_BUCKET);
-        let mut of: HashMap<String, i64> = board_read::versions(conn, &wanted)?.into_iter().collect();
-        let every = of.remove(EVERY_BUCKET).unwrap_or(0);
-        Ok(Versions { of, every })
+        let wanted: Vec<&str> = keys.iter().map(String::as_str).collect();
+        let of = board_read::versions(conn, &wanted)?.into_iter().collect();
+        Ok(Versions { of })
     }
 
     fn own(&self, key: &str) -> i64 {
         self.of.get(key).copied().unwrap_or(0)
     }
 
-    /// What a kept bucket's rows are checked against: its own version, then every bucket's.
+    /// What a kept bucket's rows are checked against.
     fn of_bucket(&self, key: &str) -> Vec<i64> {
-        vec![self.own(key), self.every]
+        vec![self.own(key)]
     }
 }
 

@@ -311,8 +311,8 @@ pub fn rebuild(
         let unknown = board::Standing::default();
         // Past every revision kept anywhere: a rebuilt row is newer than any copy of the old.
         let revision = board::highest_revision(conn)? + 1;
-        board::clear(conn)?;
         board::record_change_to_all(conn)?;
+        board::clear(conn)?;
         let dropped = match readers {
             Readers::Nobody => board::drop_secondary_indexes(conn)?,
             Readers::Live => Vec::new(),
@@ -365,6 +365,8 @@ pub fn rebuild(
         board::create_indexes(conn, &dropped)?;
         let departments = board::departments_from_totals(conn)?;
         board::insert_departments(conn, &departments)?;
+        // Buckets kept empty (before their first row) change too.
+        board::record_change_to_all(conn)?;
         Ok(s.cards.len())
     })
 }

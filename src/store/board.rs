@@ -604,9 +604,6 @@ fn lock_rows(conn: &mut DbConnection, periods: &[String], behaviours: &[&str], p
     Ok(())
 }
 
-/// The `board_changes` row that stands for every bucket: bumped by a rebuild only.
-pub const EVERY_BUCKET: &str = "*";
-
 /// Records, in the writer's transaction, that these ended (or ending) buckets' totals
 /// changed (see `domain::buckets::recorded`): one statement, rows in key order, so two
 /// writers never wait for each other's rows in turn.
@@ -634,7 +631,13 @@ pub fn record_changes(conn: &mut DbConnection, keys: &[&str]) -> QueryResult<()>
     Ok(())
 }
 
-/// Records a change to every bucket (a rebuild).
+/// Records a change to every bucket that has rows (a rebuild, before it clears them and
+/// after it writes them again).
 pub fn record_change_to_all(conn: &mut DbConnection) -> QueryResult<()> {
-    record_changes(conn, &[EVERY_BUCKET])
+    diesel::sql_query(
+        "INSERT INTO board_changes (period, version) SELECT DISTINCT period, 1 FROM board_totals WHERE true \
+         ON CONFLICT (period) DO UPDATE SET version = board_changes.version + 1",
+    )
+    .execute(conn)?;
+    Ok(())
 }

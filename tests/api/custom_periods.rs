@@ -484,6 +484,23 @@ async fn kept_buckets_stay_within_their_bound(app: TestApp) {
         assert!(!std::sync::Arc::ptr_eq(&first.ended, &changed.ended));
         assert_eq!(shape(&changed), (4, vec![], 3));
         assert_eq!(roomy.kept_rows(), 6 + 8, "the stale sum and day were replaced");
+        // Totals changed behind the memory's back (no version bumped) are not seen; a rebuild
+        // puts them right and records a change to every bucket, which every memory then sees.
+        diesel::RunQueryDsl::execute(
+            diesel::sql_query("UPDATE board_totals SET received = received + 5 WHERE period = 'd:2026-10-07'"),
+            &mut conn2,
+        )
+        .unwrap();
+        assert_eq!(
+            shape(&roomy.parts(&mut conn, &days, "", today).unwrap()),
+            (4, vec![], 3)
+        );
+        let cfg = champion::boards::scoreboard::BoardConfig::from_settings(&settings);
+        champion::boards::recount::rebuild(&mut conn2, &cfg, champion::boards::recount::Readers::Live, &|_, _| {})
+            .unwrap();
+        let rebuilt = roomy.parts(&mut conn, &days, "", today).unwrap();
+        assert!(!std::sync::Arc::ptr_eq(&changed.ended, &rebuilt.ended));
+        assert_eq!(shape(&rebuilt), (4, vec![], 3));
         // Buckets that have not ended (by `kept_before`) are not in the sum; their rows are
         // kept as read (for at most the memory's age, zero here: read on every use).
         let open = BoardMemory::new(100, std::time::Duration::ZERO);
