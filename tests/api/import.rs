@@ -157,7 +157,37 @@ async fn bad_files(app: TestApp) {
         .assert_problem(403, "forbidden", "not admin");
 }
 
+/// The sample file the README points newcomers to imports cleanly: a dry run reports every
+/// line, the import creates everyone, and managers and the inactive line are as written.
+async fn the_example_file_imports_cleanly(app: TestApp) {
+    let file = include_str!("../../examples/people.csv");
+    let people = file.lines().count() as u64 - 1;
+    let dry = app.import_csv(file, true).await;
+    assert_eq!(dry.status, 200, "{}", dry.text);
+    assert_eq!((dry.body["created"].as_u64(), lines(&dry.body)), (Some(people), vec![]));
+    assert!(employees(&app)
+        .await
+        .iter()
+        .all(|p| p["email"] != "maya.patel@example.com"));
+    let done = app.import_csv(file, false).await;
+    assert_eq!(
+        (done.body["created"].as_u64(), lines(&done.body)),
+        (Some(people), vec![]),
+        "{}",
+        done.text
+    );
+    let all = employees(&app).await;
+    let by = |email: &str| all.iter().find(|p| p["email"] == email).cloned().unwrap_or_default();
+    assert_eq!(by("ines.garcia@example.com")["name"], "Inés García");
+    assert_eq!(
+        by("ines.garcia@example.com")["manager_id"],
+        by("leo.martin@example.com")["id"]
+    );
+    assert_eq!(by("old.timer@example.com")["active"], false);
+}
+
 crate::on_both_backends!(
+    the_example_file_imports_cleanly,
     imports_then_reimports_idempotently,
     bad_lines_are_reported_and_good_lines_applied,
     dry_run_changes_nothing,
