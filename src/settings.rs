@@ -83,6 +83,10 @@ pub struct AuthSettings {
     pub admins: Vec<String>,
     /// Sign-in links one address may ask for per hour.
     pub magic_links_per_hour: u32,
+    /// Development only (`serve --demo` turns it on): each sign-in link also goes to the log,
+    /// so trying the product needs no mail catcher. Production refuses it: a log that holds
+    /// links holds sign-ins.
+    pub log_sign_in_links: bool,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -232,6 +236,12 @@ impl Settings {
             return Err(invalid(
                 "auth.hs256_secret",
                 "is the development secret; set CHAMPION__AUTH__HS256_SECRET in production",
+            ));
+        }
+        if environment == "production" && self.auth.log_sign_in_links {
+            return Err(invalid(
+                "auth.log_sign_in_links",
+                "puts sign-in links in the log; it is for development only",
             ));
         }
         if self.auth.token_ttl_minutes <= 0 {
@@ -387,6 +397,17 @@ mod tests {
             Some("production"),
         );
         assert!(ok.is_ok());
+        let logged = with_env(
+            &[
+                (
+                    "CHAMPION__AUTH__HS256_SECRET",
+                    "a-real-production-secret-of-enough-length",
+                ),
+                ("CHAMPION__AUTH__LOG_SIGN_IN_LINKS", "true"),
+            ],
+            Some("production"),
+        );
+        assert!(logged.unwrap_err().to_string().contains("auth.log_sign_in_links"));
     }
 
     #[test]

@@ -285,3 +285,86 @@ fn an_export_that_fails_part_way_exits_non_zero() {
     let rows = csv::Reader::from_reader(out.as_slice()).records().count();
     assert!(rows < 3000, "{rows} rows");
 }
+
+/// A newcomer's first sign-in: `serve --demo` prints each sign-in link to the log, so no mail
+/// catcher is needed; the printed link signs in.
+#[tokio::test]
+async fn the_demo_prints_sign_in_links() {
+    use std::io::{BufRead, BufReader};
+    use std::sync::{Arc, Mutex};
+    let dir = tempfile::tempdir().expect("dir");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_champion"))
+        .args(["serve", "--demo"])
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("CHAMPION_CONFIG_DIR", "/nonexistent")
+        .env("CHAMPION__DATABASE__URL", sqlite_url(&dir))
+        .env("CHAMPION__SERVER__PORT", port.to_string())
+        .env("CHAMPION__SMTP__WORKER", "false")
+        .env("CHAMPION__DIGEST__ENABLED", "false")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("start champion");
+    let log = Arc::new(Mutex::new(String::new()));
+    let stderr = child.stderr.take().expect("stderr");
+    let sink = log.clone();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            sink.lock().unwrap().push_str(&line);
+            sink.lock().unwrap().push('\n');
+        }
+    });
+    let base = format!("http://127.0.0.1:{port}");
+    let http = reqwest::Client::new();
+    let mut up = false;
+    for _ in 0..300 {
+        if http
+            .get(format!("{base}/healthz"))
+            .send()
+            .await
+            .is_ok_and(|r| r.status().is_success())
+        {
+            up = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(up, "serve --demo did not start: {}", log.lock().unwrap());
+    let asked = http
+        .post(format!("{base}/api/v1/auth/magic-link"))
+        .json(&serde_json::json!({"email": "grace.hopper@demo.example"}))
+        .send()
+        .await
+        .expect("ask for a link");
+    assert_eq!(asked.status(), 202);
+    let mut token = None;
+    for _ in 0..50 {
+        token = log.lock().unwrap().split("magic_token=").nth(1).map(|rest| {
+            rest.chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || "_-".contains(*c))
+                .collect::<String>()
+        });
+        if token.is_some() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let token = token.unwrap_or_else(|| panic!("no link in the log: {}", log.lock().unwrap()));
+    let signed_in = http
+        .post(format!("{base}/api/v1/auth/token"))
+        .json(&serde_json::json!({"magic_token": token}))
+        .send()
+        .await
+        .expect("exchange the link");
+    let status = signed_in.status();
+    let body: serde_json::Value = signed_in.json().await.unwrap_or_default();
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(status, 200, "{body}");
+    assert!(body["access_token"].as_str().is_some_and(|t| !t.is_empty()), "{body}");
+}

@@ -151,8 +151,15 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
     let settings = load_settings()?;
     match cli.command.unwrap_or(Command::Serve { demo: false }) {
         Command::Serve { demo } => {
+            let mut settings = settings;
             if demo {
                 seed::demo(&settings)?;
+                // A demo needs no mail catcher to sign in: links go to the log as well.
+                settings.auth.log_sign_in_links = true;
+                println!(
+                    "  sign in by email at {}/ : the link is printed here too",
+                    settings.server.public_url.trim_end_matches('/')
+                );
             }
             serve(settings)
         }

@@ -31,7 +31,7 @@ pub struct MagicLinkRequest {
 pub async fn magic_link(state: State, body: Json<MagicLinkRequest>) -> AppResult<HttpResponse> {
     let email = body.into_inner().email;
     let settings = state.settings.clone();
-    db::run(&state.pool, move |conn| {
+    let link = db::run(&state.pool, move |conn| {
         let cfg = SignInConfig {
             public_url: &settings.server.public_url,
             per_hour: settings.auth.magic_links_per_hour,
@@ -39,6 +39,9 @@ pub async fn magic_link(state: State, body: Json<MagicLinkRequest>) -> AppResult
         sign_in::request_link(conn, &cfg, &email, now())
     })
     .await?;
+    if let Some(link) = link.filter(|_| state.settings.auth.log_sign_in_links) {
+        tracing::warn!(%link, "sign-in link (auth.log_sign_in_links is on: development only)");
+    }
     Ok(HttpResponse::Accepted().finish())
 }
 

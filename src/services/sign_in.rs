@@ -34,8 +34,13 @@ fn new_token() -> String {
 }
 
 /// Handles `POST /auth/magic-link`: records the request and, for a known active employee,
-/// queues the email in the same transaction.
-pub fn request_link(conn: &mut DbConnection, cfg: &SignInConfig, raw_email: &str, now: NaiveDateTime) -> AppResult<()> {
+/// queues the email in the same transaction. Answers the link emailed, if any.
+pub fn request_link(
+    conn: &mut DbConnection,
+    cfg: &SignInConfig,
+    raw_email: &str,
+    now: NaiveDateTime,
+) -> AppResult<Option<String>> {
     let email = Email::parse(raw_email).map_err(|m| AppError::validation("email", m))?;
     let address = email.as_str().to_string();
     write_tx(conn, |conn| {
@@ -64,10 +69,10 @@ pub fn request_link(conn: &mut DbConnection, cfg: &SignInConfig, raw_email: &str
                 used_at: None,
             },
         )?;
-        if let Some(e) = employee {
-            queue_link_email(conn, cfg, &e, &token, now)?;
+        match employee {
+            Some(e) => queue_link_email(conn, cfg, &e, &token, now).map(Some),
+            None => Ok(None),
         }
-        Ok(())
     })
 }
 
@@ -77,10 +82,11 @@ fn queue_link_email(
     employee: &EmployeeRow,
     token: &str,
     now: NaiveDateTime,
-) -> AppResult<()> {
+) -> AppResult<String> {
+    let url = format!("{}/sign-in?magic_token={token}", cfg.public_url.trim_end_matches('/'));
     let mail = MagicLinkMail {
         name: employee.name.clone(),
-        url: format!("{}/sign-in?magic_token={token}", cfg.public_url.trim_end_matches('/')),
+        url: url.clone(),
         minutes: LINK_MINUTES,
     };
     queue::enqueue(
@@ -97,7 +103,7 @@ fn queue_link_email(
         cfg.public_url,
         now,
     )?;
-    Ok(())
+    Ok(url)
 }
 
 /// Handles `POST /auth/token`: uses the link up (once) and names its employee.
