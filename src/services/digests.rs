@@ -181,6 +181,11 @@ pub fn queue_due(conn: &mut DbConnection, cfg: &DigestConfig, now: NaiveDateTime
             continue;
         }
         let (label, span) = cfg.calendar.due_week(now, cfg.manager_tz(&manager));
+        // A week that ended before the manager joined the directory is not news to them: a
+        // first start (the demo's, or after the first import) sends no burst of past weeks.
+        if manager.created_at >= span.end {
+            continue;
+        }
         by_week
             .entry(label)
             .or_insert_with(|| (span, Vec::new()))

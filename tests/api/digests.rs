@@ -261,6 +261,7 @@ async fn digests_fall_due_in_each_managers_timezone(app: TestApp) {
         app.create_employee(email, name, "Support", manager["id"].as_str())
             .await;
     }
+    joined_long_ago(&app);
     let cfg = DigestConfig::from_settings(&app.settings);
     let pool = app.pool();
     let mut conn = pool.get().expect("conn");
@@ -298,9 +299,60 @@ async fn digests_fall_due_in_each_managers_timezone(app: TestApp) {
     assert!(weeks(&mut conn).contains(&(tokyo["id"].as_str().unwrap().to_string(), "2026-W47".to_string())));
 }
 
+/// Everyone joined the directory long before the weeks these tests look at: the clock
+/// queues no digest of a week that ended before its manager joined.
+fn joined_long_ago(app: &TestApp) {
+    let mut conn = app.pool().get().expect("conn");
+    diesel::RunQueryDsl::execute(
+        diesel::sql_query("UPDATE employees SET created_at = '2020-01-01 00:00:00'"),
+        &mut conn,
+    )
+    .expect("backdate");
+}
+
+/// A first start (the demo's, or just after the first import) sends no digests of weeks that
+/// ended before the managers joined; the next week's come as usual.
+async fn a_first_start_sends_no_past_weeks(app: TestApp) {
+    let o = org(&app).await;
+    let cfg = DigestConfig::from_settings(&app.settings);
+    let (_, span) = cfg.calendar.due_week(now(), chrono_tz::UTC);
+    send_at(
+        &app,
+        "bob@example.com",
+        &[&o.ann.id],
+        "Rescued the Acme renewal",
+        span.start + chrono::Duration::hours(1),
+    );
+    let mut conn = app.pool().get().expect("conn");
+    assert_eq!(
+        digests::queue_due(&mut conn, &cfg, now()).expect("tick"),
+        0,
+        "last week: nobody was here"
+    );
+    send_at(
+        &app,
+        "bob@example.com",
+        &[&o.ann.id],
+        "Kept the Acme launch on time",
+        span.end + chrono::Duration::hours(1),
+    );
+    // A day into the week after this one: this week is due.
+    let next_week = span.end + chrono::Duration::days(8);
+    assert!(
+        digests::queue_due(&mut conn, &cfg, next_week).expect("tick") > 0,
+        "this week's, next week"
+    );
+    joined_long_ago(&app);
+    assert!(
+        digests::queue_due(&mut conn, &cfg, now()).expect("tick") > 0,
+        "had they been here"
+    );
+}
+
 /// The clock inside serve queues due digests by itself.
 async fn the_clock_queues_due_digests(app: TestApp) {
     let o = org(&app).await;
+    joined_long_ago(&app);
     let cfg = DigestConfig::from_settings(&app.settings);
     let (week, span) = cfg.calendar.due_week(now(), chrono_tz::UTC);
     send_at(
@@ -321,5 +373,6 @@ crate::on_both_backends!(
     digests_happen_once_with_instances_racing,
     previews_for_the_manager_and_admins,
     digests_fall_due_in_each_managers_timezone,
-    the_clock_queues_due_digests
+    the_clock_queues_due_digests,
+    a_first_start_sends_no_past_weeks
 );
