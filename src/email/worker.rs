@@ -7,8 +7,9 @@
 use std::time::Duration;
 
 use chrono::NaiveDateTime;
+use lettre::message::header::{ContentTransferEncoding, ContentType};
 use lettre::message::header::{HeaderName, HeaderValue};
-use lettre::message::{Mailbox, MultiPart};
+use lettre::message::{Body, Mailbox, MultiPart, SinglePart};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use secrecy::ExposeSecret;
 
@@ -83,9 +84,12 @@ impl Mailer {
                     "List-Unsubscribe=One-Click".into(),
                 ));
         }
+        let text = part(ContentType::TEXT_PLAIN, &row.body_text);
         let body = match &row.body_html {
-            Some(html) => MultiPart::alternative_plain_html(row.body_text.clone(), html.clone()),
-            None => MultiPart::mixed().singlepart(lettre::message::SinglePart::plain(row.body_text.clone())),
+            Some(html) => MultiPart::alternative()
+                .singlepart(text)
+                .singlepart(part(ContentType::TEXT_HTML, html)),
+            None => MultiPart::mixed().singlepart(text),
         };
         builder.multipart(body).map_err(|e| permanent(e.to_string()))
     }
@@ -163,9 +167,46 @@ pub async fn run(pool: Pool, mailer: Mailer, poll: Duration) {
     }
 }
 
+/// A text part sent as it is (7bit when ASCII, else 8bit) whenever every line fits SMTP's
+/// hard limit of 998 bytes, as our emails' lines do: links then reach readers, and catchers
+/// that show the raw message, unbroken, where quoted-printable would cut a long link with soft
+/// breaks and turn its `=` into `=3D` (lettre picks it for any line over 76 characters).
+/// Anything else gets lettre's own choice.
+fn part(content_type: ContentType, text: &str) -> SinglePart {
+    let crlf = text.replace("\r\n", "\n").replace('\r', "\n").replace('\n', "\r\n");
+    let fits = !crlf.contains('\0') && crlf.split("\r\n").all(|line| line.len() <= 998);
+    let body = match (fits, crlf.is_ascii()) {
+        (true, true) => Body::dangerous_pre_encoded(crlf.into_bytes(), ContentTransferEncoding::SevenBit),
+        (true, false) => Body::dangerous_pre_encoded(crlf.into_bytes(), ContentTransferEncoding::EightBit),
+        (false, _) => Body::new(text.to_string()),
+    };
+    SinglePart::builder().header(content_type).body(body)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn parts_keep_long_links_whole() {
+        let link = format!("https://champion.example.com/sign-in?magic_token=cm_{}", "x".repeat(43));
+        let sent = |text: &str| String::from_utf8(part(ContentType::TEXT_PLAIN, text).formatted()).unwrap();
+        let ascii = sent(&format!("Hello Ada,\n\n{link}\n"));
+        assert!(
+            ascii.contains("Content-Transfer-Encoding: 7bit") && ascii.contains(&link),
+            "{ascii}"
+        );
+        let utf8 = sent(&format!("Hola Inés,\n{link}"));
+        assert!(
+            utf8.contains("Content-Transfer-Encoding: 8bit") && utf8.contains(&link),
+            "{utf8}"
+        );
+        let too_long = sent(&"y".repeat(1200));
+        assert!(
+            !too_long.contains("7bit") && !too_long.contains(&"y".repeat(999)),
+            "{too_long}"
+        );
+    }
     use crate::settings::{Settings, Sources};
 
     fn mailer() -> Mailer {

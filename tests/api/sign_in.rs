@@ -67,6 +67,9 @@ async fn magic_link_round_trip(app: TestApp) {
     );
     let token = magic_token(mail);
     assert!(token.starts_with("cm_"), "{token}");
+    // The link as sent, unbroken by any transfer encoding, in the text and the HTML part.
+    let link = format!("/sign-in?magic_token={token}");
+    assert_eq!(mail.data.matches(&link).count(), 2, "{}", mail.data);
 
     // Nothing went to the unknown address, even given time.
     tokio::time::sleep(std::time::Duration::from_millis(500)).await;
