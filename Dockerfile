@@ -7,7 +7,9 @@ COPY Cargo.toml Cargo.lock askama.toml ./
 COPY src ./src
 COPY migrations ./migrations
 COPY config ./config
-RUN cargo build --release --locked --bin champion
+# System libpq (libpq-dev above), not the bundled one of the default feature: the image then
+# speaks TLS to Postgres.
+RUN cargo build --release --locked --bin champion --no-default-features
 
 FROM debian:bookworm-slim
 RUN apt-get update && apt-get install -y --no-install-recommends libpq5 ca-certificates curl \
