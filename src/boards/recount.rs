@@ -100,12 +100,8 @@ pub fn snapshot(conn: &mut DbConnection, cfg: &BoardConfig) -> AppResult<Snapsho
     })
 }
 
-/// The kinds of bucket ([`Bucket::kind`]).
+/// The kinds of bucket, by their place in [`Bucket::holding`].
 const KINDS: std::ops::Range<usize> = 0..KIND_PREFIXES.len();
-
-fn key_of(kind: usize, d: NaiveDate, cfg: &BoardConfig) -> String {
-    Bucket::holding(d, cfg.week_starts)[kind].key()
-}
 
 /// (period, behaviour, employee), interned.
 type Key = (u32, u32, u32);
@@ -121,8 +117,13 @@ fn totals_of_kind(s: &Snapshot, kind: usize, cfg: &BoardConfig) -> KindTotals {
     // (bucket, behaviour, recipient, sender) already counted as a unique sender.
     let mut pairs: HashSet<(u32, u32, u32, u32)> = HashSet::new();
     let w = cfg.weights;
+    // A year of postcards falls on a few hundred dates: each date's bucket is made once.
+    let mut of_date: HashMap<NaiveDate, u32> = HashMap::new();
     for c in &s.cards {
-        let p = intern(&mut periods, &mut periods_ix, key_of(kind, c.date, cfg));
+        let p = *of_date.entry(c.date).or_insert_with(|| {
+            let key = Bucket::holding(c.date, cfg.week_starts)[kind].key();
+            intern(&mut periods, &mut periods_ix, key)
+        });
         for b in [0, c.behaviour] {
             for &r in &c.recipients {
                 let t = totals.entry((p, b, r)).or_default();

@@ -56,20 +56,22 @@ impl Buckets {
     }
 }
 
-/// Records a change to those of `buckets` that services keep in memory with versions
+/// Records a change to those of these postcards' buckets that services keep in memory with versions
 /// (`boards::memory`): buckets that have ended, or are about to. A postcard sent now
 /// changes none of them (bar in the last minutes of a day): sends write no version row.
-fn record_kept(conn: &mut DbConnection, cfg: &BoardConfig, buckets: impl IntoIterator<Item = Bucket>) -> AppResult<()> {
+fn record_kept<'a>(
+    conn: &mut DbConnection,
+    cfg: &BoardConfig,
+    postcards: impl IntoIterator<Item = &'a Buckets>,
+) -> AppResult<()> {
     let before = recorded_before(crate::domain::clock::now(), cfg.timezone);
-    let kept: Vec<String> = buckets
+    let kept: Vec<&str> = postcards
         .into_iter()
-        .filter(|b| b.ends_before(before))
-        .map(Bucket::key)
+        .flat_map(|p| p.of.iter().zip(&p.keys))
+        .filter(|(b, _)| b.ends_before(before))
+        .map(|(_, key)| key.as_str())
         .collect();
-    Ok(board::record_changes(
-        conn,
-        &kept.iter().map(String::as_str).collect::<Vec<_>>(),
-    )?)
+    Ok(board::record_changes(conn, &kept)?)
 }
 
 fn recipients_of(conn: &mut DbConnection, postcard_id: &str) -> AppResult<Vec<String>> {
@@ -138,7 +140,7 @@ pub fn on_postcard(conn: &mut DbConnection, row: &PostcardRow, cfg: &BoardConfig
     let lone = lone_pairs(cfg, &buckets, &row.behaviour, &recipients, &others);
     let c = contribution(row, &buckets.keys, &recipients, &lone);
     board::apply_postcard(conn, &c, sign, cfg.weights)?;
-    record_kept(conn, cfg, buckets.of)
+    record_kept(conn, cfg, [&buckets])
 }
 
 /// A postcard just sent, with its recipients and every earlier postcard of its pairs
@@ -171,7 +173,7 @@ pub fn on_new_postcards(
         .map(|((c, b), l)| contribution(c.row, &b.keys, c.recipients, l))
         .collect();
     let after = board::apply_postcards_with(conn, &contributions, 1, cfg.weights, standings)?;
-    record_kept(conn, cfg, buckets.iter().flat_map(|b| b.of))?;
+    record_kept(conn, cfg, &buckets)?;
     Ok(after)
 }
 
@@ -185,5 +187,5 @@ pub fn on_endorsement(conn: &mut DbConnection, row: &PostcardRow, cfg: &BoardCon
     let none = LonePairs::new();
     let c = contribution(row, &buckets.keys, &recipients, &none);
     board::apply_endorsement(conn, &c, sign, cfg.weights)?;
-    record_kept(conn, cfg, buckets.of)
+    record_kept(conn, cfg, [&buckets])
 }

@@ -77,18 +77,6 @@ impl Bucket {
         (bucket.key() == key).then_some(bucket)
     }
 
-    /// Its kind: its place in [`Bucket::holding`] (and in [`KIND_PREFIXES`]).
-    pub fn kind(self) -> usize {
-        match self {
-            Bucket::Day(_) => 0,
-            Bucket::Week(_) => 1,
-            Bucket::Month(_) => 2,
-            Bucket::Quarter(_) => 3,
-            Bucket::Year(_) => 4,
-            Bucket::AllTime => 5,
-        }
-    }
-
     /// Whether the bucket's last day is before `day` (never for all time).
     pub fn ends_before(self, day: NaiveDate) -> bool {
         self.days().is_some_and(|(_, last)| last < day)
@@ -116,7 +104,7 @@ impl fmt::Display for Bucket {
 /// The key of the all-time bucket.
 pub const ALL_TIME: &str = "all";
 
-/// How each kind's keys begin, by [`Bucket::kind`] (all time's is its whole key).
+/// How each kind's keys begin, in the order of [`Bucket::holding`] (all time's is its whole key).
 pub const KIND_PREFIXES: [&str; 6] = ["d:", "w:", "m:", "q:", "y:", ALL_TIME];
 
 /// How long around the end of a bucket its changes are treated as possibly unseen: services
@@ -189,9 +177,9 @@ mod tests {
         assert_eq!(Bucket::holding(d("2026-11-25"), Weekday::Sun)[1].key(), "w:2026-11-22");
         assert_eq!(Bucket::holding(d("2026-03-31"), Weekday::Mon)[3].key(), "q:2026-Q1");
         for day in ["2024-02-29", "2026-01-01", "2026-12-31"] {
-            for b in Bucket::holding(d(day), Weekday::Wed) {
+            for (kind, b) in Bucket::holding(d(day), Weekday::Wed).into_iter().enumerate() {
                 assert_eq!(Bucket::parse(&b.key()), Some(b), "{b}");
-                assert!(b.holds(d(day)) && b.key().starts_with(KIND_PREFIXES[b.kind()]), "{b}");
+                assert!(b.holds(d(day)) && b.key().starts_with(KIND_PREFIXES[kind]), "{b}");
             }
         }
         for bad in [

@@ -310,19 +310,26 @@ fn joined_long_ago(app: &TestApp) {
     .expect("backdate");
 }
 
-/// A first start (the demo's, or just after the first import) sends no digests of weeks that
-/// ended before the managers joined; the next week's come as usual.
-async fn a_first_start_sends_no_past_weeks(app: TestApp) {
-    let o = org(&app).await;
+/// The test org, the digest settings, and Bob's postcard to Ann (Bea's team) early in the
+/// week whose digests are due now: that week's label and span.
+async fn a_postcard_in_the_due_week(app: &TestApp) -> (crate::org::Org, DigestConfig, String, Span) {
+    let o = org(app).await;
     let cfg = DigestConfig::from_settings(&app.settings);
-    let (_, span) = cfg.calendar.due_week(now(), chrono_tz::UTC);
+    let (week, span) = cfg.calendar.due_week(now(), chrono_tz::UTC);
     send_at(
-        &app,
+        app,
         "bob@example.com",
         &[&o.ann.id],
         "Rescued the Acme renewal",
         span.start + chrono::Duration::hours(1),
     );
+    (o, cfg, week, span)
+}
+
+/// A first start (the demo's, or just after the first import) sends no digests of weeks that
+/// ended before the managers joined; the next week's come as usual.
+async fn a_first_start_sends_no_past_weeks(app: TestApp) {
+    let (o, cfg, _, span) = a_postcard_in_the_due_week(&app).await;
     let mut conn = app.pool().get().expect("conn");
     assert_eq!(
         digests::queue_due(&mut conn, &cfg, now()).expect("tick"),
@@ -351,17 +358,8 @@ async fn a_first_start_sends_no_past_weeks(app: TestApp) {
 
 /// The clock inside serve queues due digests by itself.
 async fn the_clock_queues_due_digests(app: TestApp) {
-    let o = org(&app).await;
+    let (_, _, week, _) = a_postcard_in_the_due_week(&app).await;
     joined_long_ago(&app);
-    let cfg = DigestConfig::from_settings(&app.settings);
-    let (week, span) = cfg.calendar.due_week(now(), chrono_tz::UTC);
-    send_at(
-        &app,
-        "bob@example.com",
-        &[&o.ann.id],
-        "Rescued the Acme renewal",
-        span.start + chrono::Duration::hours(1),
-    );
     app.another_instance_with(|s| s.digest.check_seconds = 1).await;
     app.smtp
         .wait_for(15, "the clock's digest", |m| !digests_to(m, "bea@", &week).is_empty())
