@@ -87,6 +87,8 @@ pub struct AuthSettings {
     /// so trying the product needs no mail catcher. Production refuses it: a log that holds
     /// links holds sign-ins.
     pub log_sign_in_links: bool,
+    /// How long a web app sign-in lasts (the cookie session), in days.
+    pub session_days: i64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -243,6 +245,9 @@ impl Settings {
                 "auth.log_sign_in_links",
                 "puts sign-in links in the log; it is for development only",
             ));
+        }
+        if !(1..=365).contains(&self.auth.session_days) {
+            return Err(invalid("auth.session_days", "must be from 1 to 365"));
         }
         if self.auth.token_ttl_minutes <= 0 {
             return Err(invalid("auth.token_ttl_minutes", "must be positive"));

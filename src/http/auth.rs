@@ -1,4 +1,5 @@
-//! The `Caller` extractor: a verified bearer token, resolved against the directory.
+//! The `Caller` extractor: a verified bearer token, or the web app's cookie session (with
+//! its CSRF token on writes), resolved against the directory.
 
 use actix_web::dev::Payload;
 use actix_web::http::header;
@@ -7,7 +8,7 @@ use futures_util::future::LocalBoxFuture;
 
 use crate::domain::email::Email;
 use crate::error::{AppError, AppResult};
-use crate::http::AppState;
+use crate::http::{session, AppState};
 use crate::store::{db, employees, employees::EmployeeRow};
 
 /// Who is calling. `employee` is `None` only for an `auth.admins` email that the
@@ -74,7 +75,7 @@ async fn authenticate(req: HttpRequest) -> AppResult<Caller> {
 /// `remembered`: board reads may reuse a lookup of the last moment (see `board_cache`);
 /// every other request reads the directory.
 async fn authenticate_with(req: HttpRequest, remembered: bool) -> AppResult<Caller> {
-    let token = VerifiedToken::of(&req)?;
+    let token = VerifiedToken::of(req).await?;
     let state = &token.state;
     let employee = match remembered.then(|| state.boards.recall(&state.boards.readers, token.email.as_str())) {
         Some(Some(found)) => found,
@@ -90,24 +91,53 @@ async fn authenticate_with(req: HttpRequest, remembered: bool) -> AppResult<Call
     token.resolve(employee)
 }
 
-/// A bearer token whose signature and claims are checked, not yet looked up in the
-/// directory: for a handler that reads the caller's entry on the connection it uses anyway
-/// (sending a postcard), saving a second trip to the pool. [`VerifiedToken::resolve`]
-/// applies the same rules as the [`Caller`] extractor.
+/// A caller's address, checked (a bearer token's signature and claims, or a live cookie
+/// session and, on writes, its CSRF token) but not yet looked up in the directory: for a
+/// handler that reads the caller's entry on the connection it uses anyway (sending a
+/// postcard), saving a second trip to the pool. [`VerifiedToken::resolve`] applies the same
+/// rules as the [`Caller`] extractor.
 pub struct VerifiedToken {
     state: web::Data<AppState>,
     pub email: Email,
 }
 
 impl VerifiedToken {
-    fn of(req: &HttpRequest) -> AppResult<VerifiedToken> {
-        let state = state_of(req)?;
-        let token = bearer_token(req)?;
-        let (_claims, email) = state
-            .keys
-            .verify(&token)
-            .map_err(|e| AppError::unauthorized(e.code, e.detail))?;
+    async fn of(req: HttpRequest) -> AppResult<VerifiedToken> {
+        let state = state_of(&req)?;
+        let secret = if session::has_bearer(&req) {
+            None
+        } else {
+            session::secret(&req)
+        };
+        let email = match secret {
+            Some(secret) => {
+                session::check_csrf_header(&req, &secret)?;
+                session::email_of(&state, &secret).await?.ok_or_else(session::ended)?
+            }
+            None => {
+                let token = bearer_token(&req)?;
+                let (_claims, email) = state
+                    .keys
+                    .verify(&token)
+                    .map_err(|e| AppError::unauthorized(e.code, e.detail))?;
+                email
+            }
+        };
         Ok(VerifiedToken { state, email })
+    }
+
+    /// A cookie session's address (the caller of a page, whose forms check their CSRF
+    /// token themselves).
+    pub async fn for_session(req: &HttpRequest, secret: &str) -> AppResult<VerifiedToken> {
+        let state = state_of(req)?;
+        let email = session::email_of(&state, secret).await?.ok_or_else(session::ended)?;
+        Ok(VerifiedToken { state, email })
+    }
+
+    /// The caller, read from the directory.
+    pub async fn resolve_from_directory(&self) -> AppResult<Caller> {
+        let employee = find_employee(&self.state, &self.email).await?;
+        self.resolve(employee)
     }
 
     /// The caller, given what the directory holds for the token's email.
@@ -139,10 +169,10 @@ impl VerifiedToken {
 
 impl FromRequest for VerifiedToken {
     type Error = AppError;
-    type Future = std::future::Ready<Result<Self, AppError>>;
+    type Future = LocalBoxFuture<'static, Result<Self, AppError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        std::future::ready(VerifiedToken::of(req))
+        Box::pin(VerifiedToken::of(req.clone()))
     }
 }
 
@@ -168,7 +198,10 @@ pub enum Reader {
 /// deactivation or a revocation on this instance takes effect at once, and one on another
 /// instance within `server.leaderboard_cache_ms`.
 async fn authenticate_reader(req: HttpRequest) -> AppResult<Reader> {
-    let token = bearer_token(&req)?;
+    let token = match session::has_bearer(&req) {
+        true => bearer_token(&req)?,
+        false => String::new(),
+    };
     if !token.starts_with(crate::services::widget_tokens::PREFIX) {
         return authenticate_with(req, true)
             .await

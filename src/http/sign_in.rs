@@ -35,6 +35,7 @@ pub async fn magic_link(state: State, body: Json<MagicLinkRequest>) -> AppResult
         let cfg = SignInConfig {
             public_url: &settings.server.public_url,
             per_hour: settings.auth.magic_links_per_hour,
+            return_to: None,
         };
         sign_in::request_link(conn, &cfg, &email, now())
     })

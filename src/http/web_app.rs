@@ -1,13 +1,22 @@
-//! The employee web app at `/` (one page; `/sign-in` is the same page, opened from a
-//! magic-link email) and the static files of the app and the widgets. Everything is
-//! compiled into the binary: no CDN, nothing fetched from elsewhere.
+//! The employee web app at `/` (one page, opened by the cookie session: signed-out visitors
+//! go to `/sign-in` and come back) and the static files of the app, the pages and the
+//! widgets. Everything is compiled into the binary: no CDN, nothing fetched from elsewhere.
 
-use actix_web::http::header;
+use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpResponse};
+use askama::Template;
 
+use super::pages::{PageError, Viewer};
 use crate::error::{AppError, AppResult};
 
-const INDEX: &str = include_str!("../web/static/index.html");
+#[derive(Template)]
+#[template(path = "pages/app.html")]
+struct AppPage {
+    name: String,
+    is_admin: bool,
+    /// The session's CSRF token, which the app's scripts send with their writes.
+    csrf: String,
+}
 
 /// `(name, content type, body)` of every file under `/assets/`.
 const ASSETS: &[(&str, &str, &str)] = &[
@@ -20,6 +29,16 @@ const ASSETS: &[(&str, &str, &str)] = &[
         "app.css",
         "text/css; charset=utf-8",
         include_str!("../web/static/app.css"),
+    ),
+    (
+        "pages.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../web/static/pages.js"),
+    ),
+    (
+        "pages.css",
+        "text/css; charset=utf-8",
+        include_str!("../web/static/pages.css"),
     ),
     (
         "widget.js",
@@ -38,15 +57,16 @@ const ASSETS: &[(&str, &str, &str)] = &[
 const APP_CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; \
     connect-src 'self'; frame-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
-pub async fn index() -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("text/html; charset=utf-8")
-        .insert_header((header::CONTENT_SECURITY_POLICY, APP_CSP))
-        .insert_header((header::X_FRAME_OPTIONS, "DENY"))
-        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
-        .insert_header((header::REFERRER_POLICY, "no-referrer"))
-        .insert_header((header::CACHE_CONTROL, "no-cache"))
-        .body(INDEX)
+pub async fn index(viewer: Viewer) -> Result<HttpResponse, PageError> {
+    let page = AppPage {
+        name: viewer.chrome("").name,
+        is_admin: viewer.caller.is_admin,
+        csrf: viewer.csrf(),
+    };
+    let mut res = super::pages::render(StatusCode::OK, &page)?;
+    res.headers_mut()
+        .insert(header::CONTENT_SECURITY_POLICY, header::HeaderValue::from_static(APP_CSP));
+    Ok(res)
 }
 
 pub async fn asset(name: web::Path<String>) -> AppResult<HttpResponse> {

@@ -3,10 +3,7 @@
 //! active employee gets an email with a one-time link valid `LINK_MINUTES`. Requests are
 //! limited per address (counted for unknown addresses too, so the limit reveals nothing).
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
 use chrono::{Duration, NaiveDateTime};
-use rand::RngCore;
 
 use super::idempotency::request_hash as sha256_hex;
 use crate::domain::email::Email;
@@ -25,12 +22,12 @@ const PREFIX: &str = "cm_";
 pub struct SignInConfig<'a> {
     pub public_url: &'a str,
     pub per_hour: u32,
+    /// The local page to open once signed in (carried in the link), if not the wall.
+    pub return_to: Option<&'a str>,
 }
 
 fn new_token() -> String {
-    let mut secret = [0u8; 32];
-    rand::rngs::OsRng.fill_bytes(&mut secret);
-    format!("{PREFIX}{}", URL_SAFE_NO_PAD.encode(secret))
+    super::secrets::random_token(PREFIX)
 }
 
 /// Handles `POST /auth/magic-link`: records the request and, for a known active employee,
@@ -83,7 +80,11 @@ fn queue_link_email(
     token: &str,
     now: NaiveDateTime,
 ) -> AppResult<String> {
-    let url = format!("{}/sign-in?magic_token={token}", cfg.public_url.trim_end_matches('/'));
+    let mut url = format!("{}/sign-in?magic_token={token}", cfg.public_url.trim_end_matches('/'));
+    if let Some(next) = cfg.return_to.filter(|n| *n != "/") {
+        url.push_str("&next=");
+        url.extend(form_urlencoded::byte_serialize(next.as_bytes()));
+    }
     let mail = MagicLinkMail {
         name: employee.name.clone(),
         url: url.clone(),
@@ -104,6 +105,14 @@ fn queue_link_email(
         now,
     )?;
     Ok(url)
+}
+
+/// The name of the active employee a link would sign in, if it is still usable.
+pub fn link_holder(conn: &mut DbConnection, magic_token: &str, now: NaiveDateTime) -> AppResult<Option<String>> {
+    let Some(id) = magic_links::peek(conn, &sha256_hex(magic_token.trim()), now)? else {
+        return Ok(None);
+    };
+    Ok(employees::find(conn, &id)?.filter(|e| e.active).map(|e| e.name))
 }
 
 /// Handles `POST /auth/token`: uses the link up (once) and names its employee.

@@ -1,9 +1,6 @@
 //! Minting and revoking widget tokens. The token is shown once; only its SHA-256 is kept, so
 //! a database leak does not leak working tokens.
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
-use rand::RngCore;
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -56,9 +53,7 @@ pub fn hash(token: &str) -> String {
 
 pub fn mint(conn: &mut DbConnection, actor: &str, name: &str) -> AppResult<MintedToken> {
     let name = required_line(name, 100).map_err(|m| AppError::validation("name", m))?;
-    let mut secret = [0u8; 32];
-    rand::rngs::OsRng.fill_bytes(&mut secret);
-    let token = format!("{PREFIX}{}", URL_SAFE_NO_PAD.encode(secret));
+    let token = super::secrets::random_token(PREFIX);
     let row = WidgetTokenRow {
         id: uuid::Uuid::now_v7().to_string(),
         name,

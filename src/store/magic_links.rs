@@ -59,3 +59,16 @@ pub fn consume(conn: &mut DbConnection, hash: &str, now: NaiveDateTime) -> Query
 pub fn purge_before(conn: &mut DbConnection, cutoff: NaiveDateTime) -> QueryResult<usize> {
     diesel::delete(magic_links::table.filter(magic_links::created_at.lt(cutoff))).execute(conn)
 }
+
+/// The employee an unused, unexpired link would sign in, without using it (the page that
+/// asks "Sign in as ...?": mail scanners that open links must not use them up).
+pub fn peek(conn: &mut DbConnection, hash: &str, now: NaiveDateTime) -> QueryResult<Option<String>> {
+    magic_links::table
+        .find(hash)
+        .filter(magic_links::used_at.is_null())
+        .filter(magic_links::expires_at.gt(now))
+        .select(magic_links::employee_id)
+        .first::<Option<String>>(conn)
+        .optional()
+        .map(Option::flatten)
+}

@@ -13,6 +13,7 @@ pub mod magic_links;
 pub mod outbox;
 pub mod postcards;
 pub mod schema;
+pub mod web_sessions;
 pub mod widget_tokens;
 
 pub use db::{DbConnection, Pool};

@@ -178,6 +178,15 @@ diesel::table! {
 }
 
 diesel::table! {
+    web_sessions (id_hash) {
+        id_hash -> Text,
+        email -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     widget_tokens (id) {
         id -> Text,
         name -> Text,
@@ -208,5 +217,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     outbox,
     postcard_recipients,
     postcards,
+    web_sessions,
     widget_tokens
 );

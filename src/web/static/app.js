@@ -1,10 +1,11 @@
-// The Customer Champion web app: plain JavaScript over the JSON API (/api/v1).
-// Everything a user typed is put on the page with textContent, never as HTML.
+// The Customer Champion web app: plain JavaScript over the JSON API (/api/v1), signed in by
+// the page's cookie session (HttpOnly: no script sees it), with the session's CSRF token
+// (in the page) on every write. Everything a user typed is put on the page with
+// textContent, never as HTML.
 (function () {
   "use strict";
 
   var API = "/api/v1";
-  var TOKEN_KEY = "champion.token";
   var state = { me: null, behaviours: null };
 
   // ---- small helpers -------------------------------------------------------------
@@ -41,7 +42,15 @@
     f.className = "flash " + (kind || "ok");
     f.hidden = !text;
   }
-  function token() { return window.localStorage.getItem(TOKEN_KEY); }
+  function csrfToken() {
+    var meta = document.querySelector("meta[name=csrf-token]");
+    return meta ? meta.getAttribute("content") : "";
+  }
+  // Signed out (or the session ended elsewhere): to the sign-in page, coming back here.
+  function toSignIn() {
+    var here = window.location.pathname + window.location.search + window.location.hash;
+    window.location.assign("/sign-in?next=" + encodeURIComponent(here));
+  }
   function uuid() {
     if (window.crypto && window.crypto.randomUUID) { return window.crypto.randomUUID(); }
     return String(Date.now()) + "-" + String(Math.random()).slice(2);
@@ -61,8 +70,7 @@
 
   function api(method, path, body, extraHeaders) {
     var headers = { Accept: "application/json" };
-    var t = token();
-    if (t) { headers.Authorization = "Bearer " + t; }
+    if (method !== "GET") { headers["X-CSRF-Token"] = csrfToken(); }
     if (body !== undefined) { headers["Content-Type"] = "application/json"; }
     Object.keys(extraHeaders || {}).forEach(function (k) { headers[k] = extraHeaders[k]; });
     return fetch(API + path, { method: method, headers: headers, body: body === undefined ? undefined : JSON.stringify(body) })
@@ -71,7 +79,7 @@
         var read = type.indexOf("json") >= 0 ? res.json() : res.text();
         return read.then(function (data) {
           if (res.ok) { return data; }
-          if (res.status === 401 && t && path.indexOf("/auth/") !== 0) { signOut("Your session has ended; please sign in again."); }
+          if (res.status === 401) { toSignIn(); }
           throw new ApiError(res.status, typeof data === "object" ? data : null);
         });
       });
@@ -81,110 +89,12 @@
     return h("p", { class: "error", role: "alert" }, err && err.message ? err.message : String(err));
   }
 
-  // ---- signing in ------------------------------------------------------------------
-
-  function signOut(message) {
-    window.localStorage.removeItem(TOKEN_KEY);
-    // The next person starts on the wall, not on the page the last one left open.
-    window.history.replaceState(null, "", "/");
-    state.me = null;
-    $("nav").hidden = true;
-    $("who").hidden = true;
-    renderSignIn(message);
-  }
-
-  // Where a signed-out visitor was going (a postcard's page from an email): kept across the
-  // sign-in email's new tab, and taken once signed in.
-  var AFTER_KEY = "champion.after";
-  function rememberDestination() {
-    if (/^\/postcards\/[^/]+$/.test(window.location.pathname)) {
-      window.localStorage.setItem(AFTER_KEY, window.location.pathname);
-    }
-  }
-  function takeDestination() {
-    var after = window.localStorage.getItem(AFTER_KEY);
-    window.localStorage.removeItem(AFTER_KEY);
-    if (after && /^\/postcards\/[^/]+$/.test(after)) { window.history.replaceState(null, "", after); }
-  }
-
-  function renderSignIn(message) {
-    rememberDestination();
-    var emailErr = h("p", { class: "field-error", id: "email-error", hidden: true });
-    var email = h("input", { id: "email", name: "email", type: "email", autocomplete: "email", required: true, "aria-describedby": "email-error" });
-    var sent = h("p", { class: "notice", role: "status", hidden: true });
-    var form = h("form", {
-      class: "card narrow", novalidate: true,
-      onsubmit: function (e) {
-        e.preventDefault();
-        emailErr.hidden = true;
-        email.removeAttribute("aria-invalid");
-        if (!email.value.trim() || email.value.indexOf("@") < 0) {
-          emailErr.textContent = "Enter your work email address.";
-          emailErr.hidden = false;
-          email.setAttribute("aria-invalid", "true");
-          email.focus();
-          return;
-        }
-        api("POST", "/auth/magic-link", { email: email.value.trim() }).then(function () {
-          sent.textContent = "Check your inbox: if " + email.value.trim() + " is in the directory, a sign-in link is on its way (valid 15 minutes).";
-          sent.hidden = false;
-        }).catch(function (err) {
-          emailErr.textContent = err.message;
-          emailErr.hidden = false;
-        });
-      }
-    },
-      h("h1", {}, "Sign in"),
-      h("p", {}, "We will email you a one-time sign-in link."),
-      h("label", { for: "email" }, "Work email"), email, emailErr,
-      h("button", { type: "submit", class: "primary" }, "Email me a sign-in link"),
-      sent);
-    var pasted = h("textarea", { id: "pasted-token", rows: 3, "aria-describedby": "pasted-help" });
-    var pastedErr = h("p", { class: "field-error", hidden: true });
-    var operator = h("details", { class: "card narrow" },
-      h("summary", {}, "Operators: sign in with an access token"),
-      h("form", {
-        onsubmit: function (e) {
-          e.preventDefault();
-          var t = pasted.value.trim();
-          if (!t) { pastedErr.textContent = "Paste a token first."; pastedErr.hidden = false; return; }
-          window.localStorage.setItem(TOKEN_KEY, t);
-          start().catch(function (err) {
-            window.localStorage.removeItem(TOKEN_KEY);
-            pastedErr.textContent = err.message;
-            pastedErr.hidden = false;
-          });
-        }
-      },
-        h("label", { for: "pasted-token" }, "Access token"),
-        h("p", { id: "pasted-help", class: "help" }, "From `champion token --email you@company.com` or your identity provider."),
-        pasted, pastedErr,
-        h("button", { type: "submit" }, "Use this token")));
-    show([message ? h("p", { class: "notice", role: "status" }, message) : null, form, operator], "Sign in");
-  }
-
-  // Opened from the email: exchange the one-time magic token for an access token.
-  function redeemMagicLink(magic) {
-    window.history.replaceState(null, "", "/");
-    show(h("p", { class: "card narrow" }, "Signing you in…"), "Signing in");
-    return api("POST", "/auth/token", { magic_token: magic }).then(function (res) {
-      window.localStorage.setItem(TOKEN_KEY, res.access_token);
-      return start();
-    }).catch(function (err) {
-      renderSignIn("That sign-in link did not work (" + err.message + "). Links work once and for 15 minutes: ask for a new one.");
-    });
-  }
-
   // ---- after sign-in -----------------------------------------------------------------
 
   function start() {
     return api("GET", "/me").then(function (me) {
       state.me = me;
-      $("who-name").textContent = me.name;
-      $("who").hidden = false;
-      $("nav").hidden = false;
       $("nav-team").hidden = !(me.is_manager || me.role === "admin");
-      takeDestination();
       route();
     });
   }
@@ -565,19 +475,12 @@
   // ---- start -------------------------------------------------------------------------
 
   document.addEventListener("DOMContentLoaded", function () {
-    $("sign-out").addEventListener("click", function () { signOut("You are signed out."); });
     window.addEventListener("hashchange", function () {
       if (window.location.pathname !== "/") { window.history.replaceState(null, "", "/" + window.location.hash); }
       flashOnce();
       route();
     });
-    var magic = new URLSearchParams(window.location.search).get("magic_token");
-    if (magic) { redeemMagicLink(magic); return; }
-    if (token()) {
-      start().catch(function (err) { signOut(err.status === 401 ? "Please sign in again." : err.message); });
-    } else {
-      renderSignIn();
-    }
+    start().catch(function (err) { show(errorBox(err), "Error"); });
   });
 
   // A flash message survives the navigation it announces, then goes.

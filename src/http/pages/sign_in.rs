@@ -1,0 +1,248 @@
+//! Signing in to the web app and out of it, as pages with plain forms:
+//! - `GET /sign-in`: ask for a link by email, or (operators) paste an access token;
+//! - `GET /sign-in?magic_token=`: the emailed link asks "Sign in as Ada?" and signs in only
+//!   when its button is pressed (a mail scanner opening the link must not use it up);
+//! - `POST /sign-out`: ends the session on the server, whatever device holds the cookie.
+//!
+//! Signing in opens a cookie session (see `http::session`) and goes on to `next`.
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use askama::Template;
+use serde::Deserialize;
+
+use super::{render, safe_next, same_origin, see_other, Chrome, PageError, Viewer};
+use crate::domain::clock::now;
+use crate::domain::email::Email;
+use crate::error::AppError;
+use crate::http::{session, State};
+use crate::services::{sign_in, web_sessions};
+use crate::store::db;
+
+#[derive(Template, Default)]
+#[template(path = "pages/sign_in.html")]
+struct SignInPage {
+    chrome: Option<Chrome>,
+    next: String,
+    notice: Option<String>,
+    email: String,
+    email_error: Option<String>,
+    token_error: Option<String>,
+    /// The link's token and whom it signs in, when opened from the email.
+    confirm: Option<(String, String)>,
+    link_error: Option<String>,
+    /// `auth.log_sign_in_links`: the demo says where its links are.
+    links_in_log: bool,
+}
+
+impl SignInPage {
+    fn new(state: &State, next: &str) -> SignInPage {
+        SignInPage {
+            next: next.to_string(),
+            links_in_log: state.settings.auth.log_sign_in_links,
+            ..SignInPage::default()
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct SignInQuery {
+    magic_token: Option<String>,
+    next: Option<String>,
+    signed_out: Option<String>,
+}
+
+pub async fn page(state: State, req: HttpRequest, q: web::Query<SignInQuery>) -> Result<HttpResponse, PageError> {
+    let q = q.into_inner();
+    let next = safe_next(q.next.as_deref());
+    let mut page = SignInPage::new(&state, &next);
+    if let Some(token) = q.magic_token.filter(|t| !t.trim().is_empty()) {
+        let lookup = token.clone();
+        let holder = db::run(&state.pool, move |conn| sign_in::link_holder(conn, &lookup, now())).await?;
+        match holder {
+            Some(name) => page.confirm = Some((token, name)),
+            None => page.link_error = Some(LINK_USED.into()),
+        }
+        return render(StatusCode::OK, &page);
+    }
+    if q.signed_out.is_some() {
+        page.notice = Some("You have signed out.".into());
+    } else if signed_in(&state, &req).await {
+        return Ok(see_other(&next));
+    }
+    render(StatusCode::OK, &page)
+}
+
+const LINK_USED: &str = "This sign-in link has already been used or has expired (links work once, for 15 minutes). Ask for a new one below.";
+
+async fn signed_in(state: &State, req: &HttpRequest) -> bool {
+    match session::secret(req) {
+        Some(secret) => matches!(session::email_of(state, &secret).await, Ok(Some(_))),
+        None => false,
+    }
+}
+
+#[derive(Deserialize)]
+pub struct EmailForm {
+    email: String,
+    #[serde(default)]
+    next: String,
+}
+
+/// Emails a link (the same answer whoever the address belongs to).
+pub async fn ask_for_link(state: State, req: HttpRequest, form: web::Form<EmailForm>) -> Result<HttpResponse, PageError> {
+    refuse_other_sites(&req)?;
+    let form = form.into_inner();
+    let next = safe_next(Some(&form.next));
+    let mut page = SignInPage::new(&state, &next);
+    page.email = form.email.trim().to_string();
+    let settings = state.settings.clone();
+    let (email, return_to) = (form.email.clone(), next.clone());
+    let asked = db::run(&state.pool, move |conn| {
+        let cfg = sign_in::SignInConfig {
+            public_url: &settings.server.public_url,
+            per_hour: settings.auth.magic_links_per_hour,
+            return_to: Some(&return_to),
+        };
+        sign_in::request_link(conn, &cfg, &email, now())
+    })
+    .await;
+    match asked {
+        Ok(link) => {
+            if let Some(link) = link.filter(|_| state.settings.auth.log_sign_in_links) {
+                tracing::warn!(%link, "sign-in link (auth.log_sign_in_links is on: development only)");
+            }
+            page.notice = Some(format!(
+                "Check your inbox: if {} is in your company's directory, a sign-in link is on its way. It works once, for 15 minutes.",
+                page.email
+            ));
+            render(StatusCode::OK, &page)
+        }
+        Err(AppError::Validation { .. }) => {
+            page.email_error = Some("Enter your work email address, like ada@company.com.".into());
+            render(StatusCode::UNPROCESSABLE_ENTITY, &page)
+        }
+        Err(AppError::TooManyRequests { .. }) => {
+            page.email_error = Some(format!(
+                "That address has asked for {} links in the last hour. Use the newest email, or try again later.",
+                state.settings.auth.magic_links_per_hour
+            ));
+            render(StatusCode::TOO_MANY_REQUESTS, &page)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct LinkForm {
+    magic_token: String,
+    #[serde(default)]
+    next: String,
+}
+
+/// The emailed link's button: uses the link up and signs in.
+pub async fn use_link(state: State, req: HttpRequest, form: web::Form<LinkForm>) -> Result<HttpResponse, PageError> {
+    refuse_other_sites(&req)?;
+    let form = form.into_inner();
+    let next = safe_next(Some(&form.next));
+    let token = form.magic_token;
+    let used = db::run(&state.pool, move |conn| sign_in::exchange(conn, &token, now())).await;
+    match used {
+        Ok(employee) => {
+            let email = Email::parse(&employee.email).map_err(|e| AppError::internal(anyhow::anyhow!(e)))?;
+            open_session(&state, email, &next).await
+        }
+        Err(AppError::Unauthorized { .. } | AppError::Validation { .. }) => {
+            let mut page = SignInPage::new(&state, &next);
+            page.link_error = Some(LINK_USED.into());
+            render(StatusCode::UNAUTHORIZED, &page)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct TokenForm {
+    access_token: String,
+    #[serde(default)]
+    next: String,
+}
+
+/// Operators: sign in with an access token (from `champion token` or an identity provider).
+pub async fn use_token(state: State, req: HttpRequest, form: web::Form<TokenForm>) -> Result<HttpResponse, PageError> {
+    refuse_other_sites(&req)?;
+    let form = form.into_inner();
+    let next = safe_next(Some(&form.next));
+    let refused = |why: String| {
+        let mut page = SignInPage::new(&state, &next);
+        page.token_error = Some(why);
+        render(StatusCode::UNAUTHORIZED, &page)
+    };
+    let token = form.access_token.trim();
+    if token.is_empty() {
+        return refused("Paste the token first.".into());
+    }
+    let email = match state.keys.verify(token) {
+        Ok((_claims, email)) => email,
+        Err(e) => return refused(token_problem(e.code)),
+    };
+    let lookup = email.to_string();
+    let employee = db::run(&state.pool, move |conn| {
+        Ok(crate::store::employees::find_by_email(conn, &lookup)?)
+    })
+    .await?;
+    let known = employee.as_ref().is_some_and(|e| e.active) || state.is_configured_admin(&email);
+    if !known {
+        return refused(format!(
+            "This token is for {email}, who is not an active employee in the directory. Ask an admin to add them."
+        ));
+    }
+    open_session(&state, email, &next).await
+}
+
+/// A pasted token's problem in words (it is not a session that ended: none began).
+fn token_problem(code: &str) -> String {
+    match code {
+        "token_expired" => "This token has expired. Make a new one (champion token --email you@company.com) and paste that.",
+        _ => "This is not a token this service issued, or it was cut short when copied. Copy the whole token and paste it again.",
+    }
+    .into()
+}
+
+async fn open_session(state: &State, email: Email, next: &str) -> Result<HttpResponse, PageError> {
+    let days = state.settings.auth.session_days;
+    let secret = db::run(&state.pool, move |conn| web_sessions::open(conn, &email, now(), days)).await?;
+    let mut res = see_other(next);
+    res.add_cookie(&session::cookie(state, &secret))
+        .map_err(|e| AppError::internal(anyhow::anyhow!("session cookie: {e}")))?;
+    Ok(res)
+}
+
+#[derive(Deserialize)]
+pub struct SignOutForm {
+    csrf_token: String,
+}
+
+pub async fn sign_out(
+    state: State,
+    req: HttpRequest,
+    viewer: Viewer,
+    form: web::Form<SignOutForm>,
+) -> Result<HttpResponse, PageError> {
+    viewer.check_csrf(&req, &form.csrf_token)?;
+    let secret = viewer.secret().to_string();
+    db::run(&state.pool, move |conn| web_sessions::close(conn, &secret)).await?;
+    let mut res = see_other("/sign-in?signed_out=1");
+    res.add_cookie(&session::removal(&state))
+        .map_err(|e| AppError::internal(anyhow::anyhow!("session cookie: {e}")))?;
+    Ok(res)
+}
+
+/// Signing in from another site's form (login CSRF) is refused.
+fn refuse_other_sites(req: &HttpRequest) -> Result<(), PageError> {
+    if same_origin(req) {
+        Ok(())
+    } else {
+        Err(PageError::Csrf)
+    }
+}
