@@ -33,7 +33,9 @@ pub fn cookie(state: &AppState, secret: &str) -> Cookie<'static> {
         .http_only(true)
         .same_site(SameSite::Lax)
         .secure(state.settings.server.public_url.starts_with("https://"))
-        .max_age(actix_web::cookie::time::Duration::days(state.settings.auth.session_days))
+        .max_age(actix_web::cookie::time::Duration::days(
+            state.settings.auth.session_days,
+        ))
         .finish()
 }
 
@@ -75,7 +77,10 @@ pub fn csrf_refused() -> AppError {
 
 /// The error of a request whose cookie names no live session.
 pub fn ended() -> AppError {
-    AppError::unauthorized("session_ended", "your sign-in has ended or you signed out; sign in again")
+    AppError::unauthorized(
+        "session_ended",
+        "your sign-in has ended or you signed out; sign in again",
+    )
 }
 
 /// Whether the request authenticates with a bearer token rather than the cookie.

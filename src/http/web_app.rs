@@ -64,8 +64,10 @@ pub async fn index(viewer: Viewer) -> Result<HttpResponse, PageError> {
         csrf: viewer.csrf(),
     };
     let mut res = super::pages::render(StatusCode::OK, &page)?;
-    res.headers_mut()
-        .insert(header::CONTENT_SECURITY_POLICY, header::HeaderValue::from_static(APP_CSP));
+    res.headers_mut().insert(
+        header::CONTENT_SECURITY_POLICY,
+        header::HeaderValue::from_static(APP_CSP),
+    );
     Ok(res)
 }
 

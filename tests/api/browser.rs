@@ -65,14 +65,23 @@ async fn employee_journey(app: TestApp) {
     let people = org(&app).await;
     let b = Browser::start(1280).await;
 
-    // Sign in by magic link.
+    // Sign in by magic link: the app sends a signed-out visitor to the sign-in page, the
+    // emailed link asks before it signs in, and the session is a cookie no script can read.
     b.goto(&app.url("/")).await;
     b.type_into("#email", "ada@example.com").await;
     b.click("form button[type=submit]").await;
     b.wait_for_text(".notice", "Check your inbox", 15).await;
     let link = sign_in_link(&app, "ada@").await;
     b.goto(&link).await;
+    b.wait_for_text("#use-link", "Sign in as Ada Lovelace", 15).await;
+    b.click("#use-link").await;
     b.wait_for_text("#who-name", "Ada Lovelace", 15).await;
+    assert_eq!(
+        b.js("return [document.cookie, window.localStorage.length];", json!([]))
+            .await,
+        json!(["", 0]),
+        "the session is in an HttpOnly cookie, nothing in storage"
+    );
     assert!(
         !b.current_url().await.contains("magic_token"),
         "the token leaves the address bar"
@@ -144,7 +153,7 @@ async fn employee_journey(app: TestApp) {
     // An operator opens the postcard's page (as from an email) signed out, signs in with a
     // pasted token, lands on that page and endorses the postcard.
     b.click("#sign-out").await;
-    b.wait_for("#email", 15).await;
+    b.wait_for_text(".notice", "You have signed out", 15).await;
     let sent = app
         .get(
             &format!("/api/v1/postcards?sender={}", people.ada["id"].as_str().unwrap()),
@@ -155,7 +164,7 @@ async fn employee_journey(app: TestApp) {
     b.goto(&app.url(&format!("/postcards/{id}"))).await;
     b.wait_for("#email", 15).await;
     b.click("details summary").await;
-    b.type_into("#pasted-token", &app.token("cy@example.com")).await;
+    b.type_into("#access-token", &app.token("cy@example.com")).await;
     b.click("details button[type=submit]").await;
     b.wait_for_text("#who-name", "Cy Young", 15).await;
     b.wait_for_text("#view", "A Customer Champion postcard", 15).await;

@@ -34,4 +34,5 @@ mod sign_in;
 mod sqlite_checkpoints;
 mod stats;
 mod upgrade;
+mod web_sessions;
 mod widgets;

@@ -75,7 +75,9 @@ struct MessagePage<'a> {
 #[derive(Debug)]
 pub enum PageError {
     /// Not signed in: to the sign-in page, coming back here afterwards.
-    SignIn { next: String },
+    SignIn {
+        next: String,
+    },
     Forbidden,
     NotFound,
     /// A write whose form did not carry the session's token (or came from another site).
@@ -155,7 +157,9 @@ pub fn in_words(e: &AppError) -> String {
             .map(|f| format!("{}: {}.", f.field.replace('_', " "), f.message.trim_end_matches('.')))
             .collect::<Vec<_>>()
             .join(" "),
-        AppError::Internal(_) => "The service hit an unexpected problem. Nothing you did caused it; try again in a moment.".into(),
+        AppError::Internal(_) => {
+            "The service hit an unexpected problem. Nothing you did caused it; try again in a moment.".into()
+        }
         AppError::Unavailable(_) => "The service is busy or its database is unreachable. Try again in a moment.".into(),
         other => {
             let detail = other.to_string();
@@ -319,7 +323,13 @@ mod tests {
     #[test]
     fn only_local_paths_are_returned_to() {
         assert_eq!(safe_next(Some("/postcards/1?x=2")), "/postcards/1?x=2");
-        for outside in ["https://evil.example", "//evil.example", "/\\evil.example", "evil", "/a\nb"] {
+        for outside in [
+            "https://evil.example",
+            "//evil.example",
+            "/\\evil.example",
+            "evil",
+            "/a\nb",
+        ] {
             assert_eq!(safe_next(Some(outside)), "/", "{outside:?}");
         }
         assert_eq!(safe_next(None), "/");

@@ -90,7 +90,11 @@ pub struct EmailForm {
 }
 
 /// Emails a link (the same answer whoever the address belongs to).
-pub async fn ask_for_link(state: State, req: HttpRequest, form: web::Form<EmailForm>) -> Result<HttpResponse, PageError> {
+pub async fn ask_for_link(
+    state: State,
+    req: HttpRequest,
+    form: web::Form<EmailForm>,
+) -> Result<HttpResponse, PageError> {
     refuse_other_sites(&req)?;
     let form = form.into_inner();
     let next = safe_next(Some(&form.next));

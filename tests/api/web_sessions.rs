@@ -1,0 +1,348 @@
+//! The web app's cookie sessions: the emailed link's page signs in only when its button is
+//! pressed; the cookie is HttpOnly and SameSite (Secure over https); writes with the cookie
+//! need the session's CSRF token; sign-out ends the session on the server; another site can
+//! neither sign someone in nor write with their cookie.
+
+use reqwest::header::{COOKIE, LOCATION, SET_COOKIE};
+use serde_json::json;
+
+use crate::helpers::{Reply, TestApp};
+use crate::sign_in::magic_token;
+
+/// A client that shows redirects instead of following them.
+fn browser() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+/// A form post as a page of `origin` makes it, with `cookie` if any.
+pub async fn form(app: &TestApp, path: &str, fields: &[(&str, &str)], cookie: Option<&str>, origin: &str) -> Reply {
+    let mut req = browser().post(app.url(path)).form(fields).header("Origin", origin);
+    if let Some(c) = cookie {
+        req = req.header(COOKIE, format!("champion_session={c}"));
+    }
+    Reply::from(req.send().await.unwrap()).await
+}
+
+async fn get(app: &TestApp, path: &str, cookie: Option<&str>) -> Reply {
+    let mut req = browser().get(app.url(path)).header("Accept", "text/html");
+    if let Some(c) = cookie {
+        req = req.header(COOKIE, format!("champion_session={c}"));
+    }
+    Reply::from(req.send().await.unwrap()).await
+}
+
+/// The session cookie a sign-in answer sets, and its attributes.
+fn session_cookie(reply: &Reply) -> (String, String) {
+    let set = reply
+        .headers
+        .get_all(SET_COOKIE)
+        .iter()
+        .map(|v| v.to_str().unwrap().to_string())
+        .find(|c| c.starts_with("champion_session="))
+        .unwrap_or_else(|| panic!("a session cookie: {:?}", reply.headers));
+    let value = set["champion_session=".len()..].split(';').next().unwrap().to_string();
+    (value, set)
+}
+
+fn csrf_of(page: &Reply) -> String {
+    let at = page
+        .text
+        .find("name=\"csrf_token\" value=\"")
+        .expect("a form with the CSRF token")
+        + "name=\"csrf_token\" value=\"".len();
+    page.text[at..].split('"').next().unwrap().to_string()
+}
+
+/// Asks for a link for `email` on the sign-in page and answers the link's token (and the
+/// email's text).
+pub async fn emailed_link(app: &TestApp, email: &str, next: &str) -> (String, String) {
+    let asked = form(
+        app,
+        "/sign-in/email",
+        &[("email", email), ("next", next)],
+        None,
+        &app.address,
+    )
+    .await;
+    assert_eq!(asked.status, 200, "{}", asked.text);
+    assert!(asked.text.contains("Check your inbox"), "{}", asked.text);
+    let mails = app
+        .smtp
+        .wait_for(15, "the sign-in email", |m| {
+            m.iter().any(|m| m.to.iter().any(|t| t.contains(email)))
+        })
+        .await;
+    let mail = mails
+        .iter()
+        .rev()
+        .find(|m| m.to.iter().any(|t| t.contains(email)))
+        .unwrap();
+    (magic_token(mail), mail.decoded())
+}
+
+/// Signs `email` in through the pages (link, then its button); answers the cookie's value.
+pub async fn signed_in(app: &TestApp, email: &str) -> String {
+    let (token, _) = emailed_link(app, email, "/").await;
+    let used = form(
+        app,
+        "/sign-in/link",
+        &[("magic_token", &token), ("next", "/")],
+        None,
+        &app.address,
+    )
+    .await;
+    assert_eq!(used.status, 303, "{}", used.text);
+    session_cookie(&used).0
+}
+
+async fn a_link_signs_in_to_a_cookie_session_that_sign_out_ends(app: TestApp) {
+    app.create_employee("ada@example.com", "Ada Lovelace", "Support", None)
+        .await;
+    let (token, mail) = emailed_link(&app, "ada@example.com", "/postcards/123").await;
+    assert!(
+        mail.contains("&next=%2Fpostcards%2F123"),
+        "the link comes back to the page asked for"
+    );
+
+    // Opening the link (as a mail scanner would) uses nothing up: it asks first.
+    for _ in 0..2 {
+        let page = get(
+            &app,
+            &format!("/sign-in?magic_token={token}&next=%2Fpostcards%2F123"),
+            None,
+        )
+        .await;
+        assert_eq!(page.status, 200);
+        assert!(page.text.contains("Sign in as Ada Lovelace"), "{}", page.text);
+        assert!(page.headers.get(SET_COOKIE).is_none());
+    }
+    // Another site's form cannot press the button for you (login CSRF).
+    let forged = form(
+        &app,
+        "/sign-in/link",
+        &[("magic_token", &token)],
+        None,
+        "https://evil.example",
+    )
+    .await;
+    assert_eq!(forged.status, 403, "{}", forged.text);
+    assert!(forged.headers.get(SET_COOKIE).is_none());
+
+    let used = form(
+        &app,
+        "/sign-in/link",
+        &[("magic_token", &token), ("next", "/postcards/123")],
+        None,
+        &app.address,
+    )
+    .await;
+    assert_eq!(used.status, 303, "{}", used.text);
+    assert_eq!(used.headers[LOCATION], "/postcards/123");
+    let (cookie, set) = session_cookie(&used);
+    assert!(
+        set.contains("HttpOnly") && set.contains("SameSite=Lax") && set.contains("Path=/"),
+        "{set}"
+    );
+    assert!(!set.contains("Secure"), "plain http in tests: {set}");
+
+    // The cookie opens the API for the web app's reads...
+    let me = Reply::from(
+        app.client
+            .get(app.url("/api/v1/me"))
+            .header(COOKIE, format!("champion_session={cookie}"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(me.status, 200, "{}", me.text);
+    assert_eq!(me.body["name"], "Ada Lovelace");
+    // ...and for writes only with the page's CSRF token.
+    let page = get(&app, "/", Some(&cookie)).await;
+    assert_eq!(page.status, 200, "{}", page.text);
+    assert!(!page.text.contains("localStorage"));
+    let csrf = csrf_of(&page);
+    let patch = |token: Option<String>| {
+        let mut req = app
+            .client
+            .patch(app.url("/api/v1/me/preferences"))
+            .header(COOKIE, format!("champion_session={cookie}"))
+            .json(&json!({"notify_on_postcard": false}));
+        if let Some(t) = token {
+            req = req.header("X-CSRF-Token", t);
+        }
+        async move { Reply::from(req.send().await.unwrap()).await }
+    };
+    patch(None)
+        .await
+        .assert_problem(403, "forbidden", "a write without the CSRF token");
+    patch(Some("0".repeat(64)))
+        .await
+        .assert_problem(403, "forbidden", "a wrong CSRF token");
+    assert_eq!(patch(Some(csrf.clone())).await.status, 200);
+
+    // The link worked once.
+    let again = get(&app, &format!("/sign-in?magic_token={token}"), None).await;
+    assert!(
+        again.text.contains("already been used or has expired"),
+        "{}",
+        again.text
+    );
+
+    // Signing out needs the token too, then ends the session on the server.
+    let forged_out = form(
+        &app,
+        "/sign-out",
+        &[("csrf_token", "nope")],
+        Some(&cookie),
+        &app.address,
+    )
+    .await;
+    assert_eq!(forged_out.status, 403);
+    let out = form(&app, "/sign-out", &[("csrf_token", &csrf)], Some(&cookie), &app.address).await;
+    assert_eq!(out.status, 303, "{}", out.text);
+    assert_eq!(out.headers[LOCATION], "/sign-in?signed_out=1");
+    assert!(session_cookie(&out).1.contains("Max-Age=0"), "the browser forgets it");
+    let after = get(&app, "/", Some(&cookie)).await;
+    assert_eq!(after.status, 303, "an old copy of the cookie opens nothing");
+    assert_eq!(after.headers[LOCATION], "/sign-in?next=%2F");
+    let api = Reply::from(
+        app.client
+            .get(app.url("/api/v1/me"))
+            .header(COOKIE, format!("champion_session={cookie}"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    api.assert_problem(401, "session_ended", "after sign-out");
+}
+
+async fn a_pasted_token_signs_in_and_a_bad_one_says_why(app: TestApp) {
+    app.create_employee("cy@example.com", "Cy Young", "Sales", None).await;
+    let bad = form(
+        &app,
+        "/sign-in/token",
+        &[("access_token", "not-a-token")],
+        None,
+        &app.address,
+    )
+    .await;
+    assert_eq!(bad.status, 401);
+    assert!(bad.text.contains("not a token this service issued"), "{}", bad.text);
+    assert!(!bad.text.contains("session"), "no session had begun: {}", bad.text);
+    let stranger = app.token("nobody@example.com");
+    let unknown = form(
+        &app,
+        "/sign-in/token",
+        &[("access_token", &stranger)],
+        None,
+        &app.address,
+    )
+    .await;
+    assert!(unknown.text.contains("not an active employee"), "{}", unknown.text);
+
+    let good = form(
+        &app,
+        "/sign-in/token",
+        &[
+            ("access_token", &app.token("cy@example.com")),
+            ("next", "//evil.example"),
+        ],
+        None,
+        &app.address,
+    )
+    .await;
+    assert_eq!(good.status, 303, "{}", good.text);
+    assert_eq!(good.headers[LOCATION], "/", "never sent to another site");
+    let (cookie, _) = session_cookie(&good);
+    assert_eq!(get(&app, "/", Some(&cookie)).await.status, 200);
+
+    // A deactivation ends the use of the session at once.
+    let cy = app.get("/api/v1/employees?query=cy", Some(&app.admin_token())).await;
+    let id = cy.body["items"][0]["id"].as_str().unwrap().to_string();
+    app.patch(
+        &format!("/api/v1/employees/{id}"),
+        &app.admin_token(),
+        &json!({"active": false}),
+    )
+    .await;
+    assert_eq!(get(&app, "/", Some(&cookie)).await.status, 303);
+
+    // Bearer tokens stay for the API, without any CSRF token.
+    let bearer = app
+        .patch(
+            "/api/v1/me/preferences",
+            &app.token("ada@example.com"),
+            &json!({"weekly_digest": false}),
+        )
+        .await;
+    assert_eq!(
+        bearer.status, 401,
+        "unknown person, but not a CSRF refusal: {}",
+        bearer.text
+    );
+}
+
+async fn pages_say_what_is_wrong(app: TestApp) {
+    let missing = get(&app, "/no/such/page", None).await;
+    assert_eq!(missing.status, 404);
+    assert!(missing.headers["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/html"));
+    assert!(missing.text.contains("Page not found"), "{}", missing.text);
+    let api = app.get("/api/v1/no-such-thing", None).await;
+    api.assert_problem(404, "not_found", "the API keeps problem+json");
+
+    let csp = missing.headers["content-security-policy"].to_str().unwrap();
+    assert!(!csp.contains("unsafe-inline") && !csp.contains("unsafe-eval"), "{csp}");
+
+    let bad_email = form(
+        &app,
+        "/sign-in/email",
+        &[("email", "not an address")],
+        None,
+        &app.address,
+    )
+    .await;
+    assert_eq!(bad_email.status, 422);
+    assert!(
+        bad_email.text.contains("Enter your work email address"),
+        "{}",
+        bad_email.text
+    );
+    assert!(bad_email.text.contains("aria-invalid=\"true\""));
+}
+
+async fn the_cookie_is_secure_over_https(app: TestApp) {
+    app.create_employee("ada@example.com", "Ada Lovelace", "Support", None)
+        .await;
+    let good = form(
+        &app,
+        "/sign-in/token",
+        &[("access_token", &app.token("ada@example.com"))],
+        None,
+        &app.address,
+    )
+    .await;
+    let (_, set) = session_cookie(&good);
+    assert!(set.contains("Secure") && set.contains("HttpOnly"), "{set}");
+}
+
+crate::on_both_backends!(
+    a_link_signs_in_to_a_cookie_session_that_sign_out_ends,
+    a_pasted_token_signs_in_and_a_bad_one_says_why,
+    pages_say_what_is_wrong
+);
+
+mod over_https {
+    crate::on_both_backends!(
+        with &[("CHAMPION__SERVER__PUBLIC_URL", "https://champion.example.com")];
+        the_cookie_is_secure_over_https
+    );
+    use super::*;
+}
