@@ -8,6 +8,7 @@ pub mod email;
 pub mod employee;
 pub mod hierarchy;
 pub mod import;
+pub mod looks;
 pub mod period;
 pub mod postcard;
 pub mod ranking;

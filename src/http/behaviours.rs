@@ -24,6 +24,13 @@ pub struct BehaviourView {
     pub title: String,
     pub description: String,
     pub active: bool,
+    /// For display: `#rrggbb`, readable at 4.5:1 against white.
+    #[schema(example = "#0b6e4f")]
+    pub color: Option<String>,
+    /// For display: one of `heart`, `star`, `ear`, `shield-check`, `sparkles`, `users`,
+    /// `rocket`, `message-circle`, `trophy`, `handshake`, `lightbulb`, `smile`.
+    #[schema(example = "heart")]
+    pub icon: Option<String>,
 }
 
 impl From<BehaviourRow> for BehaviourView {
@@ -33,6 +40,8 @@ impl From<BehaviourRow> for BehaviourView {
             title: r.title,
             description: r.description,
             active: r.active,
+            color: r.color,
+            icon: r.icon,
         }
     }
 }
@@ -68,6 +77,10 @@ pub struct CreateBehaviour {
     #[schema(example = "First-call resolution")]
     pub title: String,
     pub description: Option<String>,
+    #[schema(example = "#0b6e4f", pattern = "^#[0-9a-fA-F]{6}$")]
+    pub color: Option<String>,
+    #[schema(example = "star")]
+    pub icon: Option<String>,
 }
 
 /// Adds a behaviour (admin).
@@ -78,7 +91,14 @@ pub async fn create(state: State, caller: Caller, body: Json<CreateBehaviour>) -
     let b = body.into_inner();
     let actor = caller.email.to_string();
     let row = db::run(&state.pool, move |conn| {
-        service::create(conn, &actor, &b.slug, &b.title, b.description.as_deref())
+        let new = service::NewBehaviour {
+            slug: &b.slug,
+            title: &b.title,
+            description: b.description.as_deref(),
+            color: b.color.as_deref(),
+            icon: b.icon.as_deref(),
+        };
+        service::create(conn, &actor, new)
     })
     .await?;
     Ok(HttpResponse::Created()
@@ -93,6 +113,14 @@ pub struct UpdateBehaviour {
     pub description: Option<String>,
     /// `false` archives the behaviour: no new postcards, old ones keep it.
     pub active: Option<bool>,
+    /// `null` clears the colour.
+    #[serde(default, deserialize_with = "super::json::double_option")]
+    #[schema(value_type = Option<String>, nullable, pattern = "^#[0-9a-fA-F]{6}$")]
+    pub color: Option<Option<String>>,
+    /// `null` clears the icon.
+    #[serde(default, deserialize_with = "super::json::double_option")]
+    #[schema(value_type = Option<String>, nullable)]
+    pub icon: Option<Option<String>>,
 }
 
 /// Edits, archives or restores a behaviour (admin).
@@ -110,14 +138,14 @@ pub async fn update(
     let actor = caller.email.to_string();
     let slug = slug.into_inner();
     let row = db::run(&state.pool, move |conn| {
-        service::update(
-            conn,
-            &actor,
-            &slug,
-            b.title.as_deref(),
-            b.description.as_deref(),
-            b.active,
-        )
+        let edit = service::BehaviourEdit {
+            title: b.title.as_deref(),
+            description: b.description.as_deref(),
+            active: b.active,
+            color: b.color.as_ref().map(Option::as_deref),
+            icon: b.icon.as_ref().map(Option::as_deref),
+        };
+        service::update(conn, &actor, &slug, edit)
     })
     .await?;
     Ok(JsonOut(row.into()))

@@ -53,7 +53,9 @@ pub async fn edge(
         None
     };
     let res = next.call(req).await?;
-    if let Some(state) = state.filter(|_| res.status().is_success()) {
+    // A page's form write answers 303 See Other when it succeeded (errors are pages of 4xx).
+    let done = res.status().is_success() || res.status() == actix_web::http::StatusCode::SEE_OTHER;
+    if let Some(state) = state.filter(|_| done) {
         state.boards.invalidate();
         // A send lays its rows over this instance's board memory itself (before answering);
         // any other write may have moved today's rows in ways only a read tells.

@@ -19,7 +19,7 @@ use crate::store::db;
 use crate::store::employees::{self, EmployeeRow, ListFilter};
 
 /// Directory files may hold tens of thousands of people.
-const CSV_LIMIT: usize = 16 * 1024 * 1024;
+pub const CSV_LIMIT: usize = 16 * 1024 * 1024;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct EmployeeView {

@@ -158,6 +158,7 @@ pub async fn list(state: State, caller: Caller, q: web::Query<FeedQuery>) -> App
         behaviour: non_empty(q.behaviour),
         department: non_empty(q.department),
         limit: limit + 1,
+        ..FeedFilter::default()
     };
     let me = caller.employee.as_ref().map(|e| e.id.clone());
     let is_admin = caller.is_admin;

@@ -40,6 +40,7 @@ const ASSETS: &[(&str, &str, &str)] = &[
         "text/css; charset=utf-8",
         include_str!("../web/static/pages.css"),
     ),
+    ("icons.svg", "image/svg+xml", include_str!("../web/static/icons.svg")),
     (
         "widget.js",
         "text/javascript; charset=utf-8",

@@ -21,13 +21,13 @@ struct ErrorPage {
 }
 
 /// The widget's policy: scripts, styles and fetches from this service only, framed only by
-/// the configured intranet origins (or by this service itself when none are configured).
+/// the configured intranet origins and this service itself.
 fn widget_csp(state: &State) -> String {
-    let ancestors = if state.settings.server.allowed_origins.is_empty() {
-        "'self'".to_string()
-    } else {
-        state.settings.server.allowed_origins.join(" ")
-    };
+    // This service's own pages frame widgets too: the admin console previews them.
+    let ancestors = std::iter::once("'self'")
+        .chain(state.settings.server.allowed_origins.iter().map(String::as_str))
+        .collect::<Vec<_>>()
+        .join(" ");
     format!(
         "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; \
          base-uri 'none'; form-action 'none'; frame-ancestors {ancestors}"

@@ -172,6 +172,36 @@ pub fn update_employee(conn: &mut DbConnection, actor: &str, id: &str, patch: Em
     })
 }
 
+/// One line of a CSV as the import would take it: the change it makes, or why it is refused.
+pub struct PreviewLine {
+    pub line: u64,
+    pub outcome: Result<(ChangeKind, import::Person), String>,
+}
+
+/// What an import of `csv_text` would do, line by line, in file order (nothing is written).
+pub fn preview_csv(conn: &mut DbConnection, csv_text: &str) -> AppResult<(ImportReport, Vec<PreviewLine>)> {
+    let (existing, _ids) = employees::import_snapshot(conn)?;
+    let plan = import::plan(csv_text, &existing).map_err(|e| AppError::Rule {
+        code: "invalid_csv",
+        detail: e.0,
+        field: Some("file".into()),
+    })?;
+    let mut lines: Vec<PreviewLine> = plan
+        .changes
+        .iter()
+        .map(|c| PreviewLine {
+            line: c.line,
+            outcome: Ok((c.kind, c.person.clone())),
+        })
+        .chain(plan.errors.iter().map(|e| PreviewLine {
+            line: e.line,
+            outcome: Err(e.message.clone()),
+        }))
+        .collect();
+    lines.sort_by_key(|l| l.line);
+    Ok((report(&plan, true), lines))
+}
+
 #[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 pub struct ImportReport {
     pub created: usize,

@@ -16,6 +16,10 @@ pub struct BehaviourRow {
     pub position: i32,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// `#rrggbb`, shown on postcards; `None`: the app's own colour.
+    pub color: Option<String>,
+    /// A name from `domain::looks::ICONS`.
+    pub icon: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, AsChangeset)]
@@ -24,6 +28,10 @@ pub struct BehaviourChanges {
     pub title: Option<String>,
     pub description: Option<String>,
     pub active: Option<bool>,
+    pub position: Option<i32>,
+    /// `Some(None)` clears the colour.
+    pub color: Option<Option<String>>,
+    pub icon: Option<Option<String>>,
     pub updated_at: Option<NaiveDateTime>,
 }
 

@@ -177,3 +177,42 @@ pub fn digested(conn: &mut DbConnection, week: &str, candidates: &[String]) -> Q
         .select(digests::manager_id)
         .load(conn)
 }
+
+/// A digest's record as the console lists it: whose, which week, what happened, and the
+/// state of its email (when one was queued).
+#[derive(Queryable)]
+pub struct DigestRecord {
+    pub manager_name: String,
+    pub week: String,
+    pub outcome: String,
+    pub outbox_id: Option<String>,
+    pub email_status: Option<String>,
+    pub created_at: NaiveDateTime,
+}
+
+/// The latest digests recorded, newest first.
+pub fn recent_digests(conn: &mut DbConnection, limit: i64) -> QueryResult<Vec<DigestRecord>> {
+    use super::schema::employees;
+    digests::table
+        .inner_join(employees::table.on(employees::id.eq(digests::manager_id)))
+        .left_join(outbox::table.on(outbox::id.nullable().eq(digests::outbox_id)))
+        .select((
+            employees::name,
+            digests::week,
+            digests::outcome,
+            digests::outbox_id,
+            outbox::status.nullable(),
+            digests::created_at,
+        ))
+        .order((digests::created_at.desc(), digests::week.desc()))
+        .limit(limit)
+        .load(conn)
+}
+
+pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<OutboxRow>> {
+    outbox::table
+        .find(id)
+        .select(OutboxRow::as_select())
+        .first(conn)
+        .optional()
+}

@@ -207,6 +207,8 @@ pub struct FeedFilter {
     /// Exclusive keyset position `(created_at, id)`; pages run newest first.
     pub before: Option<(NaiveDateTime, String)>,
     pub limit: i64,
+    /// Only hidden postcards (the console's moderation; only admins see them at all).
+    pub hidden_only: bool,
 }
 
 pub fn list(conn: &mut DbConnection, viewer: &Viewer, f: &FeedFilter) -> QueryResult<Vec<PostcardRow>> {
@@ -254,6 +256,9 @@ pub fn list(conn: &mut DbConnection, viewer: &Viewer, f: &FeedFilter) -> QueryRe
             .filter(employees::department.eq(d.clone()))
             .select(postcard_recipients::postcard_id);
         q = q.filter(postcards::id.eq_any(to_department));
+    }
+    if f.hidden_only {
+        q = q.filter(postcards::hidden.eq(true));
     }
     if let Some(since) = f.since {
         q = q.filter(postcards::created_at.ge(since));

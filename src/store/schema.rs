@@ -58,6 +58,8 @@ diesel::table! {
         position -> Integer,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        color -> Nullable<Text>,
+        icon -> Nullable<Text>,
     }
 }
 

@@ -251,7 +251,7 @@ async fn only_allowed_origins_may_frame_widgets(app: TestApp) {
     let (token, _) = mint(&app).await;
     let page = get_page(&app, &format!("/widgets/wall?token={token}")).await;
     let csp = page.headers["content-security-policy"].to_str().unwrap().to_string();
-    assert!(csp.contains(&format!("frame-ancestors {INTRANET}")), "{csp}");
+    assert!(csp.contains(&format!("frame-ancestors 'self' {INTRANET}")), "{csp}");
     assert!(
         csp.contains("script-src 'self'") && csp.contains("default-src 'none'"),
         "{csp}"

@@ -1,0 +1,2 @@
+ALTER TABLE behaviours DROP COLUMN icon;
+ALTER TABLE behaviours DROP COLUMN color;
