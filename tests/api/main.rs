@@ -5,6 +5,7 @@ mod helpers;
 mod smtp_sink;
 mod webdriver;
 
+mod admin_console;
 mod auth;
 mod behaviours;
 mod board_periods;

@@ -26,7 +26,8 @@ pub async fn form(app: &TestApp, path: &str, fields: &[(&str, &str)], cookie: Op
     Reply::from(req.send().await.unwrap()).await
 }
 
-async fn get(app: &TestApp, path: &str, cookie: Option<&str>) -> Reply {
+/// A page as a browser asks for it (with the session's cookie, if any).
+pub async fn page(app: &TestApp, path: &str, cookie: Option<&str>) -> Reply {
     let mut req = browser().get(app.url(path)).header("Accept", "text/html");
     if let Some(c) = cookie {
         req = req.header(COOKIE, format!("champion_session={c}"));
@@ -47,7 +48,7 @@ fn session_cookie(reply: &Reply) -> (String, String) {
     (value, set)
 }
 
-fn csrf_of(page: &Reply) -> String {
+pub fn csrf_of(page: &Reply) -> String {
     let at = page
         .text
         .find("name=\"csrf_token\" value=\"")
@@ -83,19 +84,21 @@ pub async fn emailed_link(app: &TestApp, email: &str, next: &str) -> (String, St
     (magic_token(mail), mail.decoded())
 }
 
-/// Signs `email` in through the pages (link, then its button); answers the cookie's value.
-pub async fn signed_in(app: &TestApp, email: &str) -> String {
-    let (token, _) = emailed_link(app, email, "/").await;
-    let used = form(
+/// A session for `email` (opened with a pasted token) and its CSRF token.
+pub async fn session(app: &TestApp, email: &str) -> (String, String) {
+    let signed = form(
         app,
-        "/sign-in/link",
-        &[("magic_token", &token), ("next", "/")],
+        "/sign-in/token",
+        &[("access_token", &app.token(email))],
         None,
         &app.address,
     )
     .await;
-    assert_eq!(used.status, 303, "{}", used.text);
-    session_cookie(&used).0
+    assert_eq!(signed.status, 303, "{}", signed.text);
+    let cookie = session_cookie(&signed).0;
+    let home = page(app, "/", Some(&cookie)).await;
+    assert_eq!(home.status, 200, "{}", home.text);
+    (cookie.clone(), csrf_of(&home))
 }
 
 async fn a_link_signs_in_to_a_cookie_session_that_sign_out_ends(app: TestApp) {
@@ -109,15 +112,15 @@ async fn a_link_signs_in_to_a_cookie_session_that_sign_out_ends(app: TestApp) {
 
     // Opening the link (as a mail scanner would) uses nothing up: it asks first.
     for _ in 0..2 {
-        let page = get(
+        let opened = page(
             &app,
             &format!("/sign-in?magic_token={token}&next=%2Fpostcards%2F123"),
             None,
         )
         .await;
-        assert_eq!(page.status, 200);
-        assert!(page.text.contains("Sign in as Ada Lovelace"), "{}", page.text);
-        assert!(page.headers.get(SET_COOKIE).is_none());
+        assert_eq!(opened.status, 200);
+        assert!(opened.text.contains("Sign in as Ada Lovelace"), "{}", opened.text);
+        assert!(opened.headers.get(SET_COOKIE).is_none());
     }
     // Another site's form cannot press the button for you (login CSRF).
     let forged = form(
@@ -161,10 +164,9 @@ async fn a_link_signs_in_to_a_cookie_session_that_sign_out_ends(app: TestApp) {
     assert_eq!(me.status, 200, "{}", me.text);
     assert_eq!(me.body["name"], "Ada Lovelace");
     // ...and for writes only with the page's CSRF token.
-    let page = get(&app, "/", Some(&cookie)).await;
-    assert_eq!(page.status, 200, "{}", page.text);
-    assert!(!page.text.contains("localStorage"));
-    let csrf = csrf_of(&page);
+    let home = page(&app, "/", Some(&cookie)).await;
+    assert_eq!(home.status, 200, "{}", home.text);
+    let csrf = csrf_of(&home);
     let patch = |token: Option<String>| {
         let mut req = app
             .client
@@ -185,7 +187,7 @@ async fn a_link_signs_in_to_a_cookie_session_that_sign_out_ends(app: TestApp) {
     assert_eq!(patch(Some(csrf.clone())).await.status, 200);
 
     // The link worked once.
-    let again = get(&app, &format!("/sign-in?magic_token={token}"), None).await;
+    let again = page(&app, &format!("/sign-in?magic_token={token}"), None).await;
     assert!(
         again.text.contains("already been used or has expired"),
         "{}",
@@ -206,7 +208,7 @@ async fn a_link_signs_in_to_a_cookie_session_that_sign_out_ends(app: TestApp) {
     assert_eq!(out.status, 303, "{}", out.text);
     assert_eq!(out.headers[LOCATION], "/sign-in?signed_out=1");
     assert!(session_cookie(&out).1.contains("Max-Age=0"), "the browser forgets it");
-    let after = get(&app, "/", Some(&cookie)).await;
+    let after = page(&app, "/", Some(&cookie)).await;
     assert_eq!(after.status, 303, "an old copy of the cookie opens nothing");
     assert_eq!(after.headers[LOCATION], "/sign-in?next=%2F");
     let api = Reply::from(
@@ -259,7 +261,7 @@ async fn a_pasted_token_signs_in_and_a_bad_one_says_why(app: TestApp) {
     assert_eq!(good.status, 303, "{}", good.text);
     assert_eq!(good.headers[LOCATION], "/", "never sent to another site");
     let (cookie, _) = session_cookie(&good);
-    assert_eq!(get(&app, "/", Some(&cookie)).await.status, 200);
+    assert_eq!(page(&app, "/", Some(&cookie)).await.status, 200);
 
     // A deactivation ends the use of the session at once.
     let cy = app.get("/api/v1/employees?query=cy", Some(&app.admin_token())).await;
@@ -270,7 +272,7 @@ async fn a_pasted_token_signs_in_and_a_bad_one_says_why(app: TestApp) {
         &json!({"active": false}),
     )
     .await;
-    assert_eq!(get(&app, "/", Some(&cookie)).await.status, 303);
+    assert_eq!(page(&app, "/", Some(&cookie)).await.status, 303);
 
     // Bearer tokens stay for the API, without any CSRF token.
     let bearer = app
@@ -288,7 +290,7 @@ async fn a_pasted_token_signs_in_and_a_bad_one_says_why(app: TestApp) {
 }
 
 async fn pages_say_what_is_wrong(app: TestApp) {
-    let missing = get(&app, "/no/such/page", None).await;
+    let missing = page(&app, "/no/such/page", None).await;
     assert_eq!(missing.status, 404);
     assert!(missing.headers["content-type"]
         .to_str()
