@@ -150,6 +150,29 @@ fn read_line(
     })
 }
 
+/// Line numbers from byte offsets, counted as records go by. The csv crate's own
+/// `Position::line` runs one behind after each `\r\n` (BurntSushi/rust-csv#395), and files
+/// saved by spreadsheets on Windows end their lines so.
+struct Lines<'a> {
+    text: &'a [u8],
+    at: usize,
+    line: u64,
+}
+
+impl Lines<'_> {
+    /// The 1-based line of the record starting at byte `offset` (offsets only grow). After
+    /// a `\r\n` the offset is that of its `\n`: line ends before the record are passed over.
+    fn of(&mut self, offset: u64) -> u64 {
+        let mut to = (offset as usize).min(self.text.len()).max(self.at);
+        while matches!(self.text.get(to), Some(b'\r' | b'\n')) {
+            to += 1;
+        }
+        self.line += self.text[self.at..to].iter().filter(|b| **b == b'\n').count() as u64;
+        self.at = to;
+        self.line
+    }
+}
+
 /// Plans an import of `csv_text` against the current directory (`existing`, by email).
 pub fn plan(csv_text: &str, existing: &HashMap<String, Person>) -> Result<ImportPlan, FileError> {
     let mut reader = csv::ReaderBuilder::new()
@@ -166,11 +189,16 @@ pub fn plan(csv_text: &str, existing: &HashMap<String, Person>) -> Result<Import
     let mut rows: BTreeMap<u64, Person> = BTreeMap::new();
     let mut first_line_of: HashMap<String, u64> = HashMap::new();
     let mut taken = LookAlikes::new(existing.keys().map(String::as_str));
+    let mut lines = Lines {
+        text: csv_text.as_bytes(),
+        at: 0,
+        line: 1,
+    };
     for result in reader.records() {
         let record = match result {
             Ok(r) => r,
             Err(e) => {
-                let line = e.position().map(|p| p.line()).unwrap_or(0);
+                let line = e.position().map(|p| lines.of(p.byte())).unwrap_or(0);
                 errors.push(LineError {
                     line,
                     message: format!("unreadable CSV: {e}"),
@@ -178,7 +206,7 @@ pub fn plan(csv_text: &str, existing: &HashMap<String, Person>) -> Result<Import
                 continue;
             }
         };
-        let line = record.position().map(|p| p.line()).unwrap_or(0);
+        let line = record.position().map(|p| lines.of(p.byte())).unwrap_or(0);
         if record.iter().all(|f| f.trim().is_empty()) {
             continue; // blank lines are harmless
         }
@@ -336,6 +364,16 @@ mod tests {
         let lines: Vec<u64> = plan.errors.iter().map(|e| e.line).collect();
         assert_eq!(lines, vec![3, 4]);
         assert_eq!(plan.count(ChangeKind::Create), 1);
+    }
+
+    #[test]
+    fn windows_line_ends_and_quoted_line_breaks_keep_the_line_numbers() {
+        let csv = "email,name\r\nok@x.com,Ok\r\nnot-an-email,Bad\r\n\"two@x.com\",\"Two\r\nLines\"\r\nbad again,X\r\n";
+        let plan = plan(csv, &HashMap::new()).unwrap();
+        let lines: Vec<u64> = plan.errors.iter().map(|e| e.line).collect();
+        assert_eq!(lines, vec![3, 6], "{:?}", plan.errors);
+        let created: Vec<u64> = plan.changes.iter().map(|c| c.line).collect();
+        assert_eq!(created, vec![2, 4]);
     }
 
     #[test]

@@ -7,10 +7,12 @@ mod webdriver;
 
 mod admin_console;
 mod auth;
+mod axe;
 mod behaviours;
 mod board_periods;
 mod board_totals;
 mod browser;
+mod browser_admin;
 mod custom_periods;
 mod digests;
 mod directory;

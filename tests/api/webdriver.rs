@@ -172,6 +172,80 @@ impl Browser {
             .await
     }
 
+    /// Runs `script` asynchronously: it ends by calling `arguments[arguments.length - 1]`
+    /// with the result.
+    pub async fn js_async(&self, script: &str, args: Value) -> Value {
+        self.post("/execute/async", json!({ "script": script, "args": args }))
+            .await
+    }
+
+    /// `prefers-color-scheme: dark` (or light) for the pages, as a user's setting would.
+    pub async fn color_scheme(&self, scheme: &str) {
+        self.post(
+            "/goog/cdp/execute",
+            json!({"cmd": "Emulation.setEmulatedMedia",
+                   "params": {"features": [{"name": "prefers-color-scheme", "value": scheme}]}}),
+        )
+        .await;
+    }
+
+    /// Presses keys on whatever has the focus (WebDriver key codes, e.g. `\u{E004}` Tab,
+    /// `\u{E007}` Enter).
+    pub async fn keys(&self, keys: &str) {
+        let actions: Vec<Value> = keys
+            .chars()
+            .flat_map(|k| {
+                [
+                    json!({"type": "keyDown", "value": k.to_string()}),
+                    json!({"type": "keyUp", "value": k.to_string()}),
+                ]
+            })
+            .collect();
+        self.post(
+            "/actions",
+            json!({"actions": [{"type": "key", "id": "keyboard", "actions": actions}]}),
+        )
+        .await;
+        self.call(reqwest::Method::DELETE, "/actions", None).await;
+    }
+
+    /// Presses Tab until the element matching `css` has the focus, as someone using only
+    /// the keyboard would; fails after `most` presses. Checks the focus can be seen (an
+    /// outline) on the way. Answers how many presses it took.
+    pub async fn tab_to(&self, css: &str, most: u32) -> u32 {
+        for n in 1..=most {
+            self.keys("\u{E004}").await;
+            let state = self
+                .js(
+                    "var a = document.activeElement; if (!a) { return null; } \
+                     var s = getComputedStyle(a); \
+                     return [a.matches(arguments[0]), s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) >= 2, \
+                             a.tagName + (a.id ? '#' + a.id : '') + (a.name ? '[' + a.name + ']' : '')];",
+                    json!([css]),
+                )
+                .await;
+            if let Some(focused) = state.as_array() {
+                assert_eq!(
+                    focused[1],
+                    json!(true),
+                    "the keyboard focus on {} cannot be seen",
+                    focused[2]
+                );
+                if focused[0] == json!(true) {
+                    return n;
+                }
+            }
+        }
+        let shot = self.screenshot(&format!("tab-to-{}", slug(css))).await;
+        panic!("{css} not reached with {most} presses of Tab (screenshot {shot})");
+    }
+
+    /// Answers yes to the next `confirm()` the page asks (destructive actions ask).
+    pub async fn accept_confirms(&self) {
+        self.js("window.confirm = function () { return true; }; return true;", json!([]))
+            .await;
+    }
+
     pub async fn find(&self, css: &str) -> Element {
         let v = self
             .post("/element", json!({"using": "css selector", "value": css}))
