@@ -16,7 +16,8 @@ fn source() -> String {
     })
 }
 
-/// Every violation axe finds on the page now (any impact), as readable lines. Frames are
+/// Every violation axe finds on the page now (any impact; WCAG 2.2 A and AA, best practices,
+/// and the experimental rules such as "label in name"), as readable lines. Frames are
 /// left out: the widgets are scanned as pages of their own, and emails shown in a sandbox
 /// run no script.
 pub async fn violations(b: &Browser) -> Vec<String> {
@@ -24,7 +25,8 @@ pub async fn violations(b: &Browser) -> Vec<String> {
     let found = b
         .js_async(
             "var done = arguments[arguments.length - 1];
-             axe.run(document, { iframes: false, resultTypes: ['violations'] }).then(function (r) {
+             axe.run(document, { iframes: false, resultTypes: ['violations'],
+               runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice', 'experimental'] } }).then(function (r) {
                done(r.violations.map(function (v) {
                  return v.impact + ' ' + v.id + ': ' + v.help + ' at ' +
                    v.nodes.slice(0, 4).map(function (n) { return n.target.join(' '); }).join(' | ');

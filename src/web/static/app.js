@@ -134,7 +134,8 @@
     if (!mine) {
       button = h("button", {
         type: "button", class: "endorse", "aria-pressed": p.endorsed_by_me ? "true" : "false",
-        "aria-label": "Endorse the postcard to " + names(p.recipients),
+        // The name is the visible "+1" (WCAG 2.5.3, label in name); what it does is its description.
+        title: "Endorse the postcard to " + names(p.recipients),
         onclick: function () {
           var on = button.getAttribute("aria-pressed") === "true";
           button.disabled = true;
