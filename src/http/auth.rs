@@ -57,7 +57,7 @@ pub(crate) fn bearer_token(req: &HttpRequest) -> AppResult<String> {
     Ok(token.trim().to_string())
 }
 
-fn state_of(req: &HttpRequest) -> AppResult<web::Data<AppState>> {
+pub(crate) fn state_of(req: &HttpRequest) -> AppResult<web::Data<AppState>> {
     req.app_data::<web::Data<AppState>>()
         .cloned()
         .ok_or_else(|| AppError::internal(anyhow::anyhow!("application state missing")))

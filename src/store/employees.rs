@@ -354,3 +354,13 @@ pub fn apply_import(
     }
     super::board_sync::sync_people(conn, &updated)
 }
+
+/// The departments of active people, by name (the wall's and the leaderboard's filters).
+pub fn departments(conn: &mut DbConnection) -> QueryResult<Vec<String>> {
+    employees::table
+        .filter(employees::active.eq(true))
+        .select(employees::department)
+        .distinct()
+        .order(employees::department.asc())
+        .load(conn)
+}

@@ -332,3 +332,19 @@ pub fn recognised_among(conn: &mut DbConnection, recipients: &[String], span: Sp
         .distinct()
         .load(conn)
 }
+
+/// Public, visible postcards `recipient` received, counted by behaviour (most first).
+pub fn received_by_behaviour(conn: &mut DbConnection, recipient: &str) -> QueryResult<Vec<(String, i64)>> {
+    let public = postcards::table
+        .filter(postcards::visibility.eq("public"))
+        .select(postcards::id);
+    let mut counts: Vec<(String, i64)> = postcard_recipients::table
+        .filter(postcard_recipients::recipient_id.eq(recipient))
+        .filter(postcard_recipients::hidden.eq(false))
+        .filter(postcard_recipients::postcard_id.eq_any(public))
+        .group_by(postcard_recipients::behaviour)
+        .select((postcard_recipients::behaviour, diesel::dsl::count_star()))
+        .load(conn)?;
+    counts.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    Ok(counts)
+}

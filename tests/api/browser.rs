@@ -86,71 +86,96 @@ async fn employee_journey(app: TestApp) {
         !b.current_url().await.contains("magic_token"),
         "the token leaves the address bar"
     );
-    b.wait_for_text("#view", "No postcards yet", 15).await;
+    b.wait_for_text("main", "No postcards yet this week. Be the first", 15)
+        .await;
+    b.screenshot(&shot_name(&app, "app-empty-wall")).await;
 
-    // Send: colleague search as you type, keyboard choice, a refused empty story.
-    b.click("a[data-view=send]").await;
+    // Send: colleague search as you type, keyboard choice, a refused empty story said in words.
+    b.click("nav a[href='/send']").await;
+    b.wait_for_text("#allowance", "You can send 10 more this week", 15)
+        .await;
     b.type_into("#recipients", "bob").await;
     b.wait_for_text("#colleague-options", "Bob Builder", 15).await;
     b.press_enter("#recipients").await;
-    b.wait_for_text(".chips", "Bob Builder", 15).await;
-    b.wait_for("#behaviour option[value=above-and-beyond]", 15).await;
-    b.select("#behaviour", "above-and-beyond").await;
+    b.wait_for_text("#chips", "Bob Builder", 15).await;
+    b.click("input[name=behaviour][value=above-and-beyond]").await;
     b.click("#send").await;
-    let error = b.wait_for_text("#error-message", "must not be empty", 15).await;
-    assert!(error.contains("must not be empty"), "{error}");
+    let error = b.wait_for_text("#message-error", "Tell the story", 15).await;
+    assert_eq!(error, "Tell the story: what did they do for the customer?");
     assert_eq!(b.attribute("#message", "aria-invalid").await.as_deref(), Some("true"));
     assert_eq!(
         b.attribute("#recipients", "aria-invalid").await,
         None,
         "only the bad field is marked"
     );
+    assert_eq!(
+        b.js("return document.activeElement && document.activeElement.id;", json!([]))
+            .await,
+        json!("message"),
+        "the first bad field has the focus"
+    );
+    assert!(b.text("#chips").await.contains("Bob Builder"), "the choices are kept");
     b.screenshot(&shot_name(&app, "app-validation-error")).await;
-
     b.type_into("#message", STORY).await;
+    assert_eq!(
+        b.js(
+            "var e = document.getElementById('message-error'); return !e || e.hidden;",
+            json!([])
+        )
+        .await,
+        json!(true),
+        "the problem goes as the field is fixed"
+    );
     b.type_into("#customer-name", "Acme Ltd").await;
     b.type_into("#customer-quote", "Best support we ever had").await;
     b.click("#send").await;
-    b.wait_for_text(".postcard .story", "Stayed late", 15).await;
-    assert!(b.text(".flash").await.contains("Postcard sent to Bob Builder"));
+    b.wait_for_text(".sent-banner", "Sent", 15).await;
+    assert!(b.text(".sent-banner").await.contains("Bob Builder"));
     // The story is text: the tags show, nothing ran, no element was made from it.
-    assert_eq!(b.text(".postcard .story").await, STORY);
+    assert_eq!(b.text(".pc .story").await, STORY);
     let safe = b
         .js(
-            "return window.__pwned === undefined && document.querySelector('.postcard .story b') === null;",
+            "return window.__pwned === undefined && document.querySelector('.pc .story b') === null;",
             json!([]),
         )
         .await;
     assert_eq!(safe, json!(true), "a story never becomes markup");
-    assert!(b.text(".postcard .quote").await.contains("Best support we ever had"));
+    assert!(b.text(".pc-quote").await.contains("Best support we ever had"));
+    b.screenshot(&shot_name(&app, "app-sent")).await;
+    b.click("a[href='/send']").await;
+    b.wait_for_text("#allowance", "You can send 9 more this week", 15).await;
+    b.goto(&app.url("/")).await;
+    b.wait_for(".pc", 15).await;
     b.screenshot(&shot_name(&app, "app-wall")).await;
 
-    // The leaderboard, with a period switch.
-    b.click("a[data-view=leaderboard]").await;
-    let board = b.wait_for_text("table.board tbody", "Bob Builder", 15).await;
-    assert!(
-        board.contains("Bob Builder") && board.contains("Support3"),
-        "Bob: 3 points: {board}"
-    );
+    // The leaderboard: a podium, with a period switch.
+    b.click("nav a[href='/leaderboard']").await;
+    let podium = b.wait_for_text(".podium", "Bob Builder", 15).await;
+    assert!(podium.contains("Gold") && podium.contains("3 pts"), "{podium}");
     b.select("#period", "all").await;
-    b.wait_for_text("table.board caption", "All time", 15).await;
+    b.click(".filters button[type=submit]").await;
+    b.wait_for_text("main .help", "All time", 15).await;
     b.screenshot(&shot_name(&app, "app-leaderboard")).await;
 
-    // A manager's digest preview, and "my postcards".
-    b.click("a[data-view=team]").await;
+    // A manager's digest, its links opening a new tab; and "my postcards".
+    b.click("nav a[href='/team']").await;
     b.wait_for("iframe.digest", 15).await;
-    b.wait_until(15, "the digest preview", || async {
-        b.attribute("iframe.digest", "srcdoc")
-            .await
-            .is_some_and(|html| html.contains("Ada"))
-    })
-    .await;
+    b.frame(Some(0)).await;
+    b.wait_for_text("body", "Ada", 15).await;
+    assert_eq!(
+        b.js(
+            "var base = document.querySelector('base'); return base && base.target;",
+            json!([])
+        )
+        .await,
+        json!("_blank")
+    );
+    b.frame(None).await;
     b.screenshot(&shot_name(&app, "app-team-digest")).await;
-    b.click("a[data-view=mine]").await;
-    b.wait_for_text("section[aria-labelledby=sent-h]", "Stayed late", 15)
-        .await;
+    b.goto(&app.url("/me/postcards?sent=1")).await;
+    b.wait_for_text(".feed", "Stayed late", 15).await;
 
-    // An operator opens the postcard's page (as from an email) signed out, signs in with a
+    // Someone opens the postcard's page (as from an email) signed out, signs in with a
     // pasted token, lands on that page and endorses the postcard.
     b.click("#sign-out").await;
     b.wait_for_text(".notice", "You have signed out", 15).await;
@@ -167,20 +192,21 @@ async fn employee_journey(app: TestApp) {
     b.type_into("#access-token", &app.token("cy@example.com")).await;
     b.click("details button[type=submit]").await;
     b.wait_for_text("#who-name", "Cy Young", 15).await;
-    b.wait_for_text("#view", "A Customer Champion postcard", 15).await;
-    assert!(b.text(".postcard .story").await.contains("Stayed late"));
-    b.click(".postcard .endorse").await;
+    assert!(b.current_url().await.ends_with(&format!("/postcards/{id}")));
+    assert!(b.text(".pc .story").await.contains("Stayed late"));
+    b.click(".pc .endorse").await;
     b.wait_until(15, "the endorsement", || async {
-        b.attribute(".postcard .endorse", "aria-pressed").await.as_deref() == Some("true")
+        b.attribute(".pc .endorse", "aria-pressed").await.as_deref() == Some("true")
     })
     .await;
-    assert_eq!(b.text(".postcard .endorsements").await.trim(), "+1 1 endorsement");
+    assert_eq!(b.text(".pc .endorse").await.trim(), "+1 · 1");
     b.screenshot(&shot_name(&app, "app-endorsed")).await;
 
     // The settings an unsubscribe page points at.
-    b.click("a[data-view=settings]").await;
+    b.click("nav a[href='/settings']").await;
     b.wait_for("#pref-show_on_leaderboard", 15).await;
     b.click("#pref-show_on_leaderboard").await;
+    b.click("#save-settings").await;
     b.wait_for_text("#settings-status", "Saved", 15).await;
     let prefs = app
         .get("/api/v1/me/preferences", Some(&app.token("cy@example.com")))
@@ -188,16 +214,21 @@ async fn employee_journey(app: TestApp) {
     assert_eq!(prefs.body["show_on_leaderboard"], false, "{}", prefs.text);
     assert_eq!(prefs.body["notify_on_postcard"], true, "only the box clicked changed");
     b.resize(360, 780).await;
-    b.click("a[data-view=send]").await;
-    b.wait_for("#recipients", 15).await;
-    let fits = b
-        .js(
-            "return document.documentElement.scrollWidth <= window.innerWidth;",
-            json!([]),
-        )
-        .await;
-    assert_eq!(fits, json!(true), "no sideways scrolling on a phone");
+    for path in ["/", "/send", "/leaderboard", "/me/postcards", "/settings"] {
+        b.goto(&app.url(path)).await;
+        b.wait_for("h1", 15).await;
+        let fits = b
+            .js(
+                "return document.documentElement.scrollWidth <= window.innerWidth;",
+                json!([]),
+            )
+            .await;
+        assert_eq!(fits, json!(true), "no sideways scrolling on a phone: {path}");
+    }
+    b.goto(&app.url("/send")).await;
     b.screenshot(&shot_name(&app, "app-send-phone")).await;
+    b.goto(&app.url("/")).await;
+    b.screenshot(&shot_name(&app, "app-wall-phone")).await;
 
     let feed = app
         .get(

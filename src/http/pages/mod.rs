@@ -6,6 +6,7 @@
 //! token as the field `csrf_token`, checked by [`Viewer::check_csrf`].
 
 pub mod admin;
+pub mod app;
 pub mod sign_in;
 
 use actix_web::dev::Payload;
@@ -29,9 +30,21 @@ pub const PAGE_CSP: &str = "default-src 'self'; script-src 'self'; style-src 'se
 pub struct Chrome {
     pub name: String,
     pub is_admin: bool,
+    /// Someone with active direct reports: the "My team" page is theirs.
+    pub is_manager: bool,
     pub csrf: String,
-    /// The section of the admin console shown (for `aria-current`), or "" outside it.
+    /// The page shown (for `aria-current`): an app page (`wall`, `send`, `leaderboard`,
+    /// `mine`, `team`, `settings`) or a section of the admin console.
     pub section: &'static str,
+}
+
+impl Chrome {
+    pub fn in_console(&self) -> bool {
+        !matches!(
+            self.section,
+            "" | "wall" | "send" | "leaderboard" | "mine" | "team" | "settings" | "people" | "postcard"
+        )
+    }
 }
 
 /// A page answered with its headers; errors are pages too, kept as they are by the
@@ -228,6 +241,7 @@ pub fn same_origin(req: &HttpRequest) -> bool {
 pub struct Viewer {
     pub caller: Caller,
     secret: String,
+    pub is_manager: bool,
 }
 
 impl Viewer {
@@ -244,6 +258,7 @@ impl Viewer {
                 .map(|e| e.name.clone())
                 .unwrap_or_else(|| self.caller.email.to_string()),
             is_admin: self.caller.is_admin,
+            is_manager: self.is_manager,
             csrf: self.csrf(),
             section,
         }
@@ -283,7 +298,21 @@ impl Viewer {
             Err(AppError::Unauthorized { .. }) => return Err(sign_in()),
             Err(e) => return Err(e.into()),
         };
-        Ok(Viewer { caller, secret })
+        let is_manager = match caller.employee.as_ref() {
+            Some(e) => {
+                let (state, id) = (crate::http::auth::state_of(&req)?, e.id.clone());
+                crate::store::db::run(&state.pool, move |conn| {
+                    Ok(crate::store::employees::has_active_reports(conn, &id)?)
+                })
+                .await?
+            }
+            None => false,
+        };
+        Ok(Viewer {
+            caller,
+            secret,
+            is_manager,
+        })
     }
 }
 
