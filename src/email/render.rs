@@ -83,6 +83,8 @@ pub struct PostcardNotice {
     pub recipient_name: String,
     pub sender: String,
     pub behaviour: String,
+    /// The behaviour's colour (`#rrggbb`, checked when it was set), for the stamp.
+    pub color: String,
     pub message: String,
     pub customer: Option<String>,
     pub url: String,
@@ -212,6 +214,7 @@ mod tests {
             recipient_name: "Ada Lovelace".into(),
             sender: "Alan\r\nBcc: eve@example.com".into(),
             behaviour: "Small win".into(),
+            color: "#b45309".into(),
             message: "<b>bold</b> move".into(),
             customer: None,
             url: "https://champion.example.com/postcards/0196".into(),

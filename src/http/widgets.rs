@@ -78,6 +78,8 @@ struct LeaderboardPage {
 }
 
 struct WallCard {
+    slug: String,
+    icon: String,
     sender: String,
     recipients: String,
     behaviour: String,
@@ -95,6 +97,8 @@ struct WallPage {
     refresh: u32,
     cards: Vec<WallCard>,
     updated: String,
+    /// The icons, inline: the widget's policy lets it load no image or sprite.
+    sprite: &'static str,
 }
 
 fn theme(value: Option<&str>) -> AppResult<&'static str> {
@@ -249,9 +253,12 @@ async fn wall_page(state: &State, req: &HttpRequest) -> AppResult<HttpResponse> 
             employee_id: None,
             is_admin: false,
         };
+        let icons = crate::http::pages::app::cards::icons(conn)?;
         let cards = postcards::feed(conn, nobody, false, &filter)?
             .into_iter()
             .map(|(_, v)| WallCard {
+                icon: icons.get(&v.behaviour.slug).cloned().unwrap_or_else(|| "star".into()),
+                slug: v.behaviour.slug.clone(),
                 sender: v.sender.name,
                 recipients: v.recipients.into_iter().map(|r| r.name).collect::<Vec<_>>().join(", "),
                 behaviour: v.behaviour.title,
@@ -267,6 +274,7 @@ async fn wall_page(state: &State, req: &HttpRequest) -> AppResult<HttpResponse> 
             refresh,
             cards,
             updated: UPDATED_AT.to_string(),
+            sprite: include_str!("../web/static/icons.svg"),
         })?;
         Ok(Bytes::from(html))
     })

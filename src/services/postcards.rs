@@ -231,7 +231,7 @@ pub(super) fn notices(
     row: &PostcardRow,
     sender: &EmployeeRow,
     recipients: &[&EmployeeRow],
-    behaviour_title: &str,
+    (behaviour_title, behaviour_color): (&str, Option<&str>),
     now: NaiveDateTime,
 ) -> AppResult<Vec<OutboxRow>> {
     let mut rows = Vec::new();
@@ -240,6 +240,7 @@ pub(super) fn notices(
             recipient_name: r.name.clone(),
             sender: sender.name.clone(),
             behaviour: behaviour_title.to_string(),
+            color: behaviour_color.unwrap_or(crate::domain::looks::PALETTE[0]).to_string(),
             message: row.message.clone(),
             customer: customer_line(row.customer_name.as_deref(), row.customer_quote.as_deref()),
             url: format!("{}/postcards/{}", links.public_url, row.id),

@@ -183,7 +183,8 @@ pub fn send_many(
                     standings.insert(e.id.clone(), recipient_standing(e));
                 }
                 if let Some(links) = &rules.notify {
-                    emails.extend(notices(links, &row, sender, &named, &title, now)?);
+                    let color = found_behaviours.get(slug).and_then(|b| b.color.as_deref());
+                    emails.extend(notices(links, &row, sender, &named, (&title, color), now)?);
                 }
                 // Everything the answer shows is at hand: no need to read the postcard back.
                 let view = postcard_views::fresh(row.clone(), sender, &named, title);
