@@ -7,6 +7,8 @@ COPY Cargo.toml Cargo.lock askama.toml ./
 COPY src ./src
 COPY migrations ./migrations
 COPY config ./config
+# The console offers examples/people.csv as its sample import file.
+COPY examples ./examples
 # System libpq (libpq-dev above), not the bundled one of the default feature: the image then
 # speaks TLS to Postgres.
 RUN cargo build --release --locked --bin champion --no-default-features

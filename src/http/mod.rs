@@ -110,6 +110,7 @@ pub fn api_routes(cfg: &mut web::ServiceConfig) {
         )
         .service(web::resource("/postcards/{id}/hide").route(web::post().to(postcard_actions::hide)))
         .service(web::resource("/postcards/{id}/restore").route(web::post().to(postcard_actions::restore)))
+        .service(web::resource("/postcards/{id}/report").route(web::post().to(postcard_actions::report)))
         .service(web::resource("/leaderboard").route(web::get().to(leaderboard::board)))
         .service(web::resource("/leaderboard/departments").route(web::get().to(leaderboard::departments)))
         .service(web::resource("/stats").route(web::get().to(stats::get)))

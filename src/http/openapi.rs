@@ -41,7 +41,7 @@ Errors are application/problem+json (RFC 9457) with a stable `code`; lists take 
         employees::list, employees::get, employees::create, employees::update, employees::import,
         behaviours::list, behaviours::create, behaviours::update,
         postcards::send, postcards::list, postcards::get,
-        postcard_actions::endorse, postcard_actions::withdraw, postcard_actions::hide, postcard_actions::restore,
+        postcard_actions::endorse, postcard_actions::withdraw, postcard_actions::hide, postcard_actions::restore, postcard_actions::report,
         admin::audit_log, admin::export_postcards,
         preferences::get, preferences::update,
         leaderboard::board, leaderboard::departments, leaderboard::me, stats::get,

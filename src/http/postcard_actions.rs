@@ -102,3 +102,31 @@ pub async fn restore(
     .await?;
     Ok(JsonOut(view))
 }
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReportBody {
+    /// What is wrong, for the admins: 1 to 500 characters.
+    #[schema(example = "It names a customer who asked not to be mentioned")]
+    pub reason: String,
+}
+
+/// Asks the admins to look at a postcard the caller can see (it stays up until they decide:
+/// it shows under "Reported" in the console). Reporting it again replaces the reason. 202.
+#[utoipa::path(post, operation_id = "postcard_actions_report", path = "/api/v1/postcards/{id}/report", tag = "moderation", security(("bearer" = [])),
+    params(("id" = String, Path, description = "postcard id")), request_body = ReportBody,
+    responses((status = 202, description = "reported; the admins will decide"), WriteProblems))]
+pub async fn report(
+    state: State,
+    caller: Caller,
+    id: super::path_ids::PathId,
+    body: Json<ReportBody>,
+) -> AppResult<actix_web::HttpResponse> {
+    let me = caller.employee()?.clone();
+    let (id, is_admin, reason) = (id.into_inner(), caller.is_admin, body.into_inner().reason);
+    db::run(&state.pool, move |conn| {
+        moderation::report(conn, &id, &me, is_admin, &reason)
+    })
+    .await?;
+    Ok(actix_web::HttpResponse::Accepted().finish())
+}

@@ -12,6 +12,7 @@ pub mod idempotency;
 pub mod magic_links;
 pub mod outbox;
 pub mod postcards;
+pub mod reports;
 pub mod schema;
 pub mod web_sessions;
 pub mod widget_tokens;

@@ -153,6 +153,16 @@ diesel::table! {
 }
 
 diesel::table! {
+    postcard_reports (postcard_id, reporter_id) {
+        postcard_id -> Text,
+        reporter_id -> Text,
+        reason -> Text,
+        created_at -> Timestamp,
+        closed_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
     postcard_recipients (postcard_id, recipient_id) {
         postcard_id -> Text,
         recipient_id -> Text,
@@ -202,6 +212,7 @@ diesel::table! {
 diesel::joinable!(board_totals -> employees (employee_id));
 diesel::joinable!(endorsements -> postcards (postcard_id));
 diesel::joinable!(postcard_recipients -> postcards (postcard_id));
+diesel::joinable!(postcard_reports -> postcards (postcard_id));
 diesel::joinable!(postcards -> behaviours (behaviour));
 
 diesel::allow_tables_to_appear_in_same_query!(
@@ -218,6 +229,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     magic_links,
     outbox,
     postcard_recipients,
+    postcard_reports,
     postcards,
     web_sessions,
     widget_tokens

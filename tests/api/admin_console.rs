@@ -537,3 +537,111 @@ mod development {
         in_development_the_outbox_is_the_mail_catcher
     );
 }
+
+async fn reported_postcards_wait_for_an_admin(app: TestApp) {
+    app.create_employee("ada@example.com", "Ada Lovelace", "Support", None)
+        .await;
+    let bob = app
+        .create_employee("bob@example.com", "Bob Builder", "Support", None)
+        .await;
+    app.create_employee("cy@example.com", "Cy Young", "Sales", None).await;
+    let ada = app.token("ada@example.com");
+    let send = |visibility: &'static str, message: &'static str| {
+        let body =
+            json!({"recipients": [bob["id"]], "behaviour": "small-win", "message": message, "visibility": visibility});
+        let ada = ada.clone();
+        let app = &app;
+        async move {
+            app.send_postcard(&ada, &body).await.body["id"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        }
+    };
+    let public = send("public", "Read out Acme's card number on the call").await;
+    let private = send("private", "A private thanks").await;
+
+    // Reported through the API by someone who can see it; a private one does not exist for Cy.
+    let cy = app.token("cy@example.com");
+    let path = format!("/api/v1/postcards/{public}/report");
+    app.post(&path, &cy, &json!({"reason": ""}))
+        .await
+        .assert_problem(422, "validation_failed", "no reason");
+    assert_eq!(
+        app.post(&path, &cy, &json!({"reason": "Card number in the story"}))
+            .await
+            .status,
+        202
+    );
+    app.post(
+        &format!("/api/v1/postcards/{private}/report"),
+        &cy,
+        &json!({"reason": "x"}),
+    )
+    .await
+    .assert_problem(404, "not_found", "a private postcard Cy cannot see");
+    // ...and through the postcard's page.
+    let (bob_session, bob_csrf) = session(&app, "bob@example.com").await;
+    let on_page = form(
+        &app,
+        &format!("/postcards/{public}/report"),
+        &[("csrf_token", &bob_csrf), ("reason", "Please take it down")],
+        Some(&bob_session),
+        &app.address,
+    )
+    .await;
+    assert_eq!(on_page.status, 303, "{}", on_page.text);
+    let thanked = page(&app, on_page.headers["location"].to_str().unwrap(), Some(&bob_session)).await;
+    assert!(thanked.text.contains("The admins will look at it"), "{}", thanked.text);
+
+    let (root, csrf) = session(&app, ROOT_ADMIN).await;
+    let overview = page(&app, "/admin", Some(&root)).await;
+    assert!(overview.text.contains("1 postcard was reported"), "{}", overview.text);
+    let listed = page(&app, "/admin/moderation?show=reported", Some(&root)).await;
+    assert!(listed.text.contains("Reported by 2 people"), "{}", listed.text);
+    assert!(listed.text.contains("Card number in the story") && listed.text.contains("Please take it down"));
+
+    let kept = form(
+        &app,
+        &format!("/admin/moderation/{public}/keep"),
+        &[("csrf_token", &csrf)],
+        Some(&root),
+        &app.address,
+    )
+    .await;
+    assert_eq!(kept.status, 303);
+    let listed = page(&app, "/admin/moderation?show=reported", Some(&root)).await;
+    assert!(listed.text.contains("Nothing reported"), "{}", listed.text);
+    let audit = app
+        .get("/api/v1/admin/audit?action=postcard.keep", Some(&app.admin_token()))
+        .await;
+    assert_eq!(audit.body["items"].as_array().unwrap().len(), 1, "{}", audit.text);
+
+    // Reported again, then hidden: hiding answers the reports too.
+    assert_eq!(
+        app.post(&path, &cy, &json!({"reason": "Still there"})).await.status,
+        202
+    );
+    let hidden = form(
+        &app,
+        &format!("/admin/moderation/{public}/hide"),
+        &[("csrf_token", &csrf), ("reason", "Card number"), ("show", "reported")],
+        Some(&root),
+        &app.address,
+    )
+    .await;
+    assert_eq!(hidden.status, 303);
+    assert!(hidden.headers["location"].to_str().unwrap().contains("show=reported"));
+    let listed = page(&app, "/admin/moderation?show=reported", Some(&root)).await;
+    assert!(listed.text.contains("Reported (0)"), "{}", listed.text);
+    app.post(&path, &cy, &json!({"reason": "again"})).await.assert_problem(
+        404,
+        "not_found",
+        "a hidden postcard cannot be reported",
+    );
+}
+
+mod reports {
+    use super::*;
+    crate::on_both_backends!(reported_postcards_wait_for_an_admin);
+}

@@ -266,6 +266,14 @@ async fn sign_in(b: &Browser, app: &TestApp, email: &str) {
 async fn every_page_passes_axe(app: TestApp) {
     let o = org(&app).await;
     let (widget_token, _) = crate::widgets::mint(&app).await;
+    let reported = app
+        .post(
+            &format!("/api/v1/postcards/{}/report", o.postcard),
+            &app.token("cy@example.com"),
+            &json!({"reason": "Names the customer's account manager"}),
+        )
+        .await;
+    assert_eq!(reported.status, 202, "{}", reported.text);
     let b = Browser::start(1280).await;
     let signed_out = [
         stop("/sign-in", "#email"),
@@ -288,6 +296,7 @@ async fn every_page_passes_axe(app: TestApp) {
         stop("/admin", "h1"),
         stop("/admin/moderation", ".mod-item"),
         stop("/admin/moderation?show=hidden", "h1"),
+        stop("/admin/moderation?show=reported", ".reports"),
         stop("/admin/directory", "table.data"),
         stop(format!("/admin/directory/{}", o.grace["id"].as_str().unwrap()), "#name"),
         stop("/admin/behaviours", ".behaviour-item"),

@@ -233,6 +233,11 @@
     if (!navigator.onLine && !e.defaultPrevented) { e.preventDefault(); offlineNotice(); }
   }, true);
 
+  // A frame that has loaded stops its loading shimmer.
+  document.addEventListener("load", function (e) {
+    if (e.target.tagName === "IFRAME") { e.target.classList.add("loaded"); }
+  }, true);
+
   document.addEventListener("DOMContentLoaded", function () {
     var search = document.getElementById("recipients");
     if (search && document.getElementById("chips")) { initSearch(search); }

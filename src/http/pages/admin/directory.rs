@@ -168,20 +168,9 @@ pub async fn import(
 ) -> Result<HttpResponse, PageError> {
     viewer.0.check_csrf(&req, &form.csrf_token)?;
     let form = form.into_inner();
-    let refuse = |why: String, csv: String| (why, csv);
     if form.csv.trim().is_empty() {
-        let (why, csv) = refuse("Choose a CSV file, or paste its text, first.".into(), form.csv);
-        return show(
-            state,
-            viewer,
-            DirectoryQuery::default(),
-            None,
-            csv,
-            Some(why),
-            None,
-            StatusCode::UNPROCESSABLE_ENTITY,
-        )
-        .await;
+        let why = "Choose a CSV file, or paste its text, first.".to_string();
+        return import_answer(state, viewer, form.csv, Err(why)).await;
     }
     let csv = form.csv.clone();
     if form.apply == "1" {
@@ -201,53 +190,40 @@ pub async fn import(
                     r.errors.len()
                 ))
             ))),
-            Err(e @ AppError::Rule { .. }) => {
-                show(
-                    state,
-                    viewer,
-                    DirectoryQuery::default(),
-                    None,
-                    form.csv,
-                    Some(in_words(&e)),
-                    None,
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                )
-                .await
-            }
+            Err(e @ AppError::Rule { .. }) => import_answer(state, viewer, form.csv, Err(in_words(&e))).await,
             Err(e) => Err(e.into()),
         };
     }
     let previewed = db::run(&state.pool, move |conn| directory::preview_csv(conn, &csv)).await;
     match previewed {
-        Ok((report, lines)) => {
-            let preview = Preview { report, lines };
-            show(
-                state,
-                viewer,
-                DirectoryQuery::default(),
-                None,
-                form.csv,
-                None,
-                Some(preview),
-                StatusCode::OK,
-            )
-            .await
-        }
-        Err(e @ AppError::Rule { .. }) => {
-            show(
-                state,
-                viewer,
-                DirectoryQuery::default(),
-                None,
-                form.csv,
-                Some(in_words(&e)),
-                None,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
-        }
+        Ok((report, lines)) => import_answer(state, viewer, form.csv, Ok(Preview { report, lines })).await,
+        Err(e @ AppError::Rule { .. }) => import_answer(state, viewer, form.csv, Err(in_words(&e))).await,
         Err(e) => Err(e.into()),
     }
+}
+
+/// The directory page with the import's preview, or with why the file was refused.
+async fn import_answer(
+    state: State,
+    viewer: AdminViewer,
+    csv: String,
+    outcome: Result<Preview, String>,
+) -> Result<HttpResponse, PageError> {
+    let (status, error, preview) = match outcome {
+        Ok(preview) => (StatusCode::OK, None, Some(preview)),
+        Err(why) => (StatusCode::UNPROCESSABLE_ENTITY, Some(why), None),
+    };
+    show(
+        state,
+        viewer,
+        DirectoryQuery::default(),
+        None,
+        csv,
+        error,
+        preview,
+        status,
+    )
+    .await
 }
 
 #[derive(Template)]

@@ -27,6 +27,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/admin/moderation").route(web::get().to(moderation::page)))
         .service(web::resource("/admin/moderation/{id}/hide").route(web::post().to(moderation::hide)))
         .service(web::resource("/admin/moderation/{id}/restore").route(web::post().to(moderation::restore)))
+        .service(web::resource("/admin/moderation/{id}/keep").route(web::post().to(moderation::keep)))
         .service(web::resource("/admin/directory").route(web::get().to(directory::page)))
         .service(web::resource("/admin/directory/sample.csv").route(web::get().to(directory::sample_csv)))
         .service(
@@ -98,11 +99,12 @@ struct Overview {
     flash: Option<String>,
     failed_emails: usize,
     queued_emails: usize,
+    reported: i64,
     log_links: bool,
 }
 
 pub async fn overview(state: State, viewer: AdminViewer) -> Result<HttpResponse, PageError> {
-    let (failed, queued) = db::run(&state.pool, |conn| {
+    let (failed, queued, reported) = db::run(&state.pool, |conn| {
         let count = |conn: &mut crate::store::DbConnection, status: &str| {
             outbox_store::list(
                 conn,
@@ -114,7 +116,11 @@ pub async fn overview(state: State, viewer: AdminViewer) -> Result<HttpResponse,
             )
             .map(|rows| rows.len())
         };
-        Ok((count(conn, outbox_store::FAILED)?, count(conn, outbox_store::QUEUED)?))
+        Ok((
+            count(conn, outbox_store::FAILED)?,
+            count(conn, outbox_store::QUEUED)?,
+            crate::store::reports::count_open(conn)?,
+        ))
     })
     .await?;
     render(
@@ -124,6 +130,7 @@ pub async fn overview(state: State, viewer: AdminViewer) -> Result<HttpResponse,
             flash: None,
             failed_emails: failed,
             queued_emails: queued,
+            reported,
             log_links: state.settings.auth.log_sign_in_links,
         },
     )

@@ -14,11 +14,11 @@ use crate::http::pagination::{decode_time_cursor, encode_time_cursor};
 use crate::http::path_ids::PathId;
 use crate::http::State;
 use crate::services::moderation;
-use crate::services::postcard_views::{Looker, PostcardView};
+use crate::services::postcard_views::{views, Looker, PostcardView};
 use crate::services::postcards::feed;
 use crate::store::audit::{self, AuditFilter};
-use crate::store::db;
 use crate::store::postcards::FeedFilter;
+use crate::store::{db, postcards, reports};
 
 const PAGE: i64 = 25;
 
@@ -27,6 +27,8 @@ struct Card {
     hidden: bool,
     at: String,
     recipients: String,
+    /// Open reports' reasons (the "Reported" list).
+    reports: Vec<String>,
 }
 
 struct AuditLine {
@@ -43,6 +45,9 @@ struct ModerationPage {
     chrome: Option<Chrome>,
     flash: Option<String>,
     hidden_only: bool,
+    reported_only: bool,
+    /// Postcards with open reports, for the tab's label.
+    reported: i64,
     cards: Vec<Card>,
     next: Option<String>,
     audit: Vec<AuditLine>,
@@ -72,19 +77,36 @@ async fn show(
     refused: Option<(String, String)>,
 ) -> Result<HttpResponse, PageError> {
     let hidden_only = q.show.as_deref() == Some("hidden");
+    let reported_only = q.show.as_deref() == Some("reported");
     let before = decode_time_cursor(q.cursor.as_deref())?;
-    let (rows, audit_rows) = db::run(&state.pool, move |conn| {
+    let (rows, audit_rows, open_reports, reported) = db::run(&state.pool, move |conn| {
         let looker = Looker {
             employee_id: None,
             is_admin: true,
         };
-        let filter = FeedFilter {
-            before,
-            limit: PAGE + 1,
-            hidden_only,
-            ..FeedFilter::default()
+        let (rows, open_reports) = if reported_only {
+            let open = reports::open(conn, PAGE)?;
+            let mut ids: Vec<String> = Vec::new();
+            for r in &open {
+                if !ids.contains(&r.postcard_id) {
+                    ids.push(r.postcard_id.clone());
+                }
+            }
+            let mut found = Vec::new();
+            for id in &ids {
+                found.extend(postcards::find(conn, id)?);
+            }
+            let views = views(conn, found.clone(), looker)?;
+            (found.into_iter().zip(views).collect(), open)
+        } else {
+            let filter = FeedFilter {
+                before,
+                limit: PAGE + 1,
+                hidden_only,
+                ..FeedFilter::default()
+            };
+            (feed(conn, looker, true, &filter)?, vec![])
         };
-        let rows = feed(conn, looker, true, &filter)?;
         let audit = audit::list(
             conn,
             &AuditFilter {
@@ -92,7 +114,7 @@ async fn show(
                 ..AuditFilter::default()
             },
         )?;
-        Ok((rows, audit))
+        Ok((rows, audit, open_reports, reports::count_open(conn)?))
     })
     .await?;
     let next = (rows.len() as i64 > PAGE)
@@ -113,6 +135,11 @@ async fn show(
                 .map(|p| p.name.as_str())
                 .collect::<Vec<_>>()
                 .join(", "),
+            reports: open_reports
+                .iter()
+                .filter(|r| r.postcard_id == row.id)
+                .map(|r| r.reason.clone())
+                .collect(),
             view,
         })
         .collect();
@@ -138,9 +165,12 @@ async fn show(
             flash: q.done.as_deref().map(|d| match d {
                 "hidden" => "Hidden: the postcard has left every feed, widget and leaderboard.".to_string(),
                 "restored" => "Restored: the postcard is back on the feeds and leaderboards.".to_string(),
+                "kept" => "Kept: the postcard stays up, and its reports are closed.".to_string(),
                 _ => "Done.".to_string(),
             }),
             hidden_only,
+            reported_only,
+            reported,
             cards,
             next,
             audit,
@@ -199,7 +229,11 @@ async fn change(
         }
     })
     .await;
-    let show_param = if form.show == "hidden" { "&show=hidden" } else { "" };
+    let show_param = match form.show.as_str() {
+        "hidden" => "&show=hidden",
+        "reported" => "&show=reported",
+        _ => "",
+    };
     match done {
         Ok(_) => Ok(see_other(&format!(
             "/admin/moderation?done={}{show_param}",
@@ -219,4 +253,23 @@ async fn change(
         }
         Err(e) => Err(e.into()),
     }
+}
+
+#[derive(Deserialize)]
+pub struct KeepForm {
+    csrf_token: String,
+}
+
+/// A reported postcard stays up: its reports are closed (and the decision audited).
+pub async fn keep(
+    state: State,
+    req: HttpRequest,
+    viewer: AdminViewer,
+    id: PathId,
+    form: web::Form<KeepForm>,
+) -> Result<HttpResponse, PageError> {
+    viewer.0.check_csrf(&req, &form.csrf_token)?;
+    let (actor, id) = (viewer.0.caller.email.to_string(), id.into_inner());
+    db::run(&state.pool, move |conn| moderation::dismiss_reports(conn, &actor, &id)).await?;
+    Ok(see_other("/admin/moderation?show=reported&done=kept"))
 }

@@ -23,6 +23,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/").route(web::get().to(wall::page)))
         .service(web::resource("/postcards/{id}").route(web::get().to(postcard::page)))
         .service(web::resource("/postcards/{id}/endorse").route(web::post().to(postcard::endorse)))
+        .service(web::resource("/postcards/{id}/report").route(web::post().to(postcard::report)))
         .service(web::resource("/people/{id}").route(web::get().to(people::page)))
         .service(
             web::resource("/send")

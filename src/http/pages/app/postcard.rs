@@ -23,12 +23,17 @@ struct PostcardPage {
     back: String,
     cards: Vec<Card>,
     sent: bool,
+    reported: bool,
+    report_error: Option<String>,
+    reason: String,
 }
 
 #[derive(Deserialize, Default)]
 pub struct PostcardQuery {
     #[serde(default)]
     sent: String,
+    #[serde(default)]
+    reported: String,
 }
 
 pub async fn page(
@@ -37,7 +42,31 @@ pub async fn page(
     id: PathId,
     q: web::Query<PostcardQuery>,
 ) -> Result<HttpResponse, PageError> {
-    let id = id.into_inner();
+    let q = q.into_inner();
+    let shown = Shown {
+        sent: q.sent == "1",
+        reported: q.reported == "1",
+        ..Shown::default()
+    };
+    show(&state, &viewer, id.into_inner(), shown, StatusCode::OK).await
+}
+
+/// What the page says besides the card.
+#[derive(Default)]
+struct Shown {
+    sent: bool,
+    reported: bool,
+    report_error: Option<String>,
+    reason: String,
+}
+
+async fn show(
+    state: &State,
+    viewer: &Viewer,
+    id: String,
+    shown: Shown,
+    status: StatusCode,
+) -> Result<HttpResponse, PageError> {
     let me = viewer.caller.employee.as_ref().map(|e| e.id.clone());
     let is_admin = viewer.caller.is_admin;
     let (lookup, looker_id) = (id.clone(), me.clone());
@@ -55,15 +84,55 @@ pub async fn page(
     })
     .await?;
     render(
-        StatusCode::OK,
+        status,
         &PostcardPage {
             chrome: Some(viewer.chrome("postcard")),
             csrf: viewer.csrf(),
             back: format!("/postcards/{id}"),
             cards: vec![card(view, &icons, me.as_deref())],
-            sent: q.sent == "1",
+            sent: shown.sent,
+            reported: shown.reported,
+            report_error: shown.report_error,
+            reason: shown.reason,
         },
     )
+}
+
+#[derive(Deserialize)]
+pub struct ReportForm {
+    csrf_token: String,
+    #[serde(default)]
+    reason: String,
+}
+
+/// "Report this postcard": the admins will look at it (it stays up meanwhile).
+pub async fn report(
+    state: State,
+    req: HttpRequest,
+    viewer: Viewer,
+    id: PathId,
+    form: web::Form<ReportForm>,
+) -> Result<HttpResponse, PageError> {
+    viewer.check_csrf(&req, &form.csrf_token)?;
+    let me = viewer.caller.employee()?.clone();
+    let (id, is_admin, reason) = (id.into_inner(), viewer.caller.is_admin, form.reason.clone());
+    let postcard = id.clone();
+    let done = db::run(&state.pool, move |conn| {
+        crate::services::moderation::report(conn, &postcard, &me, is_admin, &reason)
+    })
+    .await;
+    match done {
+        Ok(()) => Ok(see_other(&format!("/postcards/{id}?reported=1"))),
+        Err(crate::error::AppError::Validation { .. }) => {
+            let shown = Shown {
+                report_error: Some("Say what is wrong with it, in a few words, so the admins can decide.".into()),
+                reason: form.reason.clone(),
+                ..Shown::default()
+            };
+            show(&state, &viewer, id, shown, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 #[derive(Deserialize)]
