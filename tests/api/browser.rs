@@ -128,7 +128,9 @@ async fn employee_journey(app: TestApp) {
     );
     b.type_into("#customer-name", "Acme Ltd").await;
     b.type_into("#customer-quote", "Best support we ever had").await;
-    b.click("#send").await;
+    // The rest by keyboard: Tab to the send button (the focus visible on the way), Enter.
+    b.tab_to("#send", 12).await;
+    b.keys("\u{E007}").await;
     b.wait_for_text(".sent-banner", "Sent", 15).await;
     assert!(b.text(".sent-banner").await.contains("Bob Builder"));
     // The story is text: the tags show, nothing ran, no element was made from it.
@@ -227,6 +229,18 @@ async fn employee_journey(app: TestApp) {
     }
     b.goto(&app.url("/send")).await;
     b.screenshot(&shot_name(&app, "app-send-phone")).await;
+    // The smallest phones: a postcard still fits, its stamp above the story.
+    b.resize(320, 700).await;
+    b.goto(&app.url(&format!("/postcards/{id}"))).await;
+    b.wait_for(".pc", 15).await;
+    let fits = b
+        .js(
+            "return document.documentElement.scrollWidth <= window.innerWidth;",
+            json!([]),
+        )
+        .await;
+    assert_eq!(fits, json!(true), "a postcard at 320 px");
+    b.screenshot(&shot_name(&app, "app-postcard-320")).await;
     b.goto(&app.url("/")).await;
     b.screenshot(&shot_name(&app, "app-wall-phone")).await;
 
