@@ -111,19 +111,21 @@ fn spawn_background(settings: &Settings, pool: &store::Pool) -> anyhow::Result<V
     Ok(tasks)
 }
 
-/// Deletes expired `Idempotency-Key` records every minute, off the send path (where every
-/// batch deleting them held their row locks until its commit, and concurrent batches queued
-/// behind each other's).
+/// Deletes expired `Idempotency-Key` records and web sessions every minute, off the request
+/// paths (a send batch deleting them held their row locks until its commit, and concurrent
+/// batches queued behind each other's).
 async fn forget_idempotency_keys(pool: store::Pool) {
     let mut every = tokio::time::interval(Duration::from_secs(60));
     every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         every.tick().await;
         let purged = db::run(&pool, |conn| {
-            crate::services::idempotency::purge_expired(conn, crate::domain::clock::now())
+            let now = crate::domain::clock::now();
+            crate::services::idempotency::purge_expired(conn, now)?;
+            crate::services::web_sessions::purge_expired(conn, now)
         });
         if let Err(error) = purged.await {
-            tracing::warn!(%error, "expired idempotency keys not deleted; trying again");
+            tracing::warn!(%error, "expired idempotency keys or sessions not deleted; trying again");
         }
     }
 }

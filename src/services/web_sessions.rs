@@ -38,12 +38,14 @@ pub fn email_of(conn: &mut DbConnection, secret: &str, now: NaiveDateTime) -> Ap
 
 /// Signing out: the session is gone, whichever devices hold its cookie.
 pub fn close(conn: &mut DbConnection, secret: &str) -> AppResult<()> {
-    web_sessions::delete(conn, &sha256_hex(secret))?;
+    let id_hash = sha256_hex(secret);
+    write_tx(conn, |conn| Ok(web_sessions::delete(conn, &id_hash)?))?;
     Ok(())
 }
 
+/// Forgets sessions that have expired (`serve` does every minute).
 pub fn purge_expired(conn: &mut DbConnection, now: NaiveDateTime) -> AppResult<usize> {
-    Ok(web_sessions::purge_expired(conn, now)?)
+    write_tx(conn, |conn| Ok(web_sessions::purge_expired(conn, now)?))
 }
 
 /// The CSRF token of the session holding `secret`.

@@ -348,3 +348,35 @@ mod over_https {
     );
     use super::*;
 }
+
+async fn expired_sessions_open_nothing_and_are_deleted(app: TestApp) {
+    use champion::services::web_sessions;
+    let email = champion::domain::email::Email::parse("ada@example.com").unwrap();
+    app.create_employee("ada@example.com", "Ada Lovelace", "Support", None)
+        .await;
+    let mut conn = app.pool().get().expect("conn");
+    let long_ago = champion::domain::clock::now() - chrono::Duration::days(30);
+    let old = web_sessions::open(&mut conn, &email, long_ago, 14).unwrap();
+    let fresh = web_sessions::open(&mut conn, &email, champion::domain::clock::now(), 14).unwrap();
+    drop(conn);
+    assert_eq!(
+        page(&app, "/", Some(&old)).await.status,
+        303,
+        "an expired session opens nothing"
+    );
+    assert_eq!(page(&app, "/", Some(&fresh)).await.status, 200);
+    let mut conn = app.pool().get().expect("conn");
+    let purged = web_sessions::purge_expired(&mut conn, champion::domain::clock::now()).unwrap();
+    assert_eq!(purged, 1, "only the expired one");
+    assert_eq!(
+        web_sessions::email_of(&mut conn, &fresh, champion::domain::clock::now())
+            .unwrap()
+            .as_deref(),
+        Some("ada@example.com")
+    );
+}
+
+mod expiry {
+    use super::*;
+    crate::on_both_backends!(expired_sessions_open_nothing_and_are_deleted);
+}
