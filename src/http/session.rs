@@ -87,3 +87,25 @@ pub fn ended() -> AppError {
 pub fn has_bearer(req: &HttpRequest) -> bool {
     req.headers().contains_key(header::AUTHORIZATION)
 }
+
+/// The colour scheme someone chose in Settings, kept in a cookie of this browser: `light`,
+/// `dark`, or `system` (follow the device).
+pub const THEME_COOKIE: &str = "champion_theme";
+
+pub fn theme(req: &HttpRequest) -> &'static str {
+    match req.cookie(THEME_COOKIE).as_ref().map(|c| c.value()) {
+        Some("light") => "light",
+        Some("dark") => "dark",
+        _ => "system",
+    }
+}
+
+pub fn theme_cookie(state: &AppState, theme: &'static str) -> Cookie<'static> {
+    Cookie::build(THEME_COOKIE, theme)
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .secure(state.settings.server.public_url.starts_with("https://"))
+        .max_age(actix_web::cookie::time::Duration::days(365))
+        .finish()
+}

@@ -215,6 +215,27 @@ async fn employee_journey(app: TestApp) {
         .await;
     assert_eq!(prefs.body["show_on_leaderboard"], false, "{}", prefs.text);
     assert_eq!(prefs.body["notify_on_postcard"], true, "only the box clicked changed");
+    // Dark by choice, whatever the device prefers (the browser here prefers light).
+    b.click("#theme-dark").await;
+    b.click("#save-settings").await;
+    b.wait_for_text("#settings-status", "Saved", 15).await;
+    let dark = b
+        .js(
+            "return [document.documentElement.className, getComputedStyle(document.body).backgroundColor];",
+            json!([]),
+        )
+        .await;
+    assert_eq!(dark, json!(["theme-dark", "rgb(15, 23, 42)"]), "the dark palette");
+    b.screenshot(&shot_name(&app, "app-settings-dark")).await;
+    b.click("#theme-system").await;
+    b.click("#save-settings").await;
+    b.wait_for_text("#settings-status", "Saved", 15).await;
+    assert_eq!(
+        b.js("return getComputedStyle(document.body).backgroundColor;", json!([]))
+            .await,
+        json!("rgb(246, 247, 249)"),
+        "back to the device's (light) choice"
+    );
     b.resize(360, 780).await;
     for path in ["/", "/send", "/leaderboard", "/me/postcards", "/settings"] {
         b.goto(&app.url(path)).await;

@@ -33,6 +33,8 @@ pub struct Chrome {
     /// Someone with active direct reports: the "My team" page is theirs.
     pub is_manager: bool,
     pub csrf: String,
+    /// `light`, `dark` or `system`: the colour scheme chosen in Settings.
+    pub theme: &'static str,
     /// The page shown (for `aria-current`): an app page (`wall`, `send`, `leaderboard`,
     /// `mine`, `team`, `settings`) or a section of the admin console.
     pub section: &'static str,
@@ -242,6 +244,7 @@ pub struct Viewer {
     pub caller: Caller,
     secret: String,
     pub is_manager: bool,
+    pub theme: &'static str,
 }
 
 impl Viewer {
@@ -260,6 +263,7 @@ impl Viewer {
             is_admin: self.caller.is_admin,
             is_manager: self.is_manager,
             csrf: self.csrf(),
+            theme: self.theme,
             section,
         }
     }
@@ -312,6 +316,7 @@ impl Viewer {
             caller,
             secret,
             is_manager,
+            theme: session::theme(&req),
         })
     }
 }

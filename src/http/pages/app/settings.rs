@@ -26,6 +26,13 @@ struct SettingsPage {
     org_timezone: String,
     timezone_error: Option<String>,
     is_manager: bool,
+    theme: &'static str,
+}
+
+impl SettingsPage {
+    fn is_theme(&self, t: &str) -> bool {
+        self.theme == t
+    }
 }
 
 #[derive(Deserialize, Default)]
@@ -48,6 +55,7 @@ pub async fn page(state: State, viewer: Viewer, q: web::Query<SettingsQuery>) ->
             org_timezone: state.settings.org.timezone.clone(),
             timezone_error: None,
             is_manager: viewer.is_manager,
+            theme: viewer.theme,
         },
     )
 }
@@ -64,6 +72,8 @@ pub struct SettingsForm {
     show_on_leaderboard: Option<String>,
     #[serde(default)]
     timezone: String,
+    #[serde(default)]
+    theme: String,
 }
 
 pub async fn save(
@@ -92,6 +102,7 @@ pub async fn save(
                         "That is not a time zone we know ({m}). Use a name like Europe/London, or leave it empty."
                     )),
                     is_manager: viewer.is_manager,
+                    theme: viewer.theme,
                 },
             );
         }
@@ -104,5 +115,13 @@ pub async fn save(
         updated_at: Some(now()),
     };
     db::run(&state.pool, move |conn| preferences::update(conn, &me, &changes)).await?;
-    Ok(see_other("/settings?saved=1"))
+    let theme = match form.theme.as_str() {
+        "light" => "light",
+        "dark" => "dark",
+        _ => "system",
+    };
+    let mut res = see_other("/settings?saved=1");
+    res.add_cookie(&crate::http::session::theme_cookie(&state, theme))
+        .map_err(|e| crate::error::AppError::internal(anyhow::anyhow!("theme cookie: {e}")))?;
+    Ok(res)
 }
