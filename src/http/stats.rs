@@ -35,16 +35,6 @@ pub struct StatsQuery {
     responses((status = 200, body = StatsView), ReadProblems))]
 pub async fn get(state: State, caller: Caller, q: web::Query<StatsQuery>) -> AppResult<JsonOut<StatsView>> {
     let q = q.into_inner();
-    let tz = state.settings.org_timezone();
-    let period = resolve(
-        Some(q.period.as_deref().unwrap_or("quarter")),
-        q.at.as_deref(),
-        q.from.as_deref(),
-        q.to.as_deref(),
-        local_date(now(), tz),
-        state.settings.week_starts(),
-    )
-    .map_err(|(name, message)| AppError::bad_query(name, message))?;
     let manager_id = if caller.is_admin {
         None
     } else {
@@ -59,17 +49,53 @@ pub async fn get(state: State, caller: Caller, q: web::Query<StatsQuery>) -> App
         }
         Some(me)
     };
-    let req = StatsRequest {
+    let period = StatsPeriod {
+        name: q.period.as_deref().unwrap_or("quarter"),
+        at: q.at.as_deref(),
+        from: q.from.as_deref(),
+        to: q.to.as_deref(),
+    };
+    let req = request(&state, period, manager_id, non_empty(q.department))?;
+    let view = db::run(&state.pool, move |conn| stats::stats(conn, &req)).await?;
+    Ok(JsonOut(view))
+}
+
+/// The period of a stats request, as asked for.
+#[derive(Default, Clone, Copy)]
+pub(crate) struct StatsPeriod<'a> {
+    pub name: &'a str,
+    pub at: Option<&'a str>,
+    pub from: Option<&'a str>,
+    pub to: Option<&'a str>,
+}
+
+/// A stats request in the organisation's calendar (the API, the console and the team page
+/// ask the same way); a bad period is 400 naming the parameter.
+pub(crate) fn request(
+    state: &State,
+    period: StatsPeriod,
+    manager_id: Option<String>,
+    department: Option<String>,
+) -> AppResult<StatsRequest> {
+    let tz = state.settings.org_timezone();
+    let resolved = resolve(
+        Some(period.name),
+        period.at,
+        period.from,
+        period.to,
+        local_date(now(), tz),
+        state.settings.week_starts(),
+    )
+    .map_err(|(name, message)| AppError::bad_query(name, message))?;
+    Ok(StatsRequest {
         period: PeriodView {
-            start: period.first_day,
-            end: period.last_day,
+            start: resolved.first_day,
+            end: resolved.last_day,
             timezone: state.settings.org.timezone.clone(),
         },
         timezone: tz,
         week_starts: state.settings.week_starts(),
         manager_id,
-        department: non_empty(q.department),
-    };
-    let view = db::run(&state.pool, move |conn| stats::stats(conn, &req)).await?;
-    Ok(JsonOut(view))
+        department,
+    })
 }

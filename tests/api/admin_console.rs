@@ -457,7 +457,8 @@ async fn digests_are_previewed_and_sent_from_the_console(app: TestApp) {
         .find("src=\"/admin/digests/preview?")
         .expect("a preview frame")
         + "src=\"".len();
-    let src = shown.text[src_at..].split('"').next().unwrap().replace("&amp;", "&");
+    let src = shown.text[src_at..].split('"').next().unwrap().replace("&#38;", "&");
+    assert!(src.contains("&week=20"), "the week is in the frame's address: {src}");
     let email = page(&app, &src, Some(&root)).await;
     assert_eq!(email.status, 200, "{}", email.text);
     assert!(email.text.contains("<base target=\"_blank\">"), "links open a new tab");

@@ -6,6 +6,7 @@ mod smtp_sink;
 mod webdriver;
 
 mod admin_console;
+mod app_pages;
 mod auth;
 mod axe;
 mod behaviours;

@@ -7,13 +7,10 @@ use askama::Template;
 use serde::Deserialize;
 
 use super::{chrome, AdminViewer};
-use crate::boards::leaderboard::PeriodView;
-use crate::domain::board_period::resolve;
-use crate::domain::clock::now;
-use crate::domain::period::local_date;
 use crate::http::pages::{render, Chrome, PageError};
+use crate::http::stats::{request, StatsPeriod};
 use crate::http::State;
-use crate::services::stats::{self, StatsRequest, StatsView};
+use crate::services::stats::{self, StatsView};
 use crate::store::db;
 
 const PERIODS: &[(&str, &str)] = &[
@@ -89,27 +86,11 @@ pub async fn page(state: State, viewer: AdminViewer, q: web::Query<StatsQuery>) 
         .filter(|p| PERIODS.iter().any(|(k, _)| k == p))
         .unwrap_or_else(|| "quarter".into());
     let department = q.department.unwrap_or_default().trim().to_string();
-    let tz = state.settings.org_timezone();
-    let period = resolve(
-        Some(&period_name),
-        None,
-        None,
-        None,
-        local_date(now(), tz),
-        state.settings.week_starts(),
-    )
-    .map_err(|(_, m)| PageError::App(crate::error::AppError::internal(anyhow::anyhow!(m))))?;
-    let req = StatsRequest {
-        period: PeriodView {
-            start: period.first_day,
-            end: period.last_day,
-            timezone: state.settings.org.timezone.clone(),
-        },
-        timezone: tz,
-        week_starts: state.settings.week_starts(),
-        manager_id: None,
-        department: Some(department.clone()).filter(|d| !d.is_empty()),
+    let period = StatsPeriod {
+        name: &period_name,
+        ..StatsPeriod::default()
     };
+    let req = request(&state, period, None, Some(department.clone()).filter(|d| !d.is_empty()))?;
     let view = db::run(&state.pool, move |conn| stats::stats(conn, &req)).await?;
     let max = view
         .postcards_per_week

@@ -5,8 +5,11 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 
+use crate::http::pages::encode;
+use crate::http::pagination::encode_time_cursor;
 use crate::services::postcard_views::{PersonRef, PostcardView};
 use crate::store::behaviours::BehaviourRow;
+use crate::store::postcards::PostcardRow;
 use crate::store::DbConnection;
 
 /// Avatar colours: six tones of the palette, picked by the person's id.
@@ -73,6 +76,27 @@ pub fn card(v: PostcardView, icons: &HashMap<String, String>, viewer: Option<&st
         from: avatar(&v.sender),
         v,
     }
+}
+
+/// A page of a feed as cards (`rows` holds one more than `page` when there is a next page),
+/// and the address of the next page: `next_url` (ending in `?` or `&`) and its cursor.
+pub fn page_of(
+    rows: Vec<(PostcardRow, PostcardView)>,
+    page: i64,
+    icons: &HashMap<String, String>,
+    viewer: Option<&str>,
+    next_url: &str,
+) -> (Vec<Card>, Option<String>) {
+    let more = (rows.len() as i64 > page)
+        .then(|| rows.get(page as usize - 1))
+        .flatten()
+        .map(|(r, _)| format!("{next_url}cursor={}", encode(&encode_time_cursor(&r.created_at, &r.id))));
+    let cards = rows
+        .into_iter()
+        .take(page as usize)
+        .map(|(_, v)| card(v, icons, viewer))
+        .collect();
+    (cards, more)
 }
 
 impl Card {

@@ -5,9 +5,9 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
-use super::cards::{card, icons, Card};
-use crate::http::pages::{encode, render, Chrome, PageError, Viewer};
-use crate::http::pagination::{decode_time_cursor, encode_time_cursor};
+use super::cards::{icons, page_of, Card};
+use crate::http::pages::{render, Chrome, PageError, Viewer};
+use crate::http::pagination::decode_time_cursor;
 use crate::http::State;
 use crate::services::postcard_views::Looker;
 use crate::services::postcards::feed;
@@ -58,21 +58,12 @@ pub async fn page(
         Ok((feed(conn, looker, false, &filter)?, icons(conn)?))
     })
     .await?;
-    let more = (rows.len() as i64 > PAGE)
-        .then(|| rows.get(PAGE as usize - 1))
-        .flatten()
-        .map(|(r, _)| {
-            format!(
-                "/me/postcards?sent={}&cursor={}",
-                if sent { "1" } else { "" },
-                encode(&encode_time_cursor(&r.created_at, &r.id))
-            )
-        });
-    let cards = rows
-        .into_iter()
-        .take(PAGE as usize)
-        .map(|(_, v)| card(v, &icons, Some(&me)))
-        .collect();
+    let next = if sent {
+        "/me/postcards?sent=1&"
+    } else {
+        "/me/postcards?"
+    };
+    let (cards, more) = page_of(rows, PAGE, &icons, Some(&me), next);
     render(
         StatusCode::OK,
         &MinePage {

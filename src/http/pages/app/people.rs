@@ -6,9 +6,9 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
-use super::cards::{avatar, card, icons, Avatar, Card};
-use crate::http::pages::{encode, render, Chrome, PageError, Viewer};
-use crate::http::pagination::{decode_time_cursor, encode_time_cursor};
+use super::cards::{avatar, icons, page_of, Avatar, Card};
+use crate::http::pages::{render, Chrome, PageError, Viewer};
+use crate::http::pagination::decode_time_cursor;
 use crate::http::path_ids::PathId;
 use crate::http::State;
 use crate::services::postcard_views::{Looker, PersonRef};
@@ -79,20 +79,7 @@ pub async fn page(
         ))
     })
     .await?;
-    let more = (rows.len() as i64 > PAGE)
-        .then(|| rows.get(PAGE as usize - 1))
-        .flatten()
-        .map(|(r, _)| {
-            format!(
-                "/people/{id}?cursor={}",
-                encode(&encode_time_cursor(&r.created_at, &r.id))
-            )
-        });
-    let cards = rows
-        .into_iter()
-        .take(PAGE as usize)
-        .map(|(_, v)| card(v, &icons, me.as_deref()))
-        .collect();
+    let (cards, more) = page_of(rows, PAGE, &icons, me.as_deref(), &format!("/people/{id}?"));
     let total = counts.iter().map(|(_, n)| n).sum();
     let by_behaviour = counts
         .into_iter()

@@ -5,17 +5,14 @@ use actix_web::http::StatusCode;
 use actix_web::HttpResponse;
 use askama::Template;
 
-use crate::boards::leaderboard::PeriodView;
-use crate::domain::board_period::resolve;
 use crate::domain::clock::now;
-use crate::domain::period::local_date;
-use crate::error::AppError;
 use crate::http::pages::admin::digests::email_frame;
 use crate::http::pages::{render, Chrome, PageError, Viewer};
+use crate::http::stats::{request, StatsPeriod};
 use crate::http::State;
 use crate::services::digest_config::DigestConfig;
 use crate::services::digests;
-use crate::services::stats::{self, StatsRequest, StatsView};
+use crate::services::stats::{self, StatsView};
 use crate::store::db;
 
 #[derive(Template)]
@@ -35,27 +32,11 @@ fn manager_id(viewer: &Viewer) -> Result<String, PageError> {
 
 pub async fn page(state: State, viewer: Viewer) -> Result<HttpResponse, PageError> {
     let me = manager_id(&viewer)?;
-    let tz = state.settings.org_timezone();
-    let period = resolve(
-        Some("quarter"),
-        None,
-        None,
-        None,
-        local_date(now(), tz),
-        state.settings.week_starts(),
-    )
-    .map_err(|(_, m)| AppError::internal(anyhow::anyhow!(m)))?;
-    let req = StatsRequest {
-        period: PeriodView {
-            start: period.first_day,
-            end: period.last_day,
-            timezone: state.settings.org.timezone.clone(),
-        },
-        timezone: tz,
-        week_starts: state.settings.week_starts(),
-        manager_id: Some(me),
-        department: None,
+    let quarter = StatsPeriod {
+        name: "quarter",
+        ..StatsPeriod::default()
     };
+    let req = request(&state, quarter, Some(me), None)?;
     let stats = db::run(&state.pool, move |conn| stats::stats(conn, &req)).await?;
     render(
         StatusCode::OK,

@@ -6,10 +6,10 @@ use actix_web::{web, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
-use super::cards::{card, icons, Card};
+use super::cards::{icons, page_of, Card};
 use crate::domain::clock::now;
 use crate::http::pages::{encode, render, Chrome, PageError, Viewer};
-use crate::http::pagination::{decode_time_cursor, encode_time_cursor};
+use crate::http::pagination::decode_time_cursor;
 use crate::http::State;
 use crate::services::postcard_views::Looker;
 use crate::services::postcards::{feed, remaining_allowance, Rules};
@@ -100,23 +100,13 @@ pub async fn page(
         ))
     })
     .await?;
-    let more = (rows.len() as i64 > PAGE)
-        .then(|| rows.get(PAGE as usize - 1))
-        .flatten()
-        .map(|(r, _)| {
-            format!(
-                "/?behaviour={}&department={}{}&cursor={}",
-                encode(&q.behaviour),
-                encode(&q.department),
-                if for_me { "&for=me" } else { "" },
-                encode_time_cursor(&r.created_at, &r.id)
-            )
-        });
-    let cards = rows
-        .into_iter()
-        .take(PAGE as usize)
-        .map(|(_, v)| card(v, &icons, me.as_deref()))
-        .collect();
+    let next = format!(
+        "/?behaviour={}&department={}{}&",
+        encode(&q.behaviour),
+        encode(&q.department),
+        if for_me { "&for=me" } else { "" }
+    );
+    let (cards, more) = page_of(rows, PAGE, &icons, me.as_deref(), &next);
     let back = req
         .uri()
         .path_and_query()
