@@ -57,6 +57,10 @@ pub struct WallWidgetQuery {
     /// Seconds between refreshes, 5 to 3600 (default 60).
     #[param(value_type = Option<i64>, minimum = 5, maximum = 3600)]
     refresh: Option<String>,
+    /// Seconds each set of postcards stays before the next comes round, 3 to 600 (default
+    /// 15): the wall shows only the postcards that fit the screen, never a scrollbar.
+    #[param(value_type = Option<i64>, minimum = 3, maximum = 600)]
+    rotate: Option<String>,
 }
 
 struct BoardRow {
@@ -95,6 +99,7 @@ struct WallCard {
 struct WallPage {
     theme: &'static str,
     refresh: u32,
+    rotate: u32,
     cards: Vec<WallCard>,
     updated: String,
     /// The icons, inline: the widget's policy lets it load no image or sprite.
@@ -242,8 +247,10 @@ async fn wall_page(state: &State, req: &HttpRequest) -> AppResult<HttpResponse> 
     let theme = theme(q.theme.as_deref())?;
     let refresh = refresh(q.refresh.as_deref())?;
     let limit = parse_int_in("limit", q.limit.as_deref(), 1..=WALL_MAX, WALL_DEFAULT)?;
+    // The range fits a u32.
+    let rotate = parse_int_in("rotate", q.rotate.as_deref(), 3..=600, 15)? as u32;
     let tz = state.settings.org_timezone();
-    let key = format!("widget-wall|{theme}|{refresh}|{limit}");
+    let key = format!("widget-wall|{theme}|{refresh}|{rotate}|{limit}");
     let entry = cached_entry(state, key, move |conn| {
         let filter = FeedFilter {
             limit,
@@ -272,6 +279,7 @@ async fn wall_page(state: &State, req: &HttpRequest) -> AppResult<HttpResponse> 
         let html = render(&WallPage {
             theme,
             refresh,
+            rotate,
             cards,
             updated: UPDATED_AT.to_string(),
             sprite: include_str!("../web/static/icons.svg"),

@@ -338,7 +338,7 @@ async fn widgets_in_an_intranet_page(intranet: Intranet, app: TestApp) {
     b.screenshot(&shot_name(&app, "widget-leaderboard-in-intranet")).await;
 
     // The wall: the story as text, refreshing in place when a postcard arrives.
-    b.goto(&app.url(&format!("/widgets/wall?token={token}&refresh=5")))
+    b.goto(&app.url(&format!("/widgets/wall?token={token}&refresh=5&rotate=3")))
         .await;
     let wall = b.wait_for_text(".wall", "Stayed late", 15).await;
     assert!(wall.contains("<script>"), "shown as text: {wall}");
@@ -375,6 +375,26 @@ async fn widgets_in_an_intranet_page(intranet: Intranet, app: TestApp) {
         "text grows on a wall screen: {big}"
     );
     b.screenshot(&shot_name(&app, "widget-wall-screen")).await;
+
+    // A small screen: only what fits shows, never a scrollbar, and the rest comes round.
+    b.resize(360, 300).await;
+    b.wait_until(10, "the wall to fit the screen", || async {
+        b.js(
+            "return getComputedStyle(document.documentElement).overflowY === 'hidden' && \
+                    document.querySelector('.wall').getAttribute('data-shown') === '1';",
+            json!([]),
+        )
+        .await
+            == json!(true)
+    })
+    .await;
+    let shown = "return document.querySelector('.wall > li:not([hidden]) .story').textContent;";
+    let first = b.js(shown, json!([])).await;
+    b.wait_until(10, "the next postcard to come round", || async {
+        b.js(shown, json!([])).await != first
+    })
+    .await;
+    b.screenshot(&shot_name(&app, "widget-wall-small-screen")).await;
 
     // No token, or a revoked one: refused.
     b.goto(&app.url("/widgets/wall")).await;

@@ -13,7 +13,7 @@
       .then(function (html) {
         var fresh = new DOMParser().parseFromString(html, "text/html").getElementById("widget");
         var current = document.getElementById("widget");
-        if (fresh && current) { current.replaceWith(document.adoptNode(fresh)); }
+        if (fresh && current) { current.replaceWith(document.adoptNode(fresh)); fit(); }
         // An unchanged board comes back as the browser's copy (the server answered 304):
         // say when it was last checked, not when that copy was made.
         var updated = document.querySelector("#widget .updated");
@@ -29,4 +29,40 @@
       .then(function () { window.setTimeout(refresh, seconds * 1000); });
   }
   window.setTimeout(refresh, seconds * 1000);
+
+  // The wall on a screen: only the postcards that fit are shown (never a scrollbar), and the
+  // others come round in turn every data-rotate-seconds; hovering or focusing pauses it.
+  var start = 0, paused = false;
+  function fit() {
+    var wall = document.querySelector(".wall");
+    if (!wall || !wall.children.length) { return; }
+    var cards = Array.prototype.slice.call(wall.children);
+    start = start % cards.length;
+    cards.forEach(function (c) { c.hidden = true; });
+    var shown = 0;
+    for (var i = 0; i < cards.length; i++) {
+      var card = cards[(start + i) % cards.length];
+      card.hidden = false;
+      if (shown > 0 && document.documentElement.scrollHeight > window.innerHeight) { card.hidden = true; break; }
+      shown++;
+    }
+    wall.setAttribute("data-shown", String(shown));
+  }
+  function rotate() {
+    var wall = document.querySelector(".wall");
+    var secs = (wall && parseInt(wall.getAttribute("data-rotate-seconds"), 10)) || 15;
+    if (wall && !paused) {
+      var shown = parseInt(wall.getAttribute("data-shown"), 10) || wall.children.length;
+      if (shown < wall.children.length) { start += shown; fit(); }
+    }
+    window.setTimeout(rotate, secs * 1000);
+  }
+  document.addEventListener("mouseover", function () { paused = true; });
+  document.documentElement.addEventListener("mouseleave", function () { paused = false; });
+  document.addEventListener("focusin", function () { paused = true; });
+  document.addEventListener("focusout", function () { paused = false; });
+  window.addEventListener("resize", fit);
+  fit();
+  window.setTimeout(rotate, ((document.querySelector(".wall") &&
+    parseInt(document.querySelector(".wall").getAttribute("data-rotate-seconds"), 10)) || 15) * 1000);
 })();
