@@ -126,18 +126,10 @@ impl VerifiedToken {
         Ok(VerifiedToken { state, email })
     }
 
-    /// A cookie session's address (the caller of a page, whose forms check their CSRF
-    /// token themselves).
-    pub async fn for_session(req: &HttpRequest, secret: &str) -> AppResult<VerifiedToken> {
-        let state = state_of(req)?;
-        let email = session::email_of(&state, secret).await?.ok_or_else(session::ended)?;
-        Ok(VerifiedToken { state, email })
-    }
-
-    /// The caller, read from the directory.
-    pub async fn resolve_from_directory(&self) -> AppResult<Caller> {
-        let employee = find_employee(&self.state, &self.email).await?;
-        self.resolve(employee)
+    /// An address already checked by the caller (a page's cookie session, looked up with
+    /// the directory entry in one trip to the pool).
+    pub(crate) fn checked(state: web::Data<AppState>, email: Email) -> VerifiedToken {
+        VerifiedToken { state, email }
     }
 
     /// The caller, given what the directory holds for the token's email.

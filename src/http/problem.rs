@@ -108,12 +108,7 @@ impl ResponseError for AppError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        // The one place errors are logged: causes go to the log, never to the client.
-        match self {
-            AppError::Internal(cause) => tracing::error!(error = ?cause, "internal error"),
-            AppError::Unavailable(cause) => tracing::warn!(error = %cause, "service unavailable"),
-            _ => {}
-        }
+        self.log_cause();
         let mut res = self.problem().response();
         if let AppError::TooManyRequests { retry_after, .. } = self {
             if let Ok(v) = header::HeaderValue::from_str(&retry_after.to_string()) {
@@ -121,6 +116,18 @@ impl ResponseError for AppError {
             }
         }
         res
+    }
+}
+
+impl AppError {
+    /// The one place errors are logged (problem+json answers and error pages both come
+    /// here): causes go to the log, never to the client.
+    pub(crate) fn log_cause(&self) {
+        match self {
+            AppError::Internal(cause) => tracing::error!(error = ?cause, "internal error"),
+            AppError::Unavailable(cause) => tracing::warn!(error = %cause, "service unavailable"),
+            _ => {}
+        }
     }
 }
 

@@ -6,6 +6,10 @@ use actix_web::{web, HttpResponse};
 
 use crate::error::{AppError, AppResult};
 
+/// The icon sprite (Lucide): served as `/assets/icons.svg`, and inlined in widgets (whose
+/// policy loads no image).
+pub const ICONS_SVG: &str = include_str!("../web/static/icons.svg");
+
 /// `(name, content type, body)` of every file under `/assets/`.
 const ASSETS: &[(&str, &str, &str)] = &[
     (
@@ -23,7 +27,7 @@ const ASSETS: &[(&str, &str, &str)] = &[
         "text/css; charset=utf-8",
         include_str!("../web/static/pages.css"),
     ),
-    ("icons.svg", "image/svg+xml", include_str!("../web/static/icons.svg")),
+    ("icons.svg", "image/svg+xml", ICONS_SVG),
     (
         "widget.js",
         "text/javascript; charset=utf-8",

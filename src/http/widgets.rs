@@ -282,7 +282,7 @@ async fn wall_page(state: &State, req: &HttpRequest) -> AppResult<HttpResponse> 
             rotate,
             cards,
             updated: UPDATED_AT.to_string(),
-            sprite: include_str!("../web/static/icons.svg"),
+            sprite: super::web_app::ICONS_SVG,
         })?;
         Ok(Bytes::from(html))
     })

@@ -24,23 +24,31 @@ pub struct SignInConfig<'a> {
     pub per_hour: u32,
     /// The local page to open once signed in (carried in the link), if not the wall.
     pub return_to: Option<&'a str>,
+    /// `auth.log_sign_in_links` (development only): each link also goes to the log.
+    pub log_link: bool,
+}
+
+impl<'a> SignInConfig<'a> {
+    pub fn new(settings: &'a crate::settings::Settings, return_to: Option<&'a str>) -> SignInConfig<'a> {
+        SignInConfig {
+            public_url: &settings.server.public_url,
+            per_hour: settings.auth.magic_links_per_hour,
+            return_to,
+            log_link: settings.auth.log_sign_in_links,
+        }
+    }
 }
 
 fn new_token() -> String {
     super::secrets::random_token(PREFIX)
 }
 
-/// Handles `POST /auth/magic-link`: records the request and, for a known active employee,
-/// queues the email in the same transaction. Answers the link emailed, if any.
-pub fn request_link(
-    conn: &mut DbConnection,
-    cfg: &SignInConfig,
-    raw_email: &str,
-    now: NaiveDateTime,
-) -> AppResult<Option<String>> {
+/// Handles `POST /auth/magic-link` (and the sign-in page): records the request and, for a
+/// known active employee, queues the email in the same transaction.
+pub fn request_link(conn: &mut DbConnection, cfg: &SignInConfig, raw_email: &str, now: NaiveDateTime) -> AppResult<()> {
     let email = Email::parse(raw_email).map_err(|m| AppError::validation("email", m))?;
     let address = email.as_str().to_string();
-    write_tx(conn, |conn| {
+    let link = write_tx(conn, |conn| {
         // Old links can no longer be used or count towards the limit.
         magic_links::purge_before(conn, now - Duration::days(1))?;
         let recent = magic_links::count_since(conn, &address, now - Duration::hours(1))?;
@@ -70,7 +78,12 @@ pub fn request_link(
             Some(e) => queue_link_email(conn, cfg, &e, &token, now).map(Some),
             None => Ok(None),
         }
-    })
+    })?;
+    // Logged once committed (a retried transaction would log a link that never was).
+    if let Some(link) = link.filter(|_| cfg.log_link) {
+        tracing::warn!(%link, "sign-in link (auth.log_sign_in_links is on: development only)");
+    }
+    Ok(())
 }
 
 fn queue_link_email(

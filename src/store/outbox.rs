@@ -130,6 +130,11 @@ pub struct OutboxFilter {
     pub limit: i64,
 }
 
+/// How many emails are in this state (the console's overview).
+pub fn count_by_status(conn: &mut DbConnection, status: &str) -> QueryResult<i64> {
+    outbox::table.filter(outbox::status.eq(status)).count().get_result(conn)
+}
+
 /// Newest first, one page (plus one row to tell whether there is a next page).
 pub fn list(conn: &mut DbConnection, f: &OutboxFilter) -> QueryResult<Vec<OutboxRow>> {
     let mut q = outbox::table.select(OutboxRow::as_select()).into_boxed();

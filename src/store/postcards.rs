@@ -166,6 +166,16 @@ pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<PostcardRow
         .optional()
 }
 
+/// These postcards, in the order of `ids` (unknown ids are missing).
+pub fn find_many(conn: &mut DbConnection, ids: &[String]) -> QueryResult<Vec<PostcardRow>> {
+    let mut rows: Vec<PostcardRow> = postcards::table
+        .filter(postcards::id.eq_any(ids))
+        .select(PostcardRow::as_select())
+        .load(conn)?;
+    rows.sort_by_key(|r| ids.iter().position(|id| *id == r.id));
+    Ok(rows)
+}
+
 /// The recipients of each of these postcards, in the order they were named.
 pub fn recipients_of(conn: &mut DbConnection, ids: &[String]) -> QueryResult<Vec<RecipientRow>> {
     postcard_recipients::table

@@ -18,8 +18,11 @@ use futures_util::future::LocalBoxFuture;
 use super::auth::{Caller, VerifiedToken};
 use super::problem::PageForPeople;
 use super::session;
+use crate::domain::clock::now;
+use crate::domain::email::Email;
 use crate::error::AppError;
 use crate::services::web_sessions;
+use crate::store::{db, employees};
 
 /// No inline script or style, nothing from another origin.
 pub const PAGE_CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
@@ -38,15 +41,8 @@ pub struct Chrome {
     /// The page shown (for `aria-current`): an app page (`wall`, `send`, `leaderboard`,
     /// `mine`, `team`, `settings`) or a section of the admin console.
     pub section: &'static str,
-}
-
-impl Chrome {
-    pub fn in_console(&self) -> bool {
-        !matches!(
-            self.section,
-            "" | "wall" | "send" | "leaderboard" | "mine" | "team" | "settings" | "people" | "postcard"
-        )
-    }
+    /// A page of the admin console (its "Admin" link is the current one).
+    pub in_console: bool,
 }
 
 /// A page answered with its headers; errors are pages too, kept as they are by the
@@ -144,10 +140,7 @@ impl ResponseError for PageError {
                 "This form was open too long, or came from another site, so nothing was changed. Go back, reload the page and submit it again.".into(),
             ),
             PageError::App(e) => {
-                if matches!(e, AppError::Internal(_) | AppError::Unavailable(_)) {
-                    // Logged once, by the API error's own rendering.
-                    let _ = e.error_response();
-                }
+                e.log_cause();
                 ("Something went wrong", in_words(e))
             }
         };
@@ -176,14 +169,17 @@ pub fn in_words(e: &AppError) -> String {
             "The service hit an unexpected problem. Nothing you did caused it; try again in a moment.".into()
         }
         AppError::Unavailable(_) => "The service is busy or its database is unreachable. Try again in a moment.".into(),
-        other => {
-            let detail = other.to_string();
-            let mut chars = detail.chars();
-            match chars.next() {
-                Some(first) => format!("{}{}.", first.to_uppercase(), chars.as_str().trim_end_matches('.')),
-                None => detail,
-            }
-        }
+        other => sentence(&other.to_string()),
+    }
+}
+
+/// A message of the rules ("must be at most 80 characters") as a sentence: a capital letter
+/// first, one full stop last.
+pub fn sentence(message: &str) -> String {
+    let mut chars = message.chars();
+    match chars.next() {
+        Some(first) => format!("{}{}.", first.to_uppercase(), chars.as_str().trim_end_matches('.')),
+        None => String::new(),
     }
 }
 
@@ -265,6 +261,7 @@ impl Viewer {
             csrf: self.csrf(),
             theme: self.theme,
             section,
+            in_console: false,
         }
     }
 
@@ -290,27 +287,31 @@ impl Viewer {
             .unwrap_or_else(|| "/".into());
         let sign_in = || PageError::SignIn { next: next.clone() };
         let secret = session::secret(&req).ok_or_else(sign_in)?;
-        // The session's address, resolved against the directory like any caller; a page's
-        // GET needs no CSRF token, and its form posts check theirs themselves.
-        let verified = match VerifiedToken::for_session(&req, &secret).await {
-            Ok(v) => v,
-            Err(AppError::Unauthorized { .. }) => return Err(sign_in()),
-            Err(e) => return Err(e.into()),
+        // The session, its directory entry and whether they manage anyone, in one trip to the
+        // pool; then the same rules as any caller. A page's GET needs no CSRF token, and its
+        // form posts check theirs themselves.
+        let state = crate::http::auth::state_of(&req)?;
+        let lookup = secret.clone();
+        let found = db::run(&state.pool, move |conn| {
+            let Some(email) = web_sessions::email_of(conn, &lookup, now())? else {
+                return Ok(None);
+            };
+            let employee = employees::find_by_email(conn, &email)?;
+            let is_manager = match &employee {
+                Some(e) => employees::has_active_reports(conn, &e.id)?,
+                None => false,
+            };
+            Ok(Some((email, employee, is_manager)))
+        })
+        .await?;
+        let Some((email, employee, is_manager)) = found else {
+            return Err(sign_in());
         };
-        let caller = match verified.resolve_from_directory().await {
+        let email = Email::parse(&email).map_err(|_| sign_in())?;
+        let caller = match VerifiedToken::checked(state, email).resolve(employee) {
             Ok(c) => c,
             Err(AppError::Unauthorized { .. }) => return Err(sign_in()),
             Err(e) => return Err(e.into()),
-        };
-        let is_manager = match caller.employee.as_ref() {
-            Some(e) => {
-                let (state, id) = (crate::http::auth::state_of(&req)?, e.id.clone());
-                crate::store::db::run(&state.pool, move |conn| {
-                    Ok(crate::store::employees::has_active_reports(conn, &id)?)
-                })
-                .await?
-            }
-            None => false,
         };
         Ok(Viewer {
             caller,

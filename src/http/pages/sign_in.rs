@@ -103,19 +103,12 @@ pub async fn ask_for_link(
     let settings = state.settings.clone();
     let (email, return_to) = (form.email.clone(), next.clone());
     let asked = db::run(&state.pool, move |conn| {
-        let cfg = sign_in::SignInConfig {
-            public_url: &settings.server.public_url,
-            per_hour: settings.auth.magic_links_per_hour,
-            return_to: Some(&return_to),
-        };
+        let cfg = sign_in::SignInConfig::new(&settings, Some(&return_to));
         sign_in::request_link(conn, &cfg, &email, now())
     })
     .await;
     match asked {
-        Ok(link) => {
-            if let Some(link) = link.filter(|_| state.settings.auth.log_sign_in_links) {
-                tracing::warn!(%link, "sign-in link (auth.log_sign_in_links is on: development only)");
-            }
+        Ok(()) => {
             page.notice = Some(format!(
                 "Check your inbox: if {} is in your company's directory, a sign-in link is on its way. It works once, for 15 minutes.",
                 page.email

@@ -10,7 +10,7 @@ use super::{chrome, AdminViewer};
 use crate::domain::employee::Role;
 use crate::domain::import::ChangeKind;
 use crate::error::AppError;
-use crate::http::pages::{encode, in_words, render, see_other, Chrome, PageError};
+use crate::http::pages::{encode, in_words, render, see_other, sentence, Chrome, PageError};
 use crate::http::path_ids::PathId;
 use crate::http::State;
 use crate::services::directory::{self, EmployeePatch, ImportReport, PreviewLine};
@@ -396,13 +396,6 @@ pub async fn save(
 
 /// `(field, sentence)` pairs of a refused change (the manager's id is the form's email).
 fn field_errors(e: &AppError) -> Vec<(String, String)> {
-    let sentence = |m: &str| {
-        let mut c = m.chars();
-        match c.next() {
-            Some(f) => format!("{}{}.", f.to_uppercase(), c.as_str().trim_end_matches('.')),
-            None => String::new(),
-        }
-    };
     let field = |f: &str| {
         if f == "manager_id" {
             "manager_email".to_string()

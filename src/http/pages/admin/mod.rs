@@ -89,7 +89,10 @@ macro_rules! csrf_in_forms {
 pub(crate) use csrf_in_forms;
 
 pub fn chrome(viewer: &AdminViewer, section: &'static str) -> Option<Chrome> {
-    Some(viewer.0.chrome(section))
+    Some(Chrome {
+        in_console: true,
+        ..viewer.0.chrome(section)
+    })
 }
 
 #[derive(Template)]
@@ -97,28 +100,17 @@ pub fn chrome(viewer: &AdminViewer, section: &'static str) -> Option<Chrome> {
 struct Overview {
     chrome: Option<Chrome>,
     flash: Option<String>,
-    failed_emails: usize,
-    queued_emails: usize,
+    failed_emails: i64,
+    queued_emails: i64,
     reported: i64,
     log_links: bool,
 }
 
 pub async fn overview(state: State, viewer: AdminViewer) -> Result<HttpResponse, PageError> {
     let (failed, queued, reported) = db::run(&state.pool, |conn| {
-        let count = |conn: &mut crate::store::DbConnection, status: &str| {
-            outbox_store::list(
-                conn,
-                &outbox_store::OutboxFilter {
-                    status: Some(status.into()),
-                    before: None,
-                    limit: 99,
-                },
-            )
-            .map(|rows| rows.len())
-        };
         Ok((
-            count(conn, outbox_store::FAILED)?,
-            count(conn, outbox_store::QUEUED)?,
+            outbox_store::count_by_status(conn, outbox_store::FAILED)?,
+            outbox_store::count_by_status(conn, outbox_store::QUEUED)?,
             crate::store::reports::count_open(conn)?,
         ))
     })

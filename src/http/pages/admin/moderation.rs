@@ -92,10 +92,7 @@ async fn show(
                     ids.push(r.postcard_id.clone());
                 }
             }
-            let mut found = Vec::new();
-            for id in &ids {
-                found.extend(postcards::find(conn, id)?);
-            }
+            let found = postcards::find_many(conn, &ids)?;
             let views = views(conn, found.clone(), looker)?;
             (found.into_iter().zip(views).collect(), open)
         } else {

@@ -56,10 +56,15 @@ pub struct Card {
 
 /// Icons by behaviour slug (the catalogue is short: read whole).
 pub fn icons(conn: &mut DbConnection) -> crate::error::AppResult<HashMap<String, String>> {
-    Ok(crate::store::behaviours::list(conn, true)?
-        .into_iter()
-        .map(|b: BehaviourRow| (b.slug, b.icon.unwrap_or_else(|| "star".into())))
-        .collect())
+    Ok(icons_of(&crate::store::behaviours::list(conn, true)?))
+}
+
+/// Icons by behaviour slug, from a catalogue already read.
+pub fn icons_of(behaviours: &[BehaviourRow]) -> HashMap<String, String> {
+    behaviours
+        .iter()
+        .map(|b| (b.slug.clone(), b.icon.clone().unwrap_or_else(|| "star".into())))
+        .collect()
 }
 
 pub fn card(v: PostcardView, icons: &HashMap<String, String>, viewer: Option<&str>) -> Card {

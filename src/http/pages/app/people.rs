@@ -6,7 +6,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
-use super::cards::{avatar, icons, page_of, Avatar, Card};
+use super::cards::{avatar, icons_of, page_of, Avatar, Card};
 use crate::http::pages::{render, Chrome, PageError, Viewer};
 use crate::http::pagination::decode_time_cursor;
 use crate::http::path_ids::PathId;
@@ -66,15 +66,14 @@ pub async fn page(
             ..FeedFilter::default()
         };
         let rows = feed(conn, looker, false, &filter)?;
-        let titles: std::collections::HashMap<String, String> = behaviours::list(conn, true)?
-            .into_iter()
-            .map(|b| (b.slug, b.title))
-            .collect();
+        let catalogue = behaviours::list(conn, true)?;
+        let titles: std::collections::HashMap<String, String> =
+            catalogue.iter().map(|b| (b.slug.clone(), b.title.clone())).collect();
         Ok((
             person,
             rows,
             received_by_behaviour(conn, &lookup)?,
-            icons(conn)?,
+            icons_of(&catalogue),
             titles,
         ))
     })

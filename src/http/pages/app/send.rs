@@ -113,7 +113,6 @@ async fn show(
 ) -> Result<HttpResponse, PageError> {
     let me = viewer.caller.employee()?.id.clone();
     let rules = Rules::from_settings(&state.settings);
-    let week_end = rules.week_of(now()).end;
     let (rows, remaining) = db::run(&state.pool, move |conn| {
         Ok((
             behaviours::list(conn, false)?,
@@ -140,9 +139,23 @@ async fn show(
             max_chars: state.settings.rules.message_max_chars as usize,
             max_recipients: state.settings.rules.max_recipients as usize,
             errors,
-            week_renews: week_end.format("%A").to_string(),
+            week_renews: renews_on(state).to_string(),
         },
     )
+}
+
+/// The day new postcards come: the first day of the organisation's week, in words.
+fn renews_on(state: &State) -> &'static str {
+    use chrono::Weekday::*;
+    match state.settings.week_starts() {
+        Mon => "Monday",
+        Tue => "Tuesday",
+        Wed => "Wednesday",
+        Thu => "Thursday",
+        Fri => "Friday",
+        Sat => "Saturday",
+        Sun => "Sunday",
+    }
 }
 
 /// The form, read by hand: `recipient` repeats (one per colleague chosen).
@@ -378,14 +391,7 @@ fn in_words(e: &AppError, draft: &Draft, state: &State) -> Vec<(&'static str, St
                     format!(
                         "You've sent all {} postcards this week. New ones on {}.",
                         rules.weekly_allowance,
-                        state
-                            .settings
-                            .org
-                            .week_starts
-                            .get(..1)
-                            .map(str::to_uppercase)
-                            .unwrap_or_default()
-                            + state.settings.org.week_starts.get(1..).unwrap_or_default()
+                        renews_on(state)
                     ),
                 ),
                 "unknown_behaviour" | "archived_behaviour" => (

@@ -6,7 +6,7 @@ use actix_web::{web, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
-use super::cards::{icons, page_of, Card};
+use super::cards::{icons_of, page_of, Card};
 use crate::domain::clock::now;
 use crate::http::pages::{encode, render, Chrome, PageError, Viewer};
 use crate::http::pagination::decode_time_cursor;
@@ -91,13 +91,10 @@ pub async fn page(
             Some(id) => Some(remaining_allowance(conn, id, &rules, now())?),
             None => None,
         };
-        Ok((
-            rows,
-            icons(conn)?,
-            behaviours::list(conn, false)?,
-            employees::departments(conn)?,
-            remaining,
-        ))
+        let catalogue = behaviours::list(conn, true)?;
+        let icons = icons_of(&catalogue);
+        let active = catalogue.into_iter().filter(|b| b.active).collect::<Vec<_>>();
+        Ok((rows, icons, active, employees::departments(conn)?, remaining))
     })
     .await?;
     let next = format!(
