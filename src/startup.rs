@@ -219,6 +219,7 @@ impl Application {
                 .app_data(state.clone())
                 .app_data(web::QueryConfig::default().error_handler(|e, _| bad_query(e)))
                 .app_data(web::PathConfig::default().error_handler(|e, _| bad_query(e)))
+                .app_data(web::FormConfig::default().error_handler(http::pages::bad_form))
                 .wrap(actix_web::middleware::from_fn(http::edge::edge))
                 .wrap(ErrorHandlers::new().default_handler(problem::ensure_problem))
                 .wrap(cors(&state.settings))

@@ -318,6 +318,24 @@ async fn pages_say_what_is_wrong(app: TestApp) {
         bad_email.text
     );
     assert!(bad_email.text.contains("aria-invalid=\"true\""));
+
+    // A form no page sends: problem+json naming what is wrong.
+    app.create_employee("ada@example.com", "Ada Lovelace", "Support", None)
+        .await;
+    let (cookie, _) = session(&app, "ada@example.com").await;
+    let missing = form(&app, "/settings", &[("timezone", "")], Some(&cookie), &app.address).await;
+    missing.assert_problem(400, "invalid_form", "a form without its CSRF field");
+    assert_eq!(missing.field_errors(), vec!["csrf_token"]);
+    let as_json = Reply::from(
+        browser()
+            .post(app.url("/sign-in/email"))
+            .json(&json!({"email": "ada@example.com"}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    as_json.assert_problem(415, "unsupported_media_type", "JSON where a form belongs");
 }
 
 async fn the_cookie_is_secure_over_https(app: TestApp) {

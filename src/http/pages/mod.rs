@@ -198,6 +198,35 @@ pub async fn not_found(req: HttpRequest) -> HttpResponse {
     }
 }
 
+/// A form body the pages' handlers cannot read (only a client other than the pages sends
+/// one): problem+json naming the field, like a bad JSON body.
+pub fn bad_form(e: actix_web::error::UrlencodedError, _: &HttpRequest) -> actix_web::Error {
+    use actix_web::error::UrlencodedError as E;
+    match e {
+        E::Overflow { size, limit } => AppError::PayloadTooLarge {
+            detail: format!("the form is {size} bytes; at most {limit} are accepted"),
+        },
+        E::ContentType => AppError::UnsupportedMediaType {
+            detail: "a form is sent as application/x-www-form-urlencoded".into(),
+        },
+        other => {
+            let message = other.to_string();
+            let field = message
+                .split("missing field `")
+                .nth(1)
+                .and_then(|rest| rest.split('`').next())
+                .unwrap_or("form")
+                .to_string();
+            AppError::BadRequest {
+                code: "invalid_form",
+                detail: format!("the form cannot be read: {message}"),
+                errors: vec![crate::error::FieldError::new(field, message)],
+            }
+        }
+    }
+    .into()
+}
+
 /// A query parameter's value, percent-encoded.
 pub fn encode(value: &str) -> String {
     form_urlencoded::byte_serialize(value.as_bytes()).collect()

@@ -34,7 +34,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             web::resource("/admin/directory/import")
                 // The CSV travels in the form: as large as the API's import takes (plus
                 // the form's encoding).
-                .app_data(web::FormConfig::default().limit(3 * crate::http::employees::CSV_LIMIT))
+                .app_data(
+                    web::FormConfig::default()
+                        .limit(3 * crate::http::employees::CSV_LIMIT)
+                        .error_handler(super::bad_form),
+                )
                 .route(web::post().to(directory::import)),
         )
         .service(
