@@ -26,6 +26,61 @@ pub struct Settings {
     pub smtp: SmtpSettings,
     pub export: ExportSettings,
     pub log: LogSettings,
+    #[serde(default)]
+    pub slack: SlackSettings,
+    #[serde(default)]
+    pub teams: TeamsSettings,
+    pub webhooks: WebhookSettings,
+}
+
+/// The company's Slack app: both secrets set turns it on.
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct SlackSettings {
+    /// Signs every request Slack sends us (Basic Information, "Signing Secret").
+    pub signing_secret: Option<SecretString>,
+    /// The bot's token (`xoxb-...`) for the Web API calls we make.
+    pub bot_token: Option<SecretString>,
+    /// Where public postcards are announced (a channel id such as `C0123456789`).
+    pub announce_channel: Option<String>,
+    /// The Web API; tests point it at a local stand-in.
+    #[serde(default = "slack_api_default")]
+    pub api_base_url: String,
+}
+
+fn slack_api_default() -> String {
+    "https://slack.com/api".into()
+}
+
+impl SlackSettings {
+    /// The signing secret and bot token, when Slack is connected.
+    pub fn connected(&self) -> Option<(&SecretString, &SecretString)> {
+        Some((self.signing_secret.as_ref()?, self.bot_token.as_ref()?))
+    }
+}
+
+/// A Teams outgoing webhook: its HMAC security token turns the command on.
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct TeamsSettings {
+    pub outgoing_secret: Option<SecretString>,
+}
+
+/// Outgoing HTTP deliveries (webhooks and Slack calls): the worker, its retries, and where
+/// it may connect.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebhookSettings {
+    /// Loopback, private, link-local and metadata addresses are refused unless this is on.
+    pub allow_private_targets: bool,
+    /// Off: deliveries stay queued for other instances.
+    pub worker: bool,
+    pub poll_ms: u64,
+    /// The first retry; doubling after each failure, at most an hour.
+    pub retry_base_ms: u64,
+    /// A subscription failing this long is disabled and the admins are emailed.
+    pub disable_after_minutes: u64,
+    pub timeout_seconds: u64,
 }
 
 /// The postcards export (`GET /admin/export/postcards.csv`): read in batches that each take
@@ -295,6 +350,18 @@ impl Settings {
         }
         if !self.server.public_url.starts_with("http://") && !self.server.public_url.starts_with("https://") {
             return Err(invalid("server.public_url", "must be an http(s) URL"));
+        }
+        if self.webhooks.poll_ms == 0 || self.webhooks.timeout_seconds == 0 {
+            return Err(invalid("webhooks.poll_ms", "and webhooks.timeout_seconds must be at least 1"));
+        }
+        if !self.slack.api_base_url.starts_with("http://") && !self.slack.api_base_url.starts_with("https://") {
+            return Err(invalid("slack.api_base_url", "must be an http(s) URL"));
+        }
+        if self.slack.signing_secret.is_some() != self.slack.bot_token.is_some() {
+            return Err(invalid(
+                "slack.bot_token",
+                "and slack.signing_secret must be set together (both connect the Slack app)",
+            ));
         }
         tracing_subscriber::EnvFilter::try_new(&self.log.level).map_err(|e| invalid("log.level", e.to_string()))?;
         Ok(())

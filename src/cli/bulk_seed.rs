@@ -88,6 +88,7 @@ fn people(n: usize, at: NaiveDateTime) -> Vec<NewEmployee> {
             role: "employee".into(),
             created_at: at,
             updated_at: at,
+            external_id: None,
         });
     }
     // Managers were named by index; now that every id exists, link them.

@@ -12,5 +12,7 @@ pub mod looks;
 pub mod period;
 pub mod postcard;
 pub mod ranking;
+pub mod signatures;
 pub mod slug;
+pub mod targets;
 pub mod text;

@@ -3,7 +3,7 @@
 use actix_web::http::header;
 use actix_web::web::{self, Json as JsonOut};
 use actix_web::{HttpRequest, HttpResponse};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
 use super::auth::Caller;
@@ -14,40 +14,13 @@ use super::query::{non_empty, parse_bool};
 use super::State;
 use crate::domain::employee::Role;
 use crate::error::{AppError, AppResult};
+pub use crate::services::directory::EmployeeView;
 use crate::services::directory::{self, EmployeePatch, ImportReport, NewEmployeeInput};
 use crate::store::db;
-use crate::store::employees::{self, EmployeeRow, ListFilter};
+use crate::store::employees::{self, ListFilter};
 
 /// Directory files may hold tens of thousands of people.
 pub const CSV_LIMIT: usize = 16 * 1024 * 1024;
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct EmployeeView {
-    pub id: String,
-    pub email: String,
-    pub name: String,
-    pub department: String,
-    pub manager_id: Option<String>,
-    /// IANA timezone; the organisation's when the employee has none of their own.
-    pub timezone: String,
-    pub active: bool,
-    pub role: Role,
-}
-
-impl EmployeeView {
-    pub fn from_row(row: EmployeeRow, org_timezone: &str) -> Self {
-        EmployeeView {
-            id: row.id,
-            email: row.email,
-            name: row.name,
-            department: row.department,
-            manager_id: row.manager_id,
-            timezone: row.timezone.unwrap_or_else(|| org_timezone.to_string()),
-            active: row.active,
-            role: Role::from_db(&row.role),
-        }
-    }
-}
 
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct ListQuery {
@@ -121,6 +94,8 @@ pub struct CreateEmployee {
     pub timezone: Option<String>,
     pub role: Option<Role>,
     pub active: Option<bool>,
+    /// The id another system knows them by: Teams matches people by their Entra object id here.
+    pub external_id: Option<String>,
 }
 
 /// Adds an employee (admin).
@@ -138,6 +113,7 @@ pub async fn create(state: State, caller: Caller, body: Json<CreateEmployee>) ->
         timezone: b.timezone,
         role: b.role,
         active: b.active,
+        external_id: b.external_id,
     };
     let row = db::run(&state.pool, move |conn| directory::create_employee(conn, &actor, input)).await?;
     let location = format!("/api/v1/employees/{}", row.id);
@@ -163,6 +139,10 @@ pub struct UpdateEmployee {
     pub role: Option<Role>,
     /// `false` deactivates: the employee stays, with their postcards, but cannot sign in.
     pub active: Option<bool>,
+    /// `null` removes it.
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>, nullable)]
+    pub external_id: Option<Option<String>>,
 }
 
 /// Edits or deactivates an employee (admin). Employees are never deleted.
@@ -185,6 +165,7 @@ pub async fn update(
         timezone: b.timezone,
         role: b.role,
         active: b.active,
+        external_id: b.external_id,
     };
     let actor = caller.email.to_string();
     let id = id.into_inner();

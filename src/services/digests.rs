@@ -86,6 +86,9 @@ pub fn queue_one(
         if !outbox::record_digest(conn, &manager.id, label, "queued", Some(&id), now)? {
             return Ok(Outcome::AlreadyDone);
         }
+        // The subject names the manager and week (`services::dispatch` reads it back).
+        let subject = format!("{}/{label}", manager.id);
+        super::events::record(conn, super::events::DIGEST_SENT, &subject, now)?;
         let rendered: Rendered = digest.render().map_err(AppError::internal)?;
         queue::enqueue(
             conn,

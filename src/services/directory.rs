@@ -7,7 +7,39 @@ use crate::domain::employee::{parse_department, parse_name, parse_timezone, sort
 use crate::domain::import::{self, ChangeKind, ImportPlan, LineError};
 use crate::error::{AppError, AppResult, Checks};
 use crate::store::employees::{self, EmployeeChanges, EmployeeRow, NewEmployee};
+use super::events;
 use crate::store::{audit, db::write_tx, DbConnection};
+
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct EmployeeView {
+    pub id: String,
+    pub email: String,
+    pub name: String,
+    pub department: String,
+    pub manager_id: Option<String>,
+    /// IANA timezone; the organisation's when the employee has none of their own.
+    pub timezone: String,
+    pub active: bool,
+    pub role: Role,
+    /// The id another system knows them by (Teams: the Entra object id).
+    pub external_id: Option<String>,
+}
+
+impl EmployeeView {
+    pub fn from_row(row: EmployeeRow, org_timezone: &str) -> Self {
+        EmployeeView {
+            id: row.id,
+            email: row.email,
+            name: row.name,
+            department: row.department,
+            manager_id: row.manager_id,
+            timezone: row.timezone.unwrap_or_else(|| org_timezone.to_string()),
+            active: row.active,
+            role: Role::from_db(&row.role),
+            external_id: row.external_id,
+        }
+    }
+}
 
 pub struct NewEmployeeInput {
     pub email: String,
@@ -17,6 +49,7 @@ pub struct NewEmployeeInput {
     pub timezone: Option<String>,
     pub role: Option<Role>,
     pub active: Option<bool>,
+    pub external_id: Option<String>,
 }
 
 #[derive(Default)]
@@ -28,6 +61,27 @@ pub struct EmployeePatch {
     pub timezone: Option<Option<String>>,
     pub role: Option<Role>,
     pub active: Option<bool>,
+    pub external_id: Option<Option<String>>,
+}
+
+/// An external id as given: trimmed, 1 to 200 printable characters.
+fn parse_external_id(raw: &str) -> Result<String, String> {
+    let v = raw.trim();
+    if v.is_empty() || v.chars().count() > 200 || v.chars().any(char::is_control) {
+        return Err("must be 1 to 200 characters without line breaks".into());
+    }
+    Ok(v.to_string())
+}
+
+/// Refuses an external id another employee has.
+fn refuse_taken_external_id(conn: &mut DbConnection, external_id: &str, owner: Option<&str>) -> AppResult<()> {
+    match employees::find_by_external_id(conn, external_id)? {
+        Some(other) if Some(other.id.as_str()) != owner => Err(AppError::Conflict {
+            code: "external_id_taken",
+            detail: format!("another employee ({}) already has external_id {external_id:?}", other.email),
+        }),
+        _ => Ok(()),
+    }
 }
 
 fn email_taken(email: &str) -> AppError {
@@ -75,6 +129,10 @@ pub fn create_employee(conn: &mut DbConnection, actor: &str, input: NewEmployeeI
         parse_department(input.department.as_deref().unwrap_or("")),
     );
     let timezone = checks.check("timezone", parse_timezone(input.timezone.as_deref().unwrap_or("")));
+    let external_id = match &input.external_id {
+        Some(raw) => checks.check("external_id", parse_external_id(raw)),
+        None => None,
+    };
     write_tx(conn, |conn| {
         if let Some(m) = &input.manager_id {
             require_manager(conn, &mut checks, m)?;
@@ -89,6 +147,9 @@ pub fn create_employee(conn: &mut DbConnection, actor: &str, input: NewEmployeeI
             return Err(email_taken(email.as_str()));
         }
         refuse_look_alike(conn, &email, None)?;
+        if let Some(x) = &external_id {
+            refuse_taken_external_id(conn, x, None)?;
+        }
         let now = crate::domain::clock::now();
         let row = NewEmployee {
             id: uuid::Uuid::now_v7().to_string(),
@@ -102,8 +163,10 @@ pub fn create_employee(conn: &mut DbConnection, actor: &str, input: NewEmployeeI
             role: input.role.unwrap_or(Role::Employee).as_str().to_string(),
             created_at: now,
             updated_at: now,
+            external_id: external_id.clone(),
         };
         employees::insert(conn, &row)?;
+        events::record(conn, events::EMPLOYEE_CREATED, &row.id, now)?;
         audit::record(
             conn,
             actor,
@@ -135,6 +198,11 @@ pub fn update_employee(conn: &mut DbConnection, actor: &str, id: &str, patch: Em
     if let Some(raw) = &patch.timezone {
         changes.timezone = checks.check("timezone", parse_timezone(raw.as_deref().unwrap_or("")));
     }
+    changes.external_id = match &patch.external_id {
+        Some(Some(raw)) => checks.check("external_id", parse_external_id(raw)).map(Some),
+        Some(None) => Some(None),
+        None => None,
+    };
     changes.manager_id = patch.manager_id.clone();
     changes.active = patch.active;
     changes.role = patch.role.map(|r| r.as_str().to_string());
@@ -160,8 +228,12 @@ pub fn update_employee(conn: &mut DbConnection, actor: &str, id: &str, patch: Em
             }
             refuse_look_alike(conn, email, Some(id))?;
         }
+        if let Some(Some(x)) = &changes.external_id {
+            refuse_taken_external_id(conn, x, Some(id))?;
+        }
         changes.updated_at = Some(crate::domain::clock::now());
         employees::update(conn, id, &changes)?;
+        events::record(conn, events::EMPLOYEE_UPDATED, id, crate::domain::clock::now())?;
         let action = if before.active && patch.active == Some(false) {
             "employee.deactivate"
         } else {
@@ -244,10 +316,17 @@ pub fn import_csv(
         if !dry_run {
             let total = plan.changes.iter().filter(|c| c.kind != ChangeKind::Unchanged).count() as u64;
             let done = std::cell::Cell::new(0u64);
-            employees::apply_import(conn, &plan, ids, &|n| {
+            let (created, changed) = employees::apply_import(conn, &plan, ids, &|n| {
                 done.set(done.get() + n);
                 progress(done.get(), total);
             })?;
+            let now = crate::domain::clock::now();
+            let mut happened: Vec<_> = created
+                .iter()
+                .map(|id| events::event(events::EMPLOYEE_CREATED, id, now))
+                .collect();
+            happened.extend(changed.iter().map(|id| events::event(events::EMPLOYEE_UPDATED, id, now)));
+            crate::store::deliveries::record_events(conn, &happened)?;
             audit::record(
                 conn,
                 actor,

@@ -48,6 +48,7 @@ pub fn endorse(
         }
         if endorsements::add(conn, postcard_id, employee_id, now)? {
             scoreboard::on_endorsement(conn, &row, board, 1)?;
+            super::events::record(conn, super::events::POSTCARD_ENDORSED, postcard_id, now)?;
         }
         reload(conn, postcard_id, looker)
     })

@@ -7,6 +7,7 @@ pub mod digest_content;
 pub mod digests;
 pub mod directory;
 pub mod endorsements;
+pub mod events;
 pub mod export;
 pub mod idempotency;
 pub mod moderation;

@@ -1,6 +1,7 @@
 //! Moderation: admins hide a postcard (with a reason) and restore it. Hidden postcards
 //! leave every feed; each action is written to the audit log in the same transaction.
 
+use super::events;
 use super::postcard_views::{self, Looker, PostcardView};
 use crate::boards::scoreboard::{self, BoardConfig};
 use crate::domain::postcard::parse_reason;
@@ -71,6 +72,8 @@ fn set_hidden(
             postcards::set_hidden(conn, postcard_id, hidden)?;
             scoreboard::on_postcard(conn, &row, board, if hidden { -1 } else { 1 })?;
             let action = if hidden { "postcard.hide" } else { "postcard.restore" };
+            let event = if hidden { events::POSTCARD_HIDDEN } else { events::POSTCARD_RESTORED };
+            events::record(conn, event, postcard_id, crate::domain::clock::now())?;
             audit::record(
                 conn,
                 actor,

@@ -214,6 +214,11 @@ pub fn send_many(
         }
         postcards::insert(conn, &rows, &recipient_rows)?;
         outbox::enqueue_many(conn, &emails)?;
+        let events: Vec<_> = rows
+            .iter()
+            .map(|r| super::events::event(super::events::POSTCARD_CREATED, &r.id, now))
+            .collect();
+        crate::store::deliveries::record_events(conn, &events)?;
         idempotency_store::store_many(conn, &replies)?;
         // The boards last: their rows (a department's especially) are shared by concurrent
         // sends, which wait for each other's commit; nothing else runs while they are held.

@@ -30,6 +30,8 @@ pub struct EmployeeRow {
     pub show_on_leaderboard: bool,
     pub weekly_digest: bool,
     pub notify_on_postcard: bool,
+    /// The id another system knows them by (Teams: the Entra object id; SCIM: externalId).
+    pub external_id: Option<String>,
 }
 
 #[derive(Debug, Clone, Insertable)]
@@ -46,6 +48,7 @@ pub struct NewEmployee {
     pub role: String,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub external_id: Option<String>,
 }
 
 /// Fields to change; `None` leaves a field alone, `Some(None)` clears a nullable one.
@@ -61,11 +64,21 @@ pub struct EmployeeChanges {
     pub active: Option<bool>,
     pub role: Option<String>,
     pub updated_at: Option<NaiveDateTime>,
+    pub external_id: Option<Option<String>>,
 }
 
 pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<EmployeeRow>> {
     employees::table
         .find(id)
+        .select(EmployeeRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// The employee another system knows by `external_id` (Teams' Entra object id).
+pub fn find_by_external_id(conn: &mut DbConnection, external_id: &str) -> QueryResult<Option<EmployeeRow>> {
+    employees::table
+        .filter(employees::external_id.eq(external_id))
         .select(EmployeeRow::as_select())
         .first(conn)
         .optional()
@@ -279,12 +292,13 @@ pub fn import_snapshot(conn: &mut DbConnection) -> QueryResult<(HashMap<String, 
 
 /// Writes a plan's changes: new people first (so that managers exist), then every
 /// manager link. Call inside a write transaction; `progress` is told of each line done.
+/// Answers the ids of the people created and of those changed.
 pub fn apply_import(
     conn: &mut DbConnection,
     plan: &ImportPlan,
     mut ids: HashMap<String, String>,
     progress: &dyn Fn(u64),
-) -> QueryResult<()> {
+) -> QueryResult<(Vec<String>, Vec<String>)> {
     let now = now();
     let creates: Vec<NewEmployee> = plan
         .changes
@@ -305,6 +319,7 @@ pub fn apply_import(
                 role: "employee".into(),
                 created_at: now,
                 updated_at: now,
+                external_id: None,
             }
         })
         .collect();
@@ -352,7 +367,14 @@ pub fn apply_import(
             progress(1);
         }
     }
-    super::board_sync::sync_people(conn, &updated)
+    super::board_sync::sync_people(conn, &updated)?;
+    let created: Vec<String> = creates.into_iter().map(|c| c.id).collect();
+    let changed = updated
+        .into_iter()
+        .filter(|id| !created.iter().any(|c| c == id))
+        .map(str::to_string)
+        .collect();
+    Ok((created, changed))
 }
 
 /// The departments of active people, by name (the wall's and the leaderboard's filters).

@@ -6,6 +6,7 @@ pub mod board;
 pub mod board_read;
 pub mod board_sync;
 pub mod db;
+pub mod deliveries;
 pub mod employees;
 pub mod endorsements;
 pub mod idempotency;
@@ -15,6 +16,7 @@ pub mod postcards;
 pub mod reports;
 pub mod schema;
 pub mod web_sessions;
+pub mod webhooks;
 pub mod widget_tokens;
 
 pub use db::{DbConnection, Pool};

@@ -96,6 +96,7 @@ diesel::table! {
         show_on_leaderboard -> Bool,
         weekly_digest -> Bool,
         notify_on_postcard -> Bool,
+        external_id -> Nullable<Text>,
     }
 }
 
@@ -234,3 +235,87 @@ diesel::allow_tables_to_appear_in_same_query!(
     web_sessions,
     widget_tokens
 );
+
+diesel::table! {
+    webhooks (id) {
+        id -> Text,
+        url -> Text,
+        events -> Text,
+        format -> Text,
+        description -> Text,
+        active -> Bool,
+        include_private -> Bool,
+        secret -> Text,
+        failing_since -> Nullable<Timestamp>,
+        disabled_reason -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    integration_events (id) {
+        id -> Text,
+        event_type -> Text,
+        subject_id -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    deliveries (id) {
+        id -> Text,
+        dedupe_key -> Text,
+        event_type -> Text,
+        subject_id -> Text,
+        destination -> Text,
+        webhook_id -> Nullable<Text>,
+        action -> Text,
+        payload -> Text,
+        status -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        claimed_until -> Nullable<Timestamp>,
+        response_code -> Nullable<Integer>,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamp,
+        sent_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    delivery_attempts (id) {
+        id -> Text,
+        delivery_id -> Text,
+        webhook_id -> Nullable<Text>,
+        event_type -> Text,
+        attempt -> Integer,
+        status -> Text,
+        response_code -> Nullable<Integer>,
+        error -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    slack_messages (postcard_id, channel) {
+        postcard_id -> Text,
+        channel -> Text,
+        ts -> Text,
+    }
+}
+
+diesel::table! {
+    slack_users (slack_id) {
+        slack_id -> Text,
+        email -> Nullable<Text>,
+        fetched_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    seen_signatures (signature) {
+        signature -> Text,
+        seen_at -> Timestamp,
+    }
+}

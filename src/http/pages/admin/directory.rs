@@ -356,6 +356,7 @@ pub async fn save(
                     timezone: Some(Some(timezone.clone()).filter(|t| !t.is_empty())),
                     role: Some(if role == "admin" { Role::Admin } else { Role::Employee }),
                     active: None,
+                    external_id: None,
                 }
             }
         };
