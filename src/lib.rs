@@ -11,6 +11,7 @@ pub mod domain;
 pub mod email;
 pub mod error;
 pub mod http;
+pub mod outgoing;
 pub mod services;
 pub mod settings;
 pub mod startup;

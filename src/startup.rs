@@ -107,6 +107,10 @@ fn spawn_background(settings: &Settings, pool: &store::Pool) -> anyhow::Result<V
     if db::Backend::of_url(settings.database.url.expose_secret()) == Some(db::Backend::Sqlite) {
         tasks.push(tokio::spawn(checkpoints(pool.clone())).abort_handle());
     }
+    if settings.webhooks.worker {
+        let worker = crate::outgoing::worker::Worker::from_settings(settings, pool.clone())?;
+        tasks.push(tokio::spawn(worker.run()).abort_handle());
+    }
     tasks.push(tokio::spawn(forget_idempotency_keys(pool.clone())).abort_handle());
     Ok(tasks)
 }
@@ -122,6 +126,8 @@ async fn forget_idempotency_keys(pool: store::Pool) {
         let purged = db::run(&pool, |conn| {
             let now = crate::domain::clock::now();
             crate::services::idempotency::purge_expired(conn, now)?;
+            // Signed requests older than this are refused as stale anyway.
+            crate::store::deliveries::forget_signatures(conn, now - chrono::Duration::minutes(10))?;
             crate::services::web_sessions::purge_expired(conn, now)
         });
         if let Err(error) = purged.await {
@@ -208,6 +214,13 @@ impl Application {
                 settings.database.send_batch_max,
             ),
             exports: http::export_stream::Exports::new(&settings.export),
+            webhook_client: crate::outgoing::client::WebhookClient::new(
+                Duration::from_secs(settings.webhooks.timeout_seconds),
+                settings.webhooks.allow_private_targets,
+            )?,
+            // Slack gives an interaction three seconds: calls made while answering one
+            // (opening a modal, looking up a profile) must be quicker.
+            slack: crate::outgoing::slack_api::SlackApi::from_settings(&settings.slack, Duration::from_secs(2))?,
         });
         let mut background = spawn_background(&settings, &pool)?;
         background.push(warm_board_memory(&settings, &pool, board_memory));

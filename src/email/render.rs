@@ -244,3 +244,29 @@ mod tests {
         assert!(r.html.contains("https://champion.example.com/sign-in?magic_token=cm_x"));
     }
 }
+
+/// To the admins: a webhook subscription failed for a day and was switched off.
+#[derive(Debug, Clone, Template)]
+#[template(path = "webhook_disabled.html")]
+pub struct WebhookDisabledMail {
+    pub url: String,
+    pub since: String,
+    pub error: String,
+    pub console_url: String,
+}
+
+#[derive(Template)]
+#[template(path = "webhook_disabled.txt")]
+struct WebhookDisabledText<'a> {
+    m: &'a WebhookDisabledMail,
+}
+
+impl WebhookDisabledMail {
+    pub fn rendered(&self) -> Result<Rendered, askama::Error> {
+        Ok(Rendered {
+            subject: "A Customer Champion webhook was switched off".into(),
+            text: WebhookDisabledText { m: self }.render()?,
+            html: self.render()?,
+        })
+    }
+}

@@ -29,6 +29,7 @@ pub mod stats;
 pub mod unsubscribe;
 pub mod web_app;
 pub mod widget_page;
+pub mod webhooks;
 pub mod widget_tokens;
 pub mod widgets;
 
@@ -52,6 +53,10 @@ pub struct AppState {
     pub board_memory: Arc<crate::boards::memory::BoardMemory>,
     pub sends: crate::services::send_queue::SendQueue,
     pub exports: export_stream::Exports,
+    /// Checks webhook targets (SSRF) when subscriptions are saved.
+    pub webhook_client: crate::outgoing::client::WebhookClient,
+    /// Slack's Web API, when Slack is connected.
+    pub slack: Option<crate::outgoing::slack_api::SlackApi>,
 }
 
 impl AppState {
@@ -121,6 +126,20 @@ pub fn api_routes(cfg: &mut web::ServiceConfig) {
                 .route(web::post().to(widget_tokens::create)),
         )
         .service(web::resource("/admin/widget-tokens/{id}").route(web::delete().to(widget_tokens::revoke)))
+        .service(
+            web::resource("/admin/webhooks")
+                .route(web::get().to(webhooks::list))
+                .route(web::post().to(webhooks::create)),
+        )
+        .service(
+            web::resource("/admin/webhooks/{id}")
+                .route(web::get().to(webhooks::get))
+                .route(web::patch().to(webhooks::update))
+                .route(web::delete().to(webhooks::delete)),
+        )
+        .service(web::resource("/admin/webhooks/{id}/rotate-secret").route(web::post().to(webhooks::rotate_secret)))
+        .service(web::resource("/admin/webhooks/{id}/test").route(web::post().to(webhooks::send_test)))
+        .service(web::resource("/admin/webhooks/{id}/deliveries").route(web::get().to(webhooks::deliveries)))
         .service(web::resource("/admin/audit").route(web::get().to(admin::audit_log)))
         .service(web::resource("/admin/export/postcards.csv").route(web::get().to(admin::export_postcards)));
 }

@@ -2,9 +2,12 @@
 //! transaction. No HTTP here, so the CLI and the API share them.
 
 pub mod behaviours;
+pub mod chat_cards;
 pub mod digest_config;
 pub mod digest_content;
+pub mod delivery_outcomes;
 pub mod digests;
+pub mod dispatch;
 pub mod directory;
 pub mod endorsements;
 pub mod events;
@@ -20,4 +23,5 @@ pub mod send_queue;
 pub mod sign_in;
 pub mod stats;
 pub mod web_sessions;
+pub mod webhooks;
 pub mod widget_tokens;

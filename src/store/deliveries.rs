@@ -17,6 +17,8 @@ pub const FAILED: &str = "failed";
 /// Never attempted: what it was for went away first (a postcard hidden before its
 /// announcement, a subscription deleted or disabled).
 pub const CANCELLED: &str = "cancelled";
+/// Logged for an attempt whose target resolved to an address webhooks may not reach.
+pub const REFUSED: &str = "refused";
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = integration_events)]
@@ -133,7 +135,10 @@ pub fn claim_due(
 
 /// What one attempt came to.
 pub struct Outcome<'a> {
+    /// The delivery's state after it (queued again, delivered, failed, cancelled).
     pub status: &'a str,
+    /// What the log says of the attempt (delivered, failed, refused, cancelled).
+    pub logged: &'a str,
     pub response_code: Option<i32>,
     pub error: Option<&'a str>,
     /// When to try again (status queued).
@@ -143,14 +148,13 @@ pub struct Outcome<'a> {
 
 /// Records an attempt of `row` in the log and the delivery's new state.
 pub fn finish_attempt(conn: &mut DbConnection, row: &DeliveryRow, o: &Outcome) -> QueryResult<()> {
-    let logged = if o.status == QUEUED { FAILED } else { o.status };
     let attempt = AttemptRow {
         id: uuid::Uuid::now_v7().to_string(),
         delivery_id: row.id.clone(),
         webhook_id: row.webhook_id.clone(),
         event_type: row.event_type.clone(),
         attempt: row.attempts,
-        status: logged.to_string(),
+        status: o.logged.to_string(),
         response_code: o.response_code,
         error: o.error.map(str::to_string),
         created_at: o.at,

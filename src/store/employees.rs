@@ -109,6 +109,15 @@ pub fn all_active(conn: &mut DbConnection) -> QueryResult<Vec<EmployeeRow>> {
         .load(conn)
 }
 
+/// Active employees with the admin role (told when something needs an admin).
+pub fn active_admins(conn: &mut DbConnection) -> QueryResult<Vec<EmployeeRow>> {
+    employees::table
+        .filter(employees::active.eq(true))
+        .filter(employees::role.eq("admin"))
+        .select(EmployeeRow::as_select())
+        .load(conn)
+}
+
 /// The employees with these ids (unknown ids are left out).
 pub fn find_many<S: AsRef<str>>(conn: &mut DbConnection, ids: &[S]) -> QueryResult<Vec<EmployeeRow>> {
     let ids: Vec<&str> = ids.iter().map(AsRef::as_ref).collect();
