@@ -136,6 +136,10 @@ pub async fn spawn_app_mailing_to(backend: Backend, extra: &[(&str, &str)], smtp
         ("CHAMPION__SMTP__RETRY_BASE_MS", "200"),
         ("CHAMPION__SMTP__TIMEOUT_SECONDS", "5"),
         ("CHAMPION__DIGEST__CHECK_SECONDS", "3600"),
+        // Webhook receivers and Slack's stand-in listen on loopback; deliveries retry soon.
+        ("CHAMPION__WEBHOOKS__ALLOW_PRIVATE_TARGETS", "true"),
+        ("CHAMPION__WEBHOOKS__POLL_MS", "50"),
+        ("CHAMPION__WEBHOOKS__RETRY_BASE_MS", "200"),
     ];
     extra_settings.extend_from_slice(extra);
     let extra = extra_settings.as_slice();

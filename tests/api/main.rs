@@ -2,6 +2,7 @@
 
 mod fuzz_params;
 mod helpers;
+mod http_standin;
 mod smtp_sink;
 mod webdriver;
 
@@ -39,4 +40,5 @@ mod sqlite_checkpoints;
 mod stats;
 mod upgrade;
 mod web_sessions;
+mod webhooks;
 mod widgets;
