@@ -267,6 +267,12 @@ impl Application {
                         .route(web::get().to(http::unsubscribe::unsubscribe))
                         .route(web::post().to(http::unsubscribe::unsubscribe_one_click)),
                 )
+                // Chat platforms: signed by them, not by our tokens or cookies.
+                .service(web::resource("/integrations/slack/commands").route(web::post().to(http::slack::commands)))
+                .service(
+                    web::resource("/integrations/slack/interactions").route(web::post().to(http::slack::interactions)),
+                )
+                .service(web::resource("/integrations/slack/events").route(web::post().to(http::slack::events)))
                 .service(web::resource("/widgets/leaderboard").route(web::get().to(http::widgets::leaderboard_widget)))
                 .service(web::resource("/widgets/wall").route(web::get().to(http::widgets::wall_widget)))
                 // Before `/assets/{name}`: the behaviours' colours are a stylesheet made here.

@@ -26,6 +26,7 @@ use crate::domain::clock::now;
 use crate::domain::period::local_date;
 use crate::error::{AppError, AppResult};
 use crate::store::board_read::Metric;
+use crate::store::employees::EmployeeRow;
 use crate::store::{behaviours, db, DbConnection};
 
 const MAX_OFFSET: i64 = 100_000;
@@ -245,4 +246,28 @@ pub async fn me(state: State, caller: Caller, req: HttpRequest, q: web::Query<Bo
     .await?;
     let body = Bytes::from(serde_json::to_vec(&value).map_err(AppError::internal)?);
     Ok(respond(&req, &super::board_cache::etag_of(&body), body))
+}
+
+/// This week's top `limit` and where `me` stands (the chat commands' `top` and `me`).
+pub(crate) async fn this_week(
+    state: &State,
+    me: Option<EmployeeRow>,
+    limit: i64,
+) -> AppResult<(LeaderboardView, Option<MyStanding>)> {
+    let p = parse(
+        state,
+        BoardQuery {
+            limit: Some(limit.to_string()),
+            ..BoardQuery::default()
+        },
+    )?;
+    db::run(&state.pool, move |conn| {
+        let board = leaderboard::board(conn, &p.request())?;
+        let standing = match me {
+            Some(me) => Some(leaderboard::standing(conn, &p.request(), &me.id, me.show_on_leaderboard)?),
+            None => None,
+        };
+        Ok((board, standing))
+    })
+    .await
 }

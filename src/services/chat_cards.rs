@@ -103,6 +103,51 @@ pub fn teams_text(text: &str) -> Value {
     }))
 }
 
+/// Slack's modal for sending a postcard: colleagues, behaviour, story, customer, quote and
+/// visibility. `metadata` comes back with the submission (the channel to confirm in).
+pub fn slack_send_modal(
+    behaviours: &[(String, String)],
+    story: &str,
+    colleagues: &[String],
+    metadata: &str,
+) -> Value {
+    let plain = |t: &str| json!({"type": "plain_text", "text": t});
+    let option = |value: &str, text: &str| json!({"text": plain(&text.chars().take(75).collect::<String>()), "value": value});
+    let options: Vec<Value> = behaviours.iter().take(100).map(|(slug, title)| option(slug, title)).collect();
+    let public = option("public", "Public: on the wall and in the channel");
+    let private = option("private", "Private: only the people on it and their managers");
+    let mut people = json!({"type": "multi_users_select", "action_id": "value", "max_selected_items": 5,
+        "placeholder": plain("Choose colleagues")});
+    if !colleagues.is_empty() {
+        people["initial_users"] = json!(colleagues);
+    }
+    let mut story_input = json!({"type": "plain_text_input", "action_id": "value", "multiline": true, "max_length": 2000,
+        "placeholder": plain("What did they do for a customer?")});
+    if !story.trim().is_empty() {
+        story_input["initial_value"] = json!(story.chars().take(2000).collect::<String>());
+    }
+    json!({
+        "type": "modal",
+        "callback_id": "champion_send",
+        "private_metadata": metadata,
+        "title": plain("Customer Champion"),
+        "submit": plain("Send postcard"),
+        "close": plain("Cancel"),
+        "blocks": [
+            {"type": "input", "block_id": "recipients", "label": plain("Colleagues"), "element": people},
+            {"type": "input", "block_id": "behaviour", "label": plain("Behaviour"),
+             "element": {"type": "static_select", "action_id": "value", "options": options, "placeholder": plain("Choose a behaviour")}},
+            {"type": "input", "block_id": "story", "label": plain("Story"), "element": story_input},
+            {"type": "input", "block_id": "customer", "optional": true, "label": plain("Customer"),
+             "element": {"type": "plain_text_input", "action_id": "value", "max_length": 200}},
+            {"type": "input", "block_id": "quote", "optional": true, "label": plain("The customer's own words"),
+             "element": {"type": "plain_text_input", "action_id": "value", "multiline": true, "max_length": 1000}},
+            {"type": "input", "block_id": "visibility", "label": plain("Who sees it"),
+             "element": {"type": "radio_buttons", "action_id": "value", "initial_option": public, "options": [public, private]}}
+        ]
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

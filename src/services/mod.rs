@@ -3,6 +3,7 @@
 
 pub mod behaviours;
 pub mod chat_cards;
+pub mod chat_commands;
 pub mod digest_config;
 pub mod digest_content;
 pub mod delivery_outcomes;

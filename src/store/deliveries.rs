@@ -269,11 +269,13 @@ pub fn slack_user_email(
 }
 
 pub fn cache_slack_user(conn: &mut DbConnection, slack_id: &str, email: Option<&str>, at: NaiveDateTime) -> QueryResult<()> {
-    diesel::delete(slack_users::table.find(slack_id)).execute(conn)?;
-    crate::per_backend!(conn, c => diesel::insert_into(slack_users::table)
+    // An upsert: two requests of one person may look them up at once.
+    let upsert = diesel::insert_into(slack_users::table)
         .values((slack_users::slack_id.eq(slack_id), slack_users::email.eq(email), slack_users::fetched_at.eq(at)))
-        .execute(c))
-    .map(|_| ())
+        .on_conflict(slack_users::slack_id)
+        .do_update()
+        .set((slack_users::email.eq(email), slack_users::fetched_at.eq(at)));
+    crate::per_backend!(conn, c => upsert.execute(c)).map(|_| ())
 }
 
 /// Remembers a request's signature; false when it was seen before (a replay).

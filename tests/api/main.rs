@@ -36,6 +36,7 @@ mod postcards;
 mod schema;
 mod send_batch;
 mod sign_in;
+mod slack;
 mod sqlite_checkpoints;
 mod stats;
 mod upgrade;
