@@ -273,6 +273,7 @@ impl Application {
                     web::resource("/integrations/slack/interactions").route(web::post().to(http::slack::interactions)),
                 )
                 .service(web::resource("/integrations/slack/events").route(web::post().to(http::slack::events)))
+                .service(web::resource("/integrations/teams/messages").route(web::post().to(http::teams::messages)))
                 .service(web::resource("/widgets/leaderboard").route(web::get().to(http::widgets::leaderboard_widget)))
                 .service(web::resource("/widgets/wall").route(web::get().to(http::widgets::wall_widget)))
                 // Before `/assets/{name}`: the behaviours' colours are a stylesheet made here.

@@ -2,8 +2,6 @@
 //! sending a postcard for someone in chat through the same queue as the API (same rules,
 //! same idempotency), and the `me` and `top` answers.
 
-use chrono::NaiveDateTime;
-
 use super::State;
 use crate::domain::clock::now;
 use crate::domain::postcard::Visibility;
@@ -110,8 +108,4 @@ pub async fn top_lines(state: &State) -> AppResult<String> {
 /// Seconds since the epoch, for signature windows.
 pub fn unix_now() -> i64 {
     now().and_utc().timestamp()
-}
-
-pub fn at(t: NaiveDateTime) -> String {
-    t.format("%Y-%m-%d %H:%M UTC").to_string()
 }

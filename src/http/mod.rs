@@ -28,6 +28,7 @@ pub mod session;
 pub mod sign_in;
 pub mod slack;
 pub mod stats;
+pub mod teams;
 pub mod unsubscribe;
 pub mod web_app;
 pub mod widget_page;

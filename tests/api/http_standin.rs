@@ -77,7 +77,7 @@ impl Standin {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let port = listener.local_addr().unwrap().port();
         let server = HttpServer::new(move || App::new().app_data(data.clone()).default_service(web::to(handle)))
-            .workers(1)
+            .workers(4)
             .disable_signals()
             .listen(listener)
             .unwrap()

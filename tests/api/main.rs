@@ -39,6 +39,7 @@ mod sign_in;
 mod slack;
 mod sqlite_checkpoints;
 mod stats;
+mod teams;
 mod upgrade;
 mod web_sessions;
 mod webhooks;

@@ -360,7 +360,7 @@ async fn a_burst_is_announced_exactly_once_off_the_request_path(app: TestApp, sl
     let mut l = latencies.lock().unwrap().clone();
     l.sort();
     let p99 = l[l.len() * 99 / 100];
-    // Slack answers each call after 20 ms here: were announcements on the request path, a
+    // Slack answers each call after 5 ms here: were announcements on the request path, a
     // send would wait for at least one.
     assert!(p99 < Duration::from_millis(1000), "p99 of POST /postcards {p99:?} with a slow Slack");
     let announced = slack
@@ -415,5 +415,5 @@ slack_tests!(
     the_modal_shows_errors_by_field_and_sends: 0, 0;
     plus_one_endorses_and_hiding_deletes_the_announcement: 0, 0;
     slack_down_then_up_announces_once: 3, 0;
-    a_burst_is_announced_exactly_once_off_the_request_path: 0, 20;
+    a_burst_is_announced_exactly_once_off_the_request_path: 0, 5;
 );
