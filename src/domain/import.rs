@@ -2,7 +2,7 @@
 //! directory before anything is written, so a bad line is reported and never half-applied
 //! while the good lines go through together.
 //!
-//! Columns: `email,name,department,manager_email,timezone,active`. `email` and `name` are
+//! Columns: `email,name,department,manager_email,timezone,active,external_id`. `email` and `name` are
 //! required; a column left out of the header keeps the stored value for existing people.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -13,7 +13,15 @@ use super::email::{Email, LookAlikes};
 use super::employee::{parse_department, parse_name, parse_timezone};
 use super::hierarchy::cycle_through;
 
-const KNOWN_COLUMNS: [&str; 6] = ["email", "name", "department", "manager_email", "timezone", "active"];
+const KNOWN_COLUMNS: [&str; 7] = [
+    "email",
+    "name",
+    "department",
+    "manager_email",
+    "timezone",
+    "active",
+    "external_id",
+];
 
 /// The fields an import sets, as they will be after it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -24,6 +32,8 @@ pub struct Person {
     pub manager_email: Option<String>,
     pub timezone: Option<String>,
     pub active: bool,
+    /// The id another system knows them by (Teams: the Entra object id).
+    pub external_id: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -140,6 +150,14 @@ fn read_line(
         Some(raw) => parse_active(raw)?,
         None => before.map(|p| p.active).unwrap_or(true),
     };
+    let external_id = match columns.get(record, "external_id").map(str::trim) {
+        Some("") => None,
+        Some(raw) if raw.chars().count() > 200 || raw.chars().any(char::is_control) => {
+            return Err("external_id: must be at most 200 characters without line breaks".into())
+        }
+        Some(raw) => Some(raw.to_string()),
+        None => before.and_then(|p| p.external_id.clone()),
+    };
     Ok(Person {
         email,
         name,
@@ -147,6 +165,7 @@ fn read_line(
         manager_email,
         timezone,
         active,
+        external_id,
     })
 }
 
@@ -189,6 +208,11 @@ pub fn plan(csv_text: &str, existing: &HashMap<String, Person>) -> Result<Import
     let mut rows: BTreeMap<u64, Person> = BTreeMap::new();
     let mut first_line_of: HashMap<String, u64> = HashMap::new();
     let mut taken = LookAlikes::new(existing.keys().map(String::as_str));
+    // Who holds each external id: the directory's, then each good line's.
+    let mut external_ids: HashMap<String, String> = existing
+        .values()
+        .filter_map(|p| Some((p.external_id.clone()?, p.email.clone())))
+        .collect();
     let mut lines = Lines {
         text: csv_text.as_bytes(),
         at: 0,
@@ -219,15 +243,27 @@ pub fn plan(csv_text: &str, existing: &HashMap<String, Person>) -> Result<Import
         }
         match read_line(&columns, &record, existing) {
             Ok(person) => {
+                let holder = person.external_id.as_ref().and_then(|x| external_ids.get(x.as_str())).cloned();
                 if let Some(first) = first_line_of.get(&person.email) {
                     errors.push(LineError {
                         line,
                         message: format!("email: {} already appears on line {first}", person.email),
                     });
+                } else if let Some(other) = holder.filter(|h| *h != person.email) {
+                    errors.push(LineError {
+                        line,
+                        message: format!(
+                            "external_id: {} already belongs to {other}",
+                            person.external_id.as_deref().unwrap_or_default()
+                        ),
+                    });
                 } else if let Some(message) = look_alike(&mut taken, &person.email, existing, &first_line_of) {
                     errors.push(LineError { line, message });
                 } else {
                     first_line_of.insert(person.email.clone(), line);
+                    if let Some(x) = &person.external_id {
+                        external_ids.insert(x.clone(), person.email.clone());
+                    }
                     rows.insert(line, person);
                 }
             }
@@ -335,6 +371,7 @@ mod tests {
 
     fn person(email: &str, manager: Option<&str>) -> Person {
         Person {
+            external_id: None,
             email: email.into(),
             name: email.split('@').next().unwrap_or("").into(),
             department: "Support".into(),

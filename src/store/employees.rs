@@ -292,6 +292,7 @@ pub fn import_snapshot(conn: &mut DbConnection) -> QueryResult<(HashMap<String, 
                 department: r.department,
                 timezone: r.timezone,
                 active: r.active,
+                external_id: r.external_id,
             };
             (person.email.clone(), person)
         })
@@ -328,7 +329,7 @@ pub fn apply_import(
                 role: "employee".into(),
                 created_at: now,
                 updated_at: now,
-                external_id: None,
+                external_id: c.person.external_id.clone(),
             }
         })
         .collect();
@@ -367,6 +368,7 @@ pub fn apply_import(
             timezone: Some(p.timezone.clone()),
             active: Some(p.active),
             updated_at: Some(now),
+            external_id: Some(p.external_id.clone()),
             ..Default::default()
         };
         if let Some(id) = ids.get(&p.email) {

@@ -95,6 +95,19 @@ async fn teams_commands_send_for_linked_people(app: TestApp) {
     assert!(help.body["text"].as_str().unwrap().contains("@Champion @colleague"), "{}", help.text);
     let feed = app.get("/api/v1/postcards", Some(&o.dan.token)).await;
     assert_eq!(feed.body["items"].as_array().unwrap().len(), 1, "only the one postcard was sent");
+
+    // The directory CSV links people too (its `external_id` column), one id per person.
+    let csv = "email,name,external_id\ncat@example.com,Cat Ng,aad-cat\ndan@example.com,Dan Ode,aad-ann\n";
+    let report = app.import_csv(csv, false).await;
+    assert_eq!(report.status, 200, "{}", report.text);
+    assert_eq!(report.body["updated"], 1, "{}", report.text);
+    let error = &report.body["errors"][0];
+    assert_eq!(error["line"], 3);
+    assert_eq!(error["message"], "external_id: aad-ann already belongs to ann@example.com");
+    let from_cat = signed(&app, &message("aad-cat", "<at>Champion</at> thank <at>Ann Lee</at> above-and-beyond Thanks!", &[("aad-ann", "Ann Lee")])).await;
+    assert!(from_cat.body["text"].as_str().unwrap().starts_with("Sent: Cat Ng recognised Ann Lee"), "{}", from_cat.text);
+    let cat = app.get(&format!("/api/v1/employees/{}", o.cat.id), Some(&app.admin_token())).await;
+    assert_eq!(cat.body["external_id"], "aad-cat");
 }
 
 crate::on_both_backends!(with &[("CHAMPION__TEAMS__OUTGOING_SECRET", "dGhlIHNlY3VyaXR5IHRva2VuIFRlYW1zIHNob3dlZCB1cw==")];
