@@ -22,6 +22,7 @@ async fn only_admins_open_the_console(app: TestApp) {
         "/admin/widgets",
         "/admin/digests",
         "/admin/outbox",
+        "/admin/integrations",
         "/admin/stats",
     ] {
         let refused = page(&app, path, Some(&ada)).await;
@@ -48,6 +49,7 @@ async fn only_admins_open_the_console(app: TestApp) {
         "/admin/widgets",
         "/admin/digests",
         "/admin/outbox",
+        "/admin/integrations",
         "/admin/stats?period=all",
     ] {
         let shown = page(&app, path, Some(&root)).await;

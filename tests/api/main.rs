@@ -7,6 +7,7 @@ mod smtp_sink;
 mod webdriver;
 
 mod admin_console;
+mod admin_integrations;
 mod app_pages;
 mod auth;
 mod axe;

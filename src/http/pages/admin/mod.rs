@@ -7,6 +7,7 @@
 pub mod behaviours;
 pub mod digests;
 pub mod directory;
+pub mod integrations;
 pub mod moderation;
 pub mod outbox;
 pub mod stats;
@@ -65,6 +66,13 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/admin/outbox").route(web::get().to(outbox::page)))
         .service(web::resource("/admin/outbox/{id}").route(web::get().to(outbox::email)))
         .service(web::resource("/admin/outbox/{id}/html").route(web::get().to(outbox::email_html)))
+        .service(web::resource("/admin/integrations").route(web::get().to(integrations::page)))
+        .service(web::resource("/admin/integrations/webhooks").route(web::post().to(integrations::create)))
+        .service(
+            web::resource("/admin/integrations/webhooks/{id}")
+                .route(web::get().to(integrations::log))
+                .route(web::post().to(integrations::act)),
+        )
         .service(web::resource("/admin/stats").route(web::get().to(stats::page)));
 }
 

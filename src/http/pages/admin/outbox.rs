@@ -34,6 +34,13 @@ struct OutboxPage {
     statuses: &'static [&'static str],
     lines: Vec<Line>,
     next: Option<String>,
+    /// The latest calls to Slack and webhook deliveries (the same outbox idea, over HTTP).
+    deliveries: Vec<DeliveryLine>,
+}
+
+struct DeliveryLine {
+    row: crate::store::deliveries::DeliveryRow,
+    created: String,
 }
 
 #[derive(Deserialize, Default)]
@@ -55,7 +62,23 @@ pub async fn page(state: State, viewer: AdminViewer, q: web::Query<OutboxQuery>)
         before: decode_time_cursor(q.cursor.as_deref())?,
         limit: PAGE,
     };
-    let rows = db::run(&state.pool, move |conn| Ok(outbox::list(conn, &filter)?)).await?;
+    let delivery_status = Some(status.clone())
+        .filter(|s| !s.is_empty())
+        .map(|s| if s == outbox::SENT { crate::store::deliveries::DELIVERED.to_string() } else { s });
+    let (rows, deliveries) = db::run(&state.pool, move |conn| {
+        Ok((
+            outbox::list(conn, &filter)?,
+            crate::store::deliveries::recent(conn, delivery_status.as_deref(), PAGE)?,
+        ))
+    })
+    .await?;
+    let deliveries = deliveries
+        .into_iter()
+        .map(|row| DeliveryLine {
+            created: when(row.created_at),
+            row,
+        })
+        .collect();
     let next = (rows.len() as i64 > PAGE)
         .then(|| {
             rows.get(PAGE as usize - 1)
@@ -79,6 +102,7 @@ pub async fn page(state: State, viewer: AdminViewer, q: web::Query<OutboxQuery>)
             statuses: STATUSES,
             lines,
             next,
+            deliveries,
         },
     )
 }
