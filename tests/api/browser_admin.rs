@@ -172,6 +172,7 @@ async fn admin_journey(app: TestApp) {
 
     for (path, name) in [
         ("/admin/outbox", "outbox"),
+        ("/admin/integrations", "integrations"),
         ("/admin/stats?period=all", "stats"),
         ("/admin/behaviours", "behaviours"),
     ] {
@@ -192,6 +193,7 @@ async fn admin_journey(app: TestApp) {
         "/admin/widgets",
         "/admin/digests",
         "/admin/outbox",
+        "/admin/integrations",
         "/admin/stats",
     ] {
         b.goto(&app.url(path)).await;
@@ -292,8 +294,19 @@ async fn every_page_passes_axe(app: TestApp) {
     ];
     let outbox = app.get("/api/v1/admin/outbox", Some(&app.admin_token())).await;
     let email = outbox.body["items"][0]["id"].as_str().expect("an email").to_string();
+    // A webhook (switched off, so nothing is sent), for the integrations page and its log.
+    let hook = app
+        .post(
+            "/api/v1/admin/webhooks",
+            &app.admin_token(),
+            &serde_json::json!({"url": "http://127.0.0.1:9/hook", "events": ["postcard.created"], "active": false, "description": "CRM"}),
+        )
+        .await;
+    let hook = hook.body["id"].as_str().expect("a webhook").to_string();
     let console = [
         stop("/admin", "h1"),
+        stop("/admin/integrations", "#add-webhook"),
+        stop(format!("/admin/integrations/webhooks/{hook}"), "h1"),
         stop("/admin/moderation", ".mod-item"),
         stop("/admin/moderation?show=hidden", "h1"),
         stop("/admin/moderation?show=reported", ".reports"),
