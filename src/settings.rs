@@ -352,7 +352,10 @@ impl Settings {
             return Err(invalid("server.public_url", "must be an http(s) URL"));
         }
         if self.webhooks.poll_ms == 0 || self.webhooks.timeout_seconds == 0 {
-            return Err(invalid("webhooks.poll_ms", "and webhooks.timeout_seconds must be at least 1"));
+            return Err(invalid(
+                "webhooks.poll_ms",
+                "and webhooks.timeout_seconds must be at least 1",
+            ));
         }
         if !self.slack.api_base_url.starts_with("http://") && !self.slack.api_base_url.starts_with("https://") {
             return Err(invalid("slack.api_base_url", "must be an http(s) URL"));

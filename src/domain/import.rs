@@ -243,7 +243,11 @@ pub fn plan(csv_text: &str, existing: &HashMap<String, Person>) -> Result<Import
         }
         match read_line(&columns, &record, existing) {
             Ok(person) => {
-                let holder = person.external_id.as_ref().and_then(|x| external_ids.get(x.as_str())).cloned();
+                let holder = person
+                    .external_id
+                    .as_ref()
+                    .and_then(|x| external_ids.get(x.as_str()))
+                    .cloned();
                 if let Some(first) = first_line_of.get(&person.email) {
                     errors.push(LineError {
                         line,

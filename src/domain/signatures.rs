@@ -74,7 +74,7 @@ pub fn verify_slack(
     }
     let given = signature
         .strip_prefix("v0=")
-        .and_then(|hex| decode_hex(hex))
+        .and_then(decode_hex)
         .ok_or(Refusal::BadSignature)?;
     let mut m = mac(signing_secret.as_bytes());
     m.update(format!("v0:{timestamp}:").as_bytes());
@@ -114,7 +114,7 @@ pub fn teams_signature(secret: &str, body: &[u8]) -> Result<String, String> {
 }
 
 fn decode_hex(hex: &str) -> Option<Vec<u8>> {
-    if hex.len() % 2 != 0 {
+    if !hex.len().is_multiple_of(2) {
         return None;
     }
     (0..hex.len())
@@ -134,7 +134,10 @@ mod tests {
         let body = b"token=xyzz0WbapA4vBCDEFasx0q6G&team_id=T1DC2JH3J&team_domain=testteamnow&channel_id=G8PSS9T3V&channel_name=foobar&user_id=U2CERLKJA&user_name=roadrunner&command=%2Fwebhook-collect&text=&response_url=https%3A%2F%2Fhooks.slack.com%2Fcommands%2FT1DC2JH3J%2F397700885554%2F96rGlfmibIGlgcZRskXaIFfN&trigger_id=398738663015.47445629121.803a0bc887a14d10d2c447fce8b6703c";
         let expected = "v0=a2114d57b48eac39b9ad189dd8316235a7b4a8d21a10bd27519666489c69b503";
         assert_eq!(slack_signature(secret, 1531420618, body), expected);
-        assert_eq!(verify_slack(secret, Some("1531420618"), Some(expected), body, 1531420618 + 10), Ok(()));
+        assert_eq!(
+            verify_slack(secret, Some("1531420618"), Some(expected), body, 1531420618 + 10),
+            Ok(())
+        );
         assert_eq!(
             verify_slack(secret, Some("1531420618"), Some(expected), body, 1531420618 + 301),
             Err(Refusal::Stale { age_seconds: 301 })
@@ -158,7 +161,10 @@ mod tests {
         let header = teams_signature(&secret, body).unwrap();
         assert_eq!(verify_teams(&secret, Some(&header), body), Ok(()));
         assert_eq!(verify_teams(&secret, Some(&header), b"{}"), Err(Refusal::BadSignature));
-        assert_eq!(verify_teams(&secret, Some("Bearer x"), body), Err(Refusal::BadSignature));
+        assert_eq!(
+            verify_teams(&secret, Some("Bearer x"), body),
+            Err(Refusal::BadSignature)
+        );
     }
 
     #[test]

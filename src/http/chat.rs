@@ -23,7 +23,10 @@ pub fn refused(source: &str, path: &str, reason: &dyn std::fmt::Display) -> AppE
 /// Refuses a signature seen before (a replay of a captured request).
 pub async fn refuse_replay(state: &State, source: &'static str, path: &str, signature: &str) -> AppResult<()> {
     let key = format!("{source}:{signature}");
-    let fresh = db::run(&state.pool, move |conn| Ok(deliveries::first_sighting(conn, &key, now())?)).await?;
+    let fresh = db::run(&state.pool, move |conn| {
+        Ok(deliveries::first_sighting(conn, &key, now())?)
+    })
+    .await?;
     if fresh {
         Ok(())
     } else {
@@ -66,8 +69,9 @@ pub async fn send(state: &State, sender: &EmployeeRow, s: ChatSend) -> AppResult
     };
     match state.sends.send(request).await {
         Ok(Sent::Created(view)) => Ok(Ok(*view)),
-        Ok(Sent::Replay(stored)) => Ok(serde_json::from_str(&stored.body)
-            .map_err(|_| "That postcard was already sent.".to_string())),
+        Ok(Sent::Replay(stored)) => {
+            Ok(serde_json::from_str(&stored.body).map_err(|_| "That postcard was already sent.".to_string()))
+        }
         Err(e @ (AppError::Internal(_) | AppError::Unavailable(_))) => Err(e),
         Err(e) => Ok(Err(in_words(&e))),
     }
@@ -78,9 +82,15 @@ pub async fn me_line(state: &State, me: &EmployeeRow) -> AppResult<String> {
     let (_, standing) = super::leaderboard::this_week(state, Some(me.clone()), 1).await?;
     let rules = Rules::from_settings(&state.settings);
     let id = me.id.clone();
-    let left = db::run(&state.pool, move |conn| postcards::remaining_allowance(conn, &id, &rules, now())).await?;
+    let left = db::run(&state.pool, move |conn| {
+        postcards::remaining_allowance(conn, &id, &rules, now())
+    })
+    .await?;
     let rank = match standing.as_ref().and_then(|s| s.rank) {
-        Some(r) => format!("You are #{r} this week with {} points", standing.as_ref().map_or(0, |s| s.score)),
+        Some(r) => format!(
+            "You are #{r} this week with {} points",
+            standing.as_ref().map_or(0, |s| s.score)
+        ),
         None => "You have no points yet this week".to_string(),
     };
     let listed = if standing.is_some_and(|s| !s.listed) {
@@ -100,7 +110,12 @@ pub async fn top_lines(state: &State) -> AppResult<String> {
     let lines: Vec<String> = board
         .entries
         .iter()
-        .map(|e| format!("{}. {} ({}) {} points", e.rank, e.employee.name, e.employee.department, e.score))
+        .map(|e| {
+            format!(
+                "{}. {} ({}) {} points",
+                e.rank, e.employee.name, e.employee.department, e.score
+            )
+        })
         .collect();
     Ok(format!("This week's top {}:\n{}", lines.len(), lines.join("\n")))
 }

@@ -264,7 +264,12 @@ pub(crate) async fn this_week(
     db::run(&state.pool, move |conn| {
         let board = leaderboard::board(conn, &p.request())?;
         let standing = match me {
-            Some(me) => Some(leaderboard::standing(conn, &p.request(), &me.id, me.show_on_leaderboard)?),
+            Some(me) => Some(leaderboard::standing(
+                conn,
+                &p.request(),
+                &me.id,
+                me.show_on_leaderboard,
+            )?),
             None => None,
         };
         Ok((board, standing))

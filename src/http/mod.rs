@@ -31,8 +31,8 @@ pub mod stats;
 pub mod teams;
 pub mod unsubscribe;
 pub mod web_app;
-pub mod widget_page;
 pub mod webhooks;
+pub mod widget_page;
 pub mod widget_tokens;
 pub mod widgets;
 

@@ -37,7 +37,11 @@ fn api(state: &State) -> AppResult<SlackApi> {
 /// Checks the signature, the timestamp window and that the signature is new.
 async fn verified(state: &State, req: &HttpRequest, body: &[u8]) -> AppResult<SlackApi> {
     let api = api(state)?;
-    let (secret, _) = state.settings.slack.connected().ok_or_else(|| AppError::not_found("Slack is not connected"))?;
+    let (secret, _) = state
+        .settings
+        .slack
+        .connected()
+        .ok_or_else(|| AppError::not_found("Slack is not connected"))?;
     let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok());
     let signature = header("x-slack-signature");
     verify_slack(
@@ -61,7 +65,10 @@ fn ephemeral(text: &str) -> HttpResponse {
 async fn employee_of(state: &State, api: &SlackApi, slack_id: &str) -> AppResult<Result<EmployeeRow, String>> {
     let id = slack_id.to_string();
     let fresh_after = now() - chrono::Duration::days(1);
-    let cached = db::run(&state.pool, move |conn| Ok(deliveries::slack_user_email(conn, &id, fresh_after)?)).await?;
+    let cached = db::run(&state.pool, move |conn| {
+        Ok(deliveries::slack_user_email(conn, &id, fresh_after)?)
+    })
+    .await?;
     let email = match cached {
         Some(email) => email,
         None => {
@@ -69,12 +76,17 @@ async fn employee_of(state: &State, api: &SlackApi, slack_id: &str) -> AppResult
                 Ok(info) => info,
                 Err(e) => {
                     tracing::warn!(error = %e, "users.info failed");
-                    return Ok(Err("Slack did not tell us who you are just now; please try again.".into()));
+                    return Ok(Err(
+                        "Slack did not tell us who you are just now; please try again.".into()
+                    ));
                 }
             };
             let user = &info["user"];
             let confirmed = user["is_email_confirmed"].as_bool().unwrap_or(true);
-            let email = user["profile"]["email"].as_str().filter(|_| confirmed).map(str::to_string);
+            let email = user["profile"]["email"]
+                .as_str()
+                .filter(|_| confirmed)
+                .map(str::to_string);
             let (id, remembered) = (slack_id.to_string(), email.clone());
             db::run(&state.pool, move |conn| {
                 Ok(deliveries::cache_slack_user(conn, &id, remembered.as_deref(), now())?)
@@ -89,9 +101,14 @@ async fn employee_of(state: &State, api: &SlackApi, slack_id: &str) -> AppResult
         )));
     };
     let Ok(canonical) = Email::parse(&email) else {
-        return Ok(Err(format!("{email} (<@{slack_id}>) is not an email address Customer Champion can use.")));
+        return Ok(Err(format!(
+            "{email} (<@{slack_id}>) is not an email address Customer Champion can use."
+        )));
     };
-    let found = db::run(&state.pool, move |conn| Ok(employees::find_by_email(conn, canonical.as_str())?)).await?;
+    let found = db::run(&state.pool, move |conn| {
+        Ok(employees::find_by_email(conn, canonical.as_str())?)
+    })
+    .await?;
     Ok(match found {
         Some(e) if e.active => Ok(e),
         _ => Err(format!(
@@ -118,9 +135,19 @@ async fn behaviour_choices(state: &State) -> AppResult<Vec<(String, String)>> {
 }
 
 /// Opens the send modal; false when Slack refused (the trigger expired, say).
-async fn open_modal(state: &State, api: &SlackApi, trigger: &str, story: &str, people: &[String], metadata: &str) -> AppResult<bool> {
+async fn open_modal(
+    state: &State,
+    api: &SlackApi,
+    trigger: &str,
+    story: &str,
+    people: &[String],
+    metadata: &str,
+) -> AppResult<bool> {
     let view = slack_send_modal(&behaviour_choices(state).await?, story, people, metadata);
-    match api.call("views.open", &json!({"trigger_id": trigger, "view": view})).await {
+    match api
+        .call("views.open", &json!({"trigger_id": trigger, "view": view}))
+        .await
+    {
         Ok(_) => Ok(true),
         Err(e) => {
             tracing::warn!(error = %e, "views.open failed");
@@ -202,7 +229,12 @@ pub async fn interactions(state: State, req: HttpRequest, body: Bytes) -> AppRes
         "message_action" | "shortcut" => {
             let message = &payload["message"];
             let story = message["text"].as_str().unwrap_or_default();
-            let author: Vec<String> = message["user"].as_str().filter(|a| *a != user).map(str::to_string).into_iter().collect();
+            let author: Vec<String> = message["user"]
+                .as_str()
+                .filter(|a| *a != user)
+                .map(str::to_string)
+                .into_iter()
+                .collect();
             let channel = payload["channel"]["id"].as_str().unwrap_or_default();
             let trigger = payload["trigger_id"].as_str().unwrap_or_default();
             open_modal(&state, &api, trigger, story, &author, channel).await?;
@@ -242,7 +274,11 @@ async fn endorse(state: &State, api: &SlackApi, user: &str, postcard: &str) -> A
     })
     .await?;
     Ok(match done {
-        Ok(view) => format!("You gave +1 to “{}” ({} in all).", headline(&view), view.endorsement_count),
+        Ok(view) => format!(
+            "You gave +1 to “{}” ({} in all).",
+            headline(&view),
+            view.endorsement_count
+        ),
         Err(e) => in_words(&e),
     })
 }

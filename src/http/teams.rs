@@ -16,8 +16,8 @@ use crate::domain::signatures::{verify_teams, Refusal, SLACK_MAX_AGE_SECONDS};
 use crate::error::{AppError, AppResult};
 use crate::services::chat_cards::{headline, teams_postcard, teams_text};
 use crate::services::chat_commands::{parse_teams, usage, ChatCommand};
-use crate::store::employees::{self, EmployeeRow};
 use crate::store::db;
+use crate::store::employees::{self, EmployeeRow};
 
 fn reply(text: &str) -> HttpResponse {
     HttpResponse::Ok().json(json!({"type": "message", "text": text}))
@@ -110,7 +110,10 @@ pub async fn messages(state: State, req: HttpRequest, body: Bytes) -> AppResult<
                 match linked(&state, id).await? {
                     Some(e) => recipients.push(e.id),
                     None => {
-                        let name = mentioned.iter().find(|(m, _)| m == id).map_or("Someone", |(_, n)| n.as_str());
+                        let name = mentioned
+                            .iter()
+                            .find(|(m, _)| m == id)
+                            .map_or("Someone", |(_, n)| n.as_str());
                         return Ok(reply(&format!("Nothing was sent. {}", not_linked(name, id))));
                     }
                 }
@@ -127,9 +130,15 @@ pub async fn messages(state: State, req: HttpRequest, body: Bytes) -> AppResult<
             match chat::send(&state, &sender, send).await? {
                 Ok(view) => {
                     let public_url = state.settings.server.public_url.trim_end_matches('/');
-                    Ok(reply_card(&format!("Sent: {}.", headline(&view)), teams_postcard(&view, public_url)))
+                    Ok(reply_card(
+                        &format!("Sent: {}.", headline(&view)),
+                        teams_postcard(&view, public_url),
+                    ))
                 }
-                Err(why) => Ok(reply_card(&format!("Nothing was sent. {why}"), teams_text(&format!("{from_name}: nothing was sent. {why}")))),
+                Err(why) => Ok(reply_card(
+                    &format!("Nothing was sent. {why}"),
+                    teams_text(&format!("{from_name}: nothing was sent. {why}")),
+                )),
             }
         }
     }

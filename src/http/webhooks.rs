@@ -107,14 +107,21 @@ pub async fn list(state: State, caller: Caller) -> AppResult<JsonOut<Page<Webhoo
 pub async fn get(state: State, caller: Caller, id: PathId) -> AppResult<JsonOut<WebhookView>> {
     caller.require_admin()?;
     let id = id.into_inner();
-    Ok(JsonOut(db::run(&state.pool, move |conn| webhooks::get(conn, &id)).await?))
+    Ok(JsonOut(
+        db::run(&state.pool, move |conn| webhooks::get(conn, &id)).await?,
+    ))
 }
 
 /// Changes a subscription (admin); `active: true` switches a disabled one back on.
 #[utoipa::path(patch, operation_id = "webhooks_update", path = "/api/v1/admin/webhooks/{id}", tag = "integrations", security(("bearer" = [])),
     params(("id" = String, Path, description = "subscription id")), request_body = WebhookPatch,
     responses((status = 200, body = WebhookView), WriteProblems))]
-pub async fn update(state: State, caller: Caller, id: PathId, body: Json<WebhookPatch>) -> AppResult<JsonOut<WebhookView>> {
+pub async fn update(
+    state: State,
+    caller: Caller,
+    id: PathId,
+    body: Json<WebhookPatch>,
+) -> AppResult<JsonOut<WebhookView>> {
     caller.require_admin()?;
     let b = body.into_inner();
     let input = WebhookInput {
@@ -125,11 +132,18 @@ pub async fn update(state: State, caller: Caller, id: PathId, body: Json<Webhook
         active: b.active,
         include_private: b.include_private,
     };
-    if input.url.as_deref().is_some_and(|u| crate::domain::targets::parse_url(u).is_ok()) {
+    if input
+        .url
+        .as_deref()
+        .is_some_and(|u| crate::domain::targets::parse_url(u).is_ok())
+    {
         check_target(&state, input.url.as_deref()).await?;
     }
     let (actor, id) = (caller.email.to_string(), id.into_inner());
-    let view = db::run(&state.pool, move |conn| webhooks::update(conn, &actor, &id, &input, now())).await?;
+    let view = db::run(&state.pool, move |conn| {
+        webhooks::update(conn, &actor, &id, &input, now())
+    })
+    .await?;
     Ok(JsonOut(view))
 }
 
@@ -152,7 +166,10 @@ pub async fn rotate_secret(state: State, caller: Caller, id: PathId) -> AppResul
     caller.require_admin()?;
     let (actor, id) = (caller.email.to_string(), id.into_inner());
     Ok(JsonOut(
-        db::run(&state.pool, move |conn| webhooks::rotate_secret(conn, &actor, &id, now())).await?,
+        db::run(&state.pool, move |conn| {
+            webhooks::rotate_secret(conn, &actor, &id, now())
+        })
+        .await?,
     ))
 }
 
@@ -188,7 +205,12 @@ pub struct DeliveryLog {
 #[utoipa::path(get, operation_id = "webhooks_deliveries", path = "/api/v1/admin/webhooks/{id}/deliveries", tag = "integrations", security(("bearer" = [])),
     params(("id" = String, Path, description = "subscription id"), DeliveriesQuery),
     responses((status = 200, body = DeliveryLog), ReadProblems))]
-pub async fn deliveries(state: State, caller: Caller, id: PathId, q: web::Query<DeliveriesQuery>) -> AppResult<JsonOut<DeliveryLog>> {
+pub async fn deliveries(
+    state: State,
+    caller: Caller,
+    id: PathId,
+    q: web::Query<DeliveriesQuery>,
+) -> AppResult<JsonOut<DeliveryLog>> {
     caller.require_admin()?;
     let limit = parse_limit(q.limit.as_deref())?;
     let id = id.into_inner();

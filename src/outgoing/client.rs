@@ -28,7 +28,10 @@ impl Resolve for GuardedResolver {
 }
 
 /// The addresses of `host`, or why it may not be a target.
-async fn resolve_allowed(host: &str, allow_private: bool) -> Result<Vec<SocketAddr>, Box<dyn std::error::Error + Send + Sync>> {
+async fn resolve_allowed(
+    host: &str,
+    allow_private: bool,
+) -> Result<Vec<SocketAddr>, Box<dyn std::error::Error + Send + Sync>> {
     let addrs: Vec<SocketAddr> = tokio::net::lookup_host((host, 0))
         .await
         .map_err(|e| format!("{host} does not resolve: {e}"))?

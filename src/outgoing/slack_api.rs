@@ -79,7 +79,9 @@ impl SlackApi {
 
     /// Calls a method that takes form arguments (`users.info`, `users.lookupByEmail`).
     pub async fn call_form(&self, method: &str, args: &[(&str, &str)]) -> Result<Value, SlackError> {
-        let body: String = form_urlencoded::Serializer::new(String::new()).extend_pairs(args).finish();
+        let body: String = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(args)
+            .finish();
         let res = self
             .http
             .post(format!("{}/{method}", self.base))

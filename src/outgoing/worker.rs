@@ -113,7 +113,10 @@ impl Worker {
             .await;
         };
         let timestamp = now().and_utc().timestamp();
-        let mut headers = vec![("webhook-id", row.id.clone()), ("webhook-timestamp", timestamp.to_string())];
+        let mut headers = vec![
+            ("webhook-id", row.id.clone()),
+            ("webhook-timestamp", timestamp.to_string()),
+        ];
         if hook.format == dispatch::FORMAT_STANDARD {
             match standard_webhook_signature(&hook.secret, &row.id, timestamp, &row.payload) {
                 Ok(sig) => headers.push(("webhook-signature", sig)),
@@ -162,12 +165,20 @@ impl Worker {
             Ok(reply) if row.action == SLACK_POST => {
                 let channel = reply["channel"].as_str().unwrap_or_default().to_string();
                 let ts = reply["ts"].as_str().unwrap_or_default().to_string();
-                db::run(&self.pool, move |conn| outcomes::slack_posted(conn, &row, &channel, &ts, now())).await
+                db::run(&self.pool, move |conn| {
+                    outcomes::slack_posted(conn, &row, &channel, &ts, now())
+                })
+                .await
             }
             Ok(_) if row.action == SLACK_DELETE => {
                 db::run(&self.pool, move |conn| outcomes::slack_deleted(conn, &row, now())).await
             }
-            Ok(_) => db::run(&self.pool, move |conn| outcomes::delivered(conn, &row, Some(200), now())).await,
+            Ok(_) => {
+                db::run(&self.pool, move |conn| {
+                    outcomes::delivered(conn, &row, Some(200), now())
+                })
+                .await
+            }
             // Deleting what is already gone is done.
             Err(SlackError::Permanent(m)) if row.action == SLACK_DELETE && m.ends_with("message_not_found") => {
                 db::run(&self.pool, move |conn| outcomes::slack_deleted(conn, &row, now())).await

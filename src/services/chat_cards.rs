@@ -105,15 +105,15 @@ pub fn teams_text(text: &str) -> Value {
 
 /// Slack's modal for sending a postcard: colleagues, behaviour, story, customer, quote and
 /// visibility. `metadata` comes back with the submission (the channel to confirm in).
-pub fn slack_send_modal(
-    behaviours: &[(String, String)],
-    story: &str,
-    colleagues: &[String],
-    metadata: &str,
-) -> Value {
+pub fn slack_send_modal(behaviours: &[(String, String)], story: &str, colleagues: &[String], metadata: &str) -> Value {
     let plain = |t: &str| json!({"type": "plain_text", "text": t});
-    let option = |value: &str, text: &str| json!({"text": plain(&text.chars().take(75).collect::<String>()), "value": value});
-    let options: Vec<Value> = behaviours.iter().take(100).map(|(slug, title)| option(slug, title)).collect();
+    let option =
+        |value: &str, text: &str| json!({"text": plain(&text.chars().take(75).collect::<String>()), "value": value});
+    let options: Vec<Value> = behaviours
+        .iter()
+        .take(100)
+        .map(|(slug, title)| option(slug, title))
+        .collect();
     let public = option("public", "Public: on the wall and in the channel");
     let private = option("private", "Private: only the people on it and their managers");
     let mut people = json!({"type": "multi_users_select", "action_id": "value", "max_selected_items": 5,
@@ -185,7 +185,10 @@ mod tests {
     fn slack_cards_escape_and_carry_buttons() {
         let card = slack_postcard(&view(), "https://c.example.com");
         let text = card.to_string();
-        assert!(text.contains("Ann &lt;b&gt;") && text.contains("&lt;Acme&gt;'s invoice &amp; more"), "{text}");
+        assert!(
+            text.contains("Ann &lt;b&gt;") && text.contains("&lt;Acme&gt;'s invoice &amp; more"),
+            "{text}"
+        );
         assert!(text.contains("Bo, Cy and Di"));
         assert!(text.contains("champion_endorse") && text.contains("https://c.example.com/postcards/p1"));
     }

@@ -210,7 +210,13 @@ pub fn slack_failed(
 
 /// A postcard's announcement was posted at (channel, ts): remembered, so that hiding it can
 /// delete it, and deleted at once if it was hidden meanwhile.
-pub fn slack_posted(conn: &mut DbConnection, row: &DeliveryRow, channel: &str, ts: &str, now: NaiveDateTime) -> AppResult<()> {
+pub fn slack_posted(
+    conn: &mut DbConnection,
+    row: &DeliveryRow,
+    channel: &str,
+    ts: &str,
+    now: NaiveDateTime,
+) -> AppResult<()> {
     write_tx(conn, |conn| {
         deliveries::remember_slack_message(conn, &row.subject_id, channel, ts)?;
         if postcards::find(conn, &row.subject_id)?.is_some_and(|p| p.hidden) {

@@ -2,12 +2,12 @@
 
 use std::collections::HashMap;
 
+use super::events;
 use crate::domain::email::{Email, LookAlikes};
 use crate::domain::employee::{parse_department, parse_name, parse_timezone, sort_key, Role};
 use crate::domain::import::{self, ChangeKind, ImportPlan, LineError};
 use crate::error::{AppError, AppResult, Checks};
 use crate::store::employees::{self, EmployeeChanges, EmployeeRow, NewEmployee};
-use super::events;
 use crate::store::{audit, db::write_tx, DbConnection};
 
 #[derive(Debug, serde::Serialize, utoipa::ToSchema)]
@@ -78,7 +78,10 @@ fn refuse_taken_external_id(conn: &mut DbConnection, external_id: &str, owner: O
     match employees::find_by_external_id(conn, external_id)? {
         Some(other) if Some(other.id.as_str()) != owner => Err(AppError::Conflict {
             code: "external_id_taken",
-            detail: format!("another employee ({}) already has external_id {external_id:?}", other.email),
+            detail: format!(
+                "another employee ({}) already has external_id {external_id:?}",
+                other.email
+            ),
         }),
         _ => Ok(()),
     }
@@ -325,7 +328,11 @@ pub fn import_csv(
                 .iter()
                 .map(|id| events::event(events::EMPLOYEE_CREATED, id, now))
                 .collect();
-            happened.extend(changed.iter().map(|id| events::event(events::EMPLOYEE_UPDATED, id, now)));
+            happened.extend(
+                changed
+                    .iter()
+                    .map(|id| events::event(events::EMPLOYEE_UPDATED, id, now)),
+            );
             crate::store::deliveries::record_events(conn, &happened)?;
             audit::record(
                 conn,

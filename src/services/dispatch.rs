@@ -82,9 +82,12 @@ fn load_subjects(conn: &mut DbConnection, events: &[EventRow]) -> AppResult<Subj
         .iter()
         .filter(|e| e.event_type.starts_with("employee."))
         .map(|e| e.subject_id.clone())
-        .chain(events.iter().filter(|e| e.event_type == events::DIGEST_SENT).filter_map(|e| {
-            e.subject_id.split('/').next().map(str::to_string)
-        }))
+        .chain(
+            events
+                .iter()
+                .filter(|e| e.event_type == events::DIGEST_SENT)
+                .filter_map(|e| e.subject_id.split('/').next().map(str::to_string)),
+        )
         .chain(views.iter().flat_map(|v| v.recipients.iter().map(|r| r.id.clone())))
         .collect();
     person_ids.sort_unstable();
@@ -139,7 +142,10 @@ pub fn dispatch(conn: &mut DbConnection, cfg: &DispatchConfig, now: NaiveDateTim
 /// The `data` of an event: the resource as the API answers it. None when it is gone.
 fn data_of(event: &EventRow, s: &Subjects, cfg: &DispatchConfig) -> Option<Value> {
     match event.event_type.as_str() {
-        t if t.starts_with("postcard.") => s.postcards.get(&event.subject_id).and_then(|v| serde_json::to_value(v).ok()),
+        t if t.starts_with("postcard.") => s
+            .postcards
+            .get(&event.subject_id)
+            .and_then(|v| serde_json::to_value(v).ok()),
         t if t.starts_with("employee.") => s
             .people
             .get(&event.subject_id)

@@ -38,6 +38,11 @@ pub fn event(event_type: &str, subject_id: &str, at: NaiveDateTime) -> EventRow 
 }
 
 /// Records one event; call inside the change's transaction.
-pub fn record(conn: &mut DbConnection, event_type: &str, subject_id: &str, at: NaiveDateTime) -> diesel::QueryResult<()> {
+pub fn record(
+    conn: &mut DbConnection,
+    event_type: &str,
+    subject_id: &str,
+    at: NaiveDateTime,
+) -> diesel::QueryResult<()> {
     deliveries::record_events(conn, &[event(event_type, subject_id, at)])
 }

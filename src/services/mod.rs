@@ -4,12 +4,12 @@
 pub mod behaviours;
 pub mod chat_cards;
 pub mod chat_commands;
+pub mod delivery_outcomes;
 pub mod digest_config;
 pub mod digest_content;
-pub mod delivery_outcomes;
 pub mod digests;
-pub mod dispatch;
 pub mod directory;
+pub mod dispatch;
 pub mod endorsements;
 pub mod events;
 pub mod export;

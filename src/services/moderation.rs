@@ -72,7 +72,11 @@ fn set_hidden(
             postcards::set_hidden(conn, postcard_id, hidden)?;
             scoreboard::on_postcard(conn, &row, board, if hidden { -1 } else { 1 })?;
             let action = if hidden { "postcard.hide" } else { "postcard.restore" };
-            let event = if hidden { events::POSTCARD_HIDDEN } else { events::POSTCARD_RESTORED };
+            let event = if hidden {
+                events::POSTCARD_HIDDEN
+            } else {
+                events::POSTCARD_RESTORED
+            };
             events::record(conn, event, postcard_id, crate::domain::clock::now())?;
             audit::record(
                 conn,

@@ -53,7 +53,12 @@ impl From<WebhookRow> for WebhookView {
         WebhookView {
             id: r.id,
             url: r.url,
-            events: r.events.split(' ').filter(|e| !e.is_empty()).map(str::to_string).collect(),
+            events: r
+                .events
+                .split(' ')
+                .filter(|e| !e.is_empty())
+                .map(str::to_string)
+                .collect(),
             format: r.format,
             description: r.description,
             active: r.active,
@@ -181,7 +186,12 @@ fn private_needs_standard(format: &str, include_private: bool) -> AppResult<()> 
     Ok(())
 }
 
-pub fn create(conn: &mut DbConnection, actor: &str, input: &WebhookInput, now: NaiveDateTime) -> AppResult<WebhookWithSecret> {
+pub fn create(
+    conn: &mut DbConnection,
+    actor: &str,
+    input: &WebhookInput,
+    now: NaiveDateTime,
+) -> AppResult<WebhookWithSecret> {
     let c = check(input, true)?;
     let format = c.format.unwrap_or_else(|| FORMAT_STANDARD.to_string());
     let include_private = input.include_private.unwrap_or(false);
@@ -248,13 +258,25 @@ pub fn update(
         if input.active == Some(false) {
             deliveries::cancel_for_webhook(conn, id)?;
         }
-        audit::record(conn, actor, "webhook.update", ("webhook", id), None, serde_json::json!({}))?;
+        audit::record(
+            conn,
+            actor,
+            "webhook.update",
+            ("webhook", id),
+            None,
+            serde_json::json!({}),
+        )?;
         Ok(webhooks::find(conn, id)?.ok_or_else(|| not_found(id))?.into())
     })
 }
 
 /// A new secret; the old one stops signing at once.
-pub fn rotate_secret(conn: &mut DbConnection, actor: &str, id: &str, now: NaiveDateTime) -> AppResult<WebhookWithSecret> {
+pub fn rotate_secret(
+    conn: &mut DbConnection,
+    actor: &str,
+    id: &str,
+    now: NaiveDateTime,
+) -> AppResult<WebhookWithSecret> {
     let secret = new_webhook_secret();
     write_tx(conn, |conn| {
         let changes = WebhookChanges {
@@ -265,7 +287,14 @@ pub fn rotate_secret(conn: &mut DbConnection, actor: &str, id: &str, now: NaiveD
         if webhooks::update(conn, id, &changes)? == 0 {
             return Err(not_found(id));
         }
-        audit::record(conn, actor, "webhook.rotate_secret", ("webhook", id), None, serde_json::json!({}))?;
+        audit::record(
+            conn,
+            actor,
+            "webhook.rotate_secret",
+            ("webhook", id),
+            None,
+            serde_json::json!({}),
+        )?;
         let row = webhooks::find(conn, id)?.ok_or_else(|| not_found(id))?;
         Ok(WebhookWithSecret {
             secret: row.secret.clone(),
@@ -281,7 +310,14 @@ pub fn delete(conn: &mut DbConnection, actor: &str, id: &str) -> AppResult<()> {
             return Err(not_found(id));
         }
         deliveries::cancel_for_webhook(conn, id)?;
-        audit::record(conn, actor, "webhook.delete", ("webhook", id), None, serde_json::json!({}))?;
+        audit::record(
+            conn,
+            actor,
+            "webhook.delete",
+            ("webhook", id),
+            None,
+            serde_json::json!({}),
+        )?;
         Ok(())
     })
 }
@@ -307,5 +343,8 @@ pub fn send_test(conn: &mut DbConnection, id: &str, now: NaiveDateTime) -> AppRe
 /// The latest attempts to deliver to a subscription, newest first.
 pub fn attempts(conn: &mut DbConnection, id: &str, limit: i64) -> AppResult<Vec<DeliveryAttemptView>> {
     webhooks::find(conn, id)?.ok_or_else(|| not_found(id))?;
-    Ok(deliveries::attempts_of(conn, id, limit)?.into_iter().map(Into::into).collect())
+    Ok(deliveries::attempts_of(conn, id, limit)?
+        .into_iter()
+        .map(Into::into)
+        .collect())
 }

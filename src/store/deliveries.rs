@@ -102,7 +102,9 @@ pub fn take_events(conn: &mut DbConnection, limit: i64) -> QueryResult<Vec<Event
 /// Queues deliveries, skipping those whose `dedupe_key` exists; answers how many were new.
 pub fn enqueue(conn: &mut DbConnection, rows: &[DeliveryRow]) -> QueryResult<usize> {
     rows.iter().try_fold(0, |n, row| {
-        let insert = diesel::insert_into(deliveries::table).values(row).on_conflict_do_nothing();
+        let insert = diesel::insert_into(deliveries::table)
+            .values(row)
+            .on_conflict_do_nothing();
         Ok(n + crate::per_backend!(conn, c => insert.execute(c))?)
     })
 }
@@ -218,7 +220,10 @@ pub fn recent(conn: &mut DbConnection, status: Option<&str>, limit: i64) -> Quer
 }
 
 pub fn count_by_status(conn: &mut DbConnection, status: &str) -> QueryResult<i64> {
-    deliveries::table.filter(deliveries::status.eq(status)).count().get_result(conn)
+    deliveries::table
+        .filter(deliveries::status.eq(status))
+        .count()
+        .get_result(conn)
 }
 
 pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<DeliveryRow>> {
@@ -268,10 +273,19 @@ pub fn slack_user_email(
         .optional()
 }
 
-pub fn cache_slack_user(conn: &mut DbConnection, slack_id: &str, email: Option<&str>, at: NaiveDateTime) -> QueryResult<()> {
+pub fn cache_slack_user(
+    conn: &mut DbConnection,
+    slack_id: &str,
+    email: Option<&str>,
+    at: NaiveDateTime,
+) -> QueryResult<()> {
     // An upsert: two requests of one person may look them up at once.
     let upsert = diesel::insert_into(slack_users::table)
-        .values((slack_users::slack_id.eq(slack_id), slack_users::email.eq(email), slack_users::fetched_at.eq(at)))
+        .values((
+            slack_users::slack_id.eq(slack_id),
+            slack_users::email.eq(email),
+            slack_users::fetched_at.eq(at),
+        ))
         .on_conflict(slack_users::slack_id)
         .do_update()
         .set((slack_users::email.eq(email), slack_users::fetched_at.eq(at)));
@@ -281,7 +295,10 @@ pub fn cache_slack_user(conn: &mut DbConnection, slack_id: &str, email: Option<&
 /// Remembers a request's signature; false when it was seen before (a replay).
 pub fn first_sighting(conn: &mut DbConnection, signature: &str, at: NaiveDateTime) -> QueryResult<bool> {
     let insert = diesel::insert_into(seen_signatures::table)
-        .values((seen_signatures::signature.eq(signature), seen_signatures::seen_at.eq(at)))
+        .values((
+            seen_signatures::signature.eq(signature),
+            seen_signatures::seen_at.eq(at),
+        ))
         .on_conflict_do_nothing();
     Ok(crate::per_backend!(conn, c => insert.execute(c))? == 1)
 }

@@ -22,13 +22,22 @@ async fn webhooks_are_managed_from_the_console(app: TestApp) {
     let bad = form(
         &app,
         "/admin/integrations/webhooks",
-        &[("csrf_token", &csrf), ("url", &url), ("format", "slack"), ("include_private", "true")],
+        &[
+            ("csrf_token", &csrf),
+            ("url", &url),
+            ("format", "slack"),
+            ("include_private", "true"),
+        ],
         Some(&root),
         &app.address,
     )
     .await;
     assert_eq!(bad.status, 422, "{}", bad.text);
-    assert!(bad.text.contains("events: is required") || bad.text.contains("events: must name"), "{}", bad.text);
+    assert!(
+        bad.text.contains("events: is required") || bad.text.contains("events: must name"),
+        "{}",
+        bad.text
+    );
     assert!(bad.text.contains(&url), "the form keeps what was typed");
 
     let made = form(
@@ -51,7 +60,10 @@ async fn webhooks_are_managed_from_the_console(app: TestApp) {
     assert!(secret.starts_with("whsec_"));
     let listed = app.get("/api/v1/admin/webhooks", Some(&app.admin_token())).await;
     let hook = &listed.body["items"][0];
-    assert_eq!(hook["events"], serde_json::json!(["employee.created", "postcard.created"]));
+    assert_eq!(
+        hook["events"],
+        serde_json::json!(["employee.created", "postcard.created"])
+    );
     let id = hook["id"].as_str().unwrap().to_string();
     let again = page(&app, "/admin/integrations", Some(&root)).await;
     assert!(!again.text.contains(&secret), "shown once");
@@ -59,20 +71,36 @@ async fn webhooks_are_managed_from_the_console(app: TestApp) {
     let act = |action: &'static str| {
         let (app, root, csrf, id) = (&app, root.clone(), csrf.clone(), id.clone());
         async move {
-            form(app, &format!("/admin/integrations/webhooks/{id}"), &[("csrf_token", &csrf), ("action", action)], Some(&root), &app.address).await
+            form(
+                app,
+                &format!("/admin/integrations/webhooks/{id}"),
+                &[("csrf_token", &csrf), ("action", action)],
+                Some(&root),
+                &app.address,
+            )
+            .await
         }
     };
     let tested = act("test").await;
-    assert_eq!((tested.status, tested.headers["location"].to_str().unwrap()), (303, "/admin/integrations?done=tested"));
+    assert_eq!(
+        (tested.status, tested.headers["location"].to_str().unwrap()),
+        (303, "/admin/integrations?done=tested")
+    );
     let delivered = receiver.wait_for(20, "the test event", |s| !s.is_empty()).await;
     let payload = crate::webhooks::verify_standard(&secret, &delivered[0]).expect("verified");
     assert_eq!(payload["type"], "webhook.test");
     let log = app
-        .wait_until(10, &format!("/api/v1/admin/webhooks/{id}/deliveries"), "logged", |b| b["items"].as_array().is_some_and(|i| !i.is_empty()))
+        .wait_until(10, &format!("/api/v1/admin/webhooks/{id}/deliveries"), "logged", |b| {
+            b["items"].as_array().is_some_and(|i| !i.is_empty())
+        })
         .await;
     assert_eq!(log["items"][0]["status"], "delivered");
     let log_page = page(&app, &format!("/admin/integrations/webhooks/{id}"), Some(&root)).await;
-    assert!(log_page.text.contains("webhook.test") && log_page.text.contains("delivered"), "{}", log_page.text);
+    assert!(
+        log_page.text.contains("webhook.test") && log_page.text.contains("delivered"),
+        "{}",
+        log_page.text
+    );
 
     let rotated = act("rotate").await;
     let new_secret = secret_on(&rotated.text).expect("the new secret, once");
@@ -85,7 +113,11 @@ async fn webhooks_are_managed_from_the_console(app: TestApp) {
     let gone = app.get("/api/v1/admin/webhooks", Some(&app.admin_token())).await;
     assert_eq!(gone.body["items"].as_array().unwrap().len(), 0);
     let outbox = page(&app, "/admin/outbox", Some(&root)).await;
-    assert!(outbox.text.contains("Slack and webhook deliveries") && outbox.text.contains("webhook.test"), "{}", outbox.text);
+    assert!(
+        outbox.text.contains("Slack and webhook deliveries") && outbox.text.contains("webhook.test"),
+        "{}",
+        outbox.text
+    );
 }
 
 crate::on_both_backends!(webhooks_are_managed_from_the_console);

@@ -110,7 +110,10 @@ impl Standin {
             if pred(&seen) {
                 return seen;
             }
-            assert!(std::time::Instant::now() < deadline, "timed out waiting for {what}; saw {seen:#?}");
+            assert!(
+                std::time::Instant::now() < deadline,
+                "timed out waiting for {what}; saw {seen:#?}"
+            );
             tokio::time::sleep(std::time::Duration::from_millis(50)).await;
         }
     }

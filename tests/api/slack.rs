@@ -33,8 +33,12 @@ fn slack_api(announce_failures: usize, delay: Duration) -> impl Fn(&Recorded) ->
                 let name = user.trim_start_matches("U-").to_string();
                 match name.as_str() {
                     "noemail" => ok(json!({"ok": true, "user": {"id": user, "profile": {}}})),
-                    "unconfirmed" => ok(json!({"ok": true, "user": {"id": user, "is_email_confirmed": false, "profile": {"email": "ann@example.com"}}})),
-                    _ => ok(json!({"ok": true, "user": {"id": user, "is_email_confirmed": true, "profile": {"email": format!("{name}@example.com")}}})),
+                    "unconfirmed" => ok(
+                        json!({"ok": true, "user": {"id": user, "is_email_confirmed": false, "profile": {"email": "ann@example.com"}}}),
+                    ),
+                    _ => ok(
+                        json!({"ok": true, "user": {"id": user, "is_email_confirmed": true, "profile": {"email": format!("{name}@example.com")}}}),
+                    ),
                 }
             }
             "/users.lookupByEmail" => {
@@ -46,10 +50,14 @@ fn slack_api(announce_failures: usize, delay: Duration) -> impl Fn(&Recorded) ->
                 if channel == CHANNEL {
                     let n = failures.fetch_add(1, Ordering::SeqCst);
                     if n < announce_failures {
-                        return if n % 2 == 0 {
+                        return if n.is_multiple_of(2) {
                             (503, vec![], "upstream down".into())
                         } else {
-                            (429, vec![("Retry-After".into(), "1".into())], json!({"ok": false, "error": "ratelimited"}).to_string())
+                            (
+                                429,
+                                vec![("Retry-After".into(), "1".into())],
+                                json!({"ok": false, "error": "ratelimited"}).to_string(),
+                            )
                         };
                     }
                 }
@@ -88,7 +96,9 @@ async fn raw(app: &TestApp, path: &str, content_type: &str, body: &str, signed: 
         .header("content-type", content_type)
         .body(body.to_string());
     if let Some((ts, sig)) = signed {
-        req = req.header("x-slack-request-timestamp", ts).header("x-slack-signature", sig);
+        req = req
+            .header("x-slack-request-timestamp", ts)
+            .header("x-slack-signature", sig);
     }
     Reply::from(req.send().await.unwrap()).await
 }
@@ -103,14 +113,28 @@ async fn command(app: &TestApp, user: &str, text: &str) -> Reply {
             ("trigger_id", &format!("trigger-{}", uuid::Uuid::new_v4())),
         ])
         .finish();
-    signed_at(app, "/integrations/slack/commands", "application/x-www-form-urlencoded", &body, 0).await
+    signed_at(
+        app,
+        "/integrations/slack/commands",
+        "application/x-www-form-urlencoded",
+        &body,
+        0,
+    )
+    .await
 }
 
 async fn interaction(app: &TestApp, payload: Value) -> Reply {
     let body = form_urlencoded::Serializer::new(String::new())
         .append_pair("payload", &payload.to_string())
         .finish();
-    signed_at(app, "/integrations/slack/interactions", "application/x-www-form-urlencoded", &body, 0).await
+    signed_at(
+        app,
+        "/integrations/slack/interactions",
+        "application/x-www-form-urlencoded",
+        &body,
+        0,
+    )
+    .await
 }
 
 fn said(r: &Reply) -> String {
@@ -132,14 +156,32 @@ async fn requests_must_be_signed_by_slack(app: TestApp, _slack: Standin) {
         .assert_problem(401, "invalid_signature", "signed with another secret");
     let good = champion::domain::signatures::slack_signature(SECRET, ts, body.as_bytes());
     let tampered = body.replace("c-123", "c-999");
-    raw(&app, path, "application/json", &tampered, Some((ts.to_string(), good.clone())))
-        .await
-        .assert_problem(401, "invalid_signature", "a changed body");
+    raw(
+        &app,
+        path,
+        "application/json",
+        &tampered,
+        Some((ts.to_string(), good.clone())),
+    )
+    .await
+    .assert_problem(401, "invalid_signature", "a changed body");
     signed_at(&app, path, "application/json", &body, 301)
         .await
         .assert_problem(401, "invalid_signature", "six minutes old");
-    let ok = raw(&app, path, "application/json", &body, Some((ts.to_string(), good.clone()))).await;
-    assert_eq!((ok.status, &ok.body["challenge"]), (200, &json!("c-123")), "{}", ok.text);
+    let ok = raw(
+        &app,
+        path,
+        "application/json",
+        &body,
+        Some((ts.to_string(), good.clone())),
+    )
+    .await;
+    assert_eq!(
+        (ok.status, &ok.body["challenge"]),
+        (200, &json!("c-123")),
+        "{}",
+        ok.text
+    );
     raw(&app, path, "application/json", &body, Some((ts.to_string(), good)))
         .await
         .assert_problem(401, "invalid_signature", "a replay");
@@ -147,8 +189,18 @@ async fn requests_must_be_signed_by_slack(app: TestApp, _slack: Standin) {
 
 async fn the_slash_command_sends_and_the_channel_hears(app: TestApp, slack: Standin) {
     let o = org(&app).await;
-    let text = said(&command(&app, "U-bob", "<@U-ann|ann> <@U-cat|cat> above-and-beyond Stayed late to fix Acme's invoice").await);
-    assert_eq!(text, "Sent: Bob Ray recognised Ann Lee and Cat Ng for Above and beyond. Everyone can see it on the wall.");
+    let text = said(
+        &command(
+            &app,
+            "U-bob",
+            "<@U-ann|ann> <@U-cat|cat> above-and-beyond Stayed late to fix Acme's invoice",
+        )
+        .await,
+    );
+    assert_eq!(
+        text,
+        "Sent: Bob Ray recognised Ann Lee and Cat Ng for Above and beyond. Everyone can see it on the wall."
+    );
     let feed = app.get("/api/v1/postcards", Some(&o.dan.token)).await;
     let postcard = &feed.body["items"][0];
     assert_eq!(postcard["message"], "Stayed late to fix Acme's invoice");
@@ -158,29 +210,58 @@ async fn the_slash_command_sends_and_the_channel_hears(app: TestApp, slack: Stan
             s.iter().filter(|r| r.path == "/chat.postMessage").count() >= 3
         })
         .await;
-    let posts: Vec<Value> = seen.iter().filter(|r| r.path == "/chat.postMessage").map(Recorded::json).collect();
+    let posts: Vec<Value> = seen
+        .iter()
+        .filter(|r| r.path == "/chat.postMessage")
+        .map(Recorded::json)
+        .collect();
     let announcement = posts.iter().find(|p| p["channel"] == CHANNEL).expect("announced");
     let blocks = announcement["blocks"].to_string();
-    assert!(blocks.contains("Above and beyond") && blocks.contains("Stayed late to fix Acme"), "{blocks}");
-    assert!(blocks.contains(&format!("\"value\":\"{id}\"")), "the +1 button carries the postcard: {blocks}");
-    let mut dms: Vec<&str> = posts.iter().filter_map(|p| p["channel"].as_str()).filter(|c| *c != CHANNEL).collect();
+    assert!(
+        blocks.contains("Above and beyond") && blocks.contains("Stayed late to fix Acme"),
+        "{blocks}"
+    );
+    assert!(
+        blocks.contains(&format!("\"value\":\"{id}\"")),
+        "the +1 button carries the postcard: {blocks}"
+    );
+    let mut dms: Vec<&str> = posts
+        .iter()
+        .filter_map(|p| p["channel"].as_str())
+        .filter(|c| *c != CHANNEL)
+        .collect();
     dms.sort();
-    assert_eq!(dms, ["U-ann", "U-cat"], "recipients who want notices get a direct message");
-    assert!(seen.iter().all(|r| r.header("authorization") == Some("Bearer xoxb-test")));
+    assert_eq!(
+        dms,
+        ["U-ann", "U-cat"],
+        "recipients who want notices get a direct message"
+    );
+    assert!(seen
+        .iter()
+        .all(|r| r.header("authorization") == Some("Bearer xoxb-test")));
 }
 
 async fn refusals_are_answered_in_words(app: TestApp, slack: Standin) {
     let o = org(&app).await;
     let ghost = said(&command(&app, "U-ghost", "<@U-ann> above-and-beyond x").await);
-    assert!(ghost.contains("ghost@example.com") && ghost.contains("not in the Customer Champion directory"), "{ghost}");
+    assert!(
+        ghost.contains("ghost@example.com") && ghost.contains("not in the Customer Champion directory"),
+        "{ghost}"
+    );
     let unknown_colleague = said(&command(&app, "U-bob", "<@U-ghost> above-and-beyond x").await);
-    assert!(unknown_colleague.starts_with("Nothing was sent.") && unknown_colleague.contains("ghost@example.com"), "{unknown_colleague}");
+    assert!(
+        unknown_colleague.starts_with("Nothing was sent.") && unknown_colleague.contains("ghost@example.com"),
+        "{unknown_colleague}"
+    );
     let no_email = said(&command(&app, "U-bob", "<@U-noemail> above-and-beyond x").await);
     assert!(no_email.contains("no verified email"), "{no_email}");
     let unconfirmed = said(&command(&app, "U-unconfirmed", "me").await);
     assert!(unconfirmed.contains("no verified email"), "{unconfirmed}");
     let myself = said(&command(&app, "U-bob", "<@U-bob> above-and-beyond Great work, me").await);
-    assert!(myself.starts_with("Nothing was sent. Colleagues:") && myself.contains("yourself"), "{myself}");
+    assert!(
+        myself.starts_with("Nothing was sent. Colleagues:") && myself.contains("yourself"),
+        "{myself}"
+    );
     let behaviour = said(&command(&app, "U-bob", "<@U-ann> flying Great work").await);
     assert!(behaviour.starts_with("Nothing was sent. Behaviour:"), "{behaviour}");
     let story = said(&command(&app, "U-bob", "<@U-ann> above-and-beyond").await);
@@ -192,7 +273,10 @@ async fn refusals_are_answered_in_words(app: TestApp, slack: Standin) {
         assert!(said(&command(&app, "U-bob", "<@U-ann> above-and-beyond Again").await).starts_with("Sent"));
     }
     let pair = said(&command(&app, "U-bob", "<@U-ann> above-and-beyond Again").await);
-    assert!(pair.contains("already sent this colleague 2 postcards this week"), "{pair}");
+    assert!(
+        pair.contains("already sent this colleague 2 postcards this week"),
+        "{pair}"
+    );
     let me = said(&command(&app, "U-bob", "me").await);
     assert!(me.contains("8 postcards left to send this week"), "{me}");
     let ann = said(&command(&app, "U-ann", "me").await);
@@ -231,27 +315,79 @@ fn submission(user: &str, view_id: &str, recipients: &[&str], behaviour: &str, s
 
 async fn the_modal_shows_errors_by_field_and_sends(app: TestApp, slack: Standin) {
     let o = org(&app).await;
-    let blank = interaction(&app, submission("U-bob", "V1", &["U-ann"], "above-and-beyond", "  ", "public")).await;
+    let blank = interaction(
+        &app,
+        submission("U-bob", "V1", &["U-ann"], "above-and-beyond", "  ", "public"),
+    )
+    .await;
     assert_eq!(blank.body["response_action"], "errors", "{}", blank.text);
-    assert!(blank.body["errors"]["story"].as_str().unwrap().starts_with("Story:"), "{}", blank.text);
-    let ghost = interaction(&app, submission("U-bob", "V2", &["U-ghost"], "above-and-beyond", "Great", "public")).await;
-    assert!(ghost.body["errors"]["recipients"].as_str().unwrap().contains("not in the Customer Champion directory"));
-    let ok = interaction(&app, submission("U-bob", "V3", &["U-ann"], "above-and-beyond", "Fixed the invoice", "private")).await;
+    assert!(
+        blank.body["errors"]["story"].as_str().unwrap().starts_with("Story:"),
+        "{}",
+        blank.text
+    );
+    let ghost = interaction(
+        &app,
+        submission("U-bob", "V2", &["U-ghost"], "above-and-beyond", "Great", "public"),
+    )
+    .await;
+    assert!(ghost.body["errors"]["recipients"]
+        .as_str()
+        .unwrap()
+        .contains("not in the Customer Champion directory"));
+    let ok = interaction(
+        &app,
+        submission(
+            "U-bob",
+            "V3",
+            &["U-ann"],
+            "above-and-beyond",
+            "Fixed the invoice",
+            "private",
+        ),
+    )
+    .await;
     assert_eq!((ok.status, ok.text.as_str()), (200, ""));
     // Slack sending the same submission again (a second later: a new signature) sends nothing twice.
     tokio::time::sleep(Duration::from_millis(1100)).await;
-    let again = interaction(&app, submission("U-bob", "V3", &["U-ann"], "above-and-beyond", "Fixed the invoice", "private")).await;
+    let again = interaction(
+        &app,
+        submission(
+            "U-bob",
+            "V3",
+            &["U-ann"],
+            "above-and-beyond",
+            "Fixed the invoice",
+            "private",
+        ),
+    )
+    .await;
     assert_eq!(again.status, 200);
-    let mine = app.get("/api/v1/postcards?sender=".to_string().as_str(), Some(&o.bob.token)).await;
-    let mine: Vec<&Value> = mine.body["items"].as_array().unwrap().iter().filter(|p| p["sender"]["id"] == o.bob.id.as_str()).collect();
+    let mine = app
+        .get("/api/v1/postcards?sender=".to_string().as_str(), Some(&o.bob.token))
+        .await;
+    let mine: Vec<&Value> = mine.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["sender"]["id"] == o.bob.id.as_str())
+        .collect();
     assert_eq!(mine.len(), 1, "{mine:?}");
-    assert_eq!((mine[0]["visibility"].as_str(), mine[0]["customer"]["quote"].as_str()), (Some("private"), Some("You saved our launch")));
+    assert_eq!(
+        (mine[0]["visibility"].as_str(), mine[0]["customer"]["quote"].as_str()),
+        (Some("private"), Some("You saved our launch"))
+    );
     slack
-        .wait_for(10, "the confirmation to the sender", |s| s.iter().any(|r| r.path == "/chat.postEphemeral"))
+        .wait_for(10, "the confirmation to the sender", |s| {
+            s.iter().any(|r| r.path == "/chat.postEphemeral")
+        })
         .await;
     // A private postcard is never announced in the channel.
     tokio::time::sleep(Duration::from_millis(800)).await;
-    assert!(!slack.seen_at("/chat.postMessage").iter().any(|r| r.json()["channel"] == CHANNEL));
+    assert!(!slack
+        .seen_at("/chat.postMessage")
+        .iter()
+        .any(|r| r.json()["channel"] == CHANNEL));
     // The message shortcut opens the modal with the message as the story and its author chosen.
     let shortcut = interaction(
         &app,
@@ -272,7 +408,10 @@ async fn plus_one_endorses_and_hiding_deletes_the_announcement(app: TestApp, sla
     let sent = app.send_postcard(&o.bob.token, &card(&[&o.ann.id])).await;
     let id = sent.body["id"].as_str().unwrap().to_string();
     let seen = slack
-        .wait_for(20, "the announcement", |s| s.iter().any(|r| r.path == "/chat.postMessage" && r.json()["channel"] == CHANNEL))
+        .wait_for(20, "the announcement", |s| {
+            s.iter()
+                .any(|r| r.path == "/chat.postMessage" && r.json()["channel"] == CHANNEL)
+        })
         .await;
     let _ = seen;
     let click = json!({"type": "block_actions", "user": {"id": "U-dan"}, "channel": {"id": CHANNEL},
@@ -280,22 +419,45 @@ async fn plus_one_endorses_and_hiding_deletes_the_announcement(app: TestApp, sla
     assert_eq!(interaction(&app, click.clone()).await.status, 200);
     let got = app.get(&format!("/api/v1/postcards/{id}"), Some(&o.dan.token)).await;
     assert_eq!(got.body["endorsement_count"], 1);
-    let told = slack.wait_for(10, "an ephemeral answer", |s| s.iter().any(|r| r.path == "/chat.postEphemeral")).await;
+    let told = slack
+        .wait_for(10, "an ephemeral answer", |s| {
+            s.iter().any(|r| r.path == "/chat.postEphemeral")
+        })
+        .await;
     let told = told.iter().find(|r| r.path == "/chat.postEphemeral").unwrap().json();
     assert_eq!(told["user"], "U-dan");
     assert!(told["text"].as_str().unwrap().contains("1 in all"), "{told}");
     // The sender cannot +1 their own postcard: told in words.
-    interaction(&app, json!({"type": "block_actions", "user": {"id": "U-bob"}, "channel": {"id": CHANNEL},
-        "actions": [{"action_id": "champion_endorse", "value": id}]})).await;
+    interaction(
+        &app,
+        json!({"type": "block_actions", "user": {"id": "U-bob"}, "channel": {"id": CHANNEL},
+        "actions": [{"action_id": "champion_endorse", "value": id}]}),
+    )
+    .await;
     slack
-        .wait_for(10, "the refusal", |s| s.iter().any(|r| r.path == "/chat.postEphemeral" && r.body.contains("cannot endorse a postcard you sent")))
+        .wait_for(10, "the refusal", |s| {
+            s.iter()
+                .any(|r| r.path == "/chat.postEphemeral" && r.body.contains("cannot endorse a postcard you sent"))
+        })
         .await;
 
-    let hid = app.post(&format!("/api/v1/postcards/{id}/hide"), &app.admin_token(), &json!({"reason": "names a customer"})).await;
+    let hid = app
+        .post(
+            &format!("/api/v1/postcards/{id}/hide"),
+            &app.admin_token(),
+            &json!({"reason": "names a customer"}),
+        )
+        .await;
     assert_eq!(hid.status, 200);
-    let deleted = slack.wait_for(20, "chat.delete", |s| s.iter().any(|r| r.path == "/chat.delete")).await;
+    let deleted = slack
+        .wait_for(20, "chat.delete", |s| s.iter().any(|r| r.path == "/chat.delete"))
+        .await;
     let delete = deleted.iter().find(|r| r.path == "/chat.delete").unwrap().json();
-    assert_eq!((delete["channel"].as_str(), delete["ts"].as_str()), (Some(CHANNEL), Some("1700000000.000000")), "{delete}");
+    assert_eq!(
+        (delete["channel"].as_str(), delete["ts"].as_str()),
+        (Some(CHANNEL), Some("1700000000.000000")),
+        "{delete}"
+    );
 }
 
 async fn slack_down_then_up_announces_once(app: TestApp, slack: Standin) {
@@ -306,7 +468,10 @@ async fn slack_down_then_up_announces_once(app: TestApp, slack: Standin) {
     // 503, then 429 with Retry-After: 1, then 503, then it works.
     let seen = slack
         .wait_for(30, "a successful announcement after failures", |s| {
-            s.iter().filter(|r| r.path == "/chat.postMessage" && r.json()["channel"] == CHANNEL).count() >= 4
+            s.iter()
+                .filter(|r| r.path == "/chat.postMessage" && r.json()["channel"] == CHANNEL)
+                .count()
+                >= 4
         })
         .await;
     tokio::time::sleep(Duration::from_millis(1500)).await;
@@ -315,7 +480,11 @@ async fn slack_down_then_up_announces_once(app: TestApp, slack: Standin) {
         .into_iter()
         .filter(|r| r.json()["channel"] == CHANNEL)
         .collect();
-    assert_eq!(announcements.len(), 4, "three failures and one success, nothing more: {seen:#?}");
+    assert_eq!(
+        announcements.len(),
+        4,
+        "three failures and one success, nothing more: {seen:#?}"
+    );
     assert!(announcements.iter().all(|a| a.body.contains(id)));
 }
 
@@ -331,7 +500,12 @@ async fn a_burst_is_announced_exactly_once_off_the_request_path(app: TestApp, sl
         .as_array()
         .unwrap()
         .iter()
-        .map(|p| (p["email"].as_str().unwrap().to_string(), p["id"].as_str().unwrap().to_string()))
+        .map(|p| {
+            (
+                p["email"].as_str().unwrap().to_string(),
+                p["id"].as_str().unwrap().to_string(),
+            )
+        })
         .collect();
     assert_eq!(ids.len(), 100);
     let jobs: Vec<(String, String)> = (0..1000)
@@ -362,10 +536,16 @@ async fn a_burst_is_announced_exactly_once_off_the_request_path(app: TestApp, sl
     let p99 = l[l.len() * 99 / 100];
     // Slack answers each call after 5 ms here: were announcements on the request path, a
     // send would wait for at least one.
-    assert!(p99 < Duration::from_millis(1000), "p99 of POST /postcards {p99:?} with a slow Slack");
+    assert!(
+        p99 < Duration::from_millis(1000),
+        "p99 of POST /postcards {p99:?} with a slow Slack"
+    );
     let announced = slack
         .wait_for(180, "1,000 announcements", |s| {
-            s.iter().filter(|r| r.path == "/chat.postMessage" && r.body.contains(CHANNEL)).count() >= 1000
+            s.iter()
+                .filter(|r| r.path == "/chat.postMessage" && r.body.contains(CHANNEL))
+                .count()
+                >= 1000
         })
         .await;
     tokio::time::sleep(Duration::from_secs(1)).await;
@@ -374,7 +554,12 @@ async fn a_burst_is_announced_exactly_once_off_the_request_path(app: TestApp, sl
         .iter()
         .map(Recorded::json)
         .filter(|p| p["channel"] == CHANNEL)
-        .map(|p| p["blocks"].as_array().unwrap().last().unwrap()["elements"][0]["value"].as_str().unwrap().to_string())
+        .map(|p| {
+            p["blocks"].as_array().unwrap().last().unwrap()["elements"][0]["value"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
         .collect();
     let _ = announced;
     announced_ids.sort();
@@ -417,3 +602,23 @@ slack_tests!(
     slack_down_then_up_announces_once: 3, 0;
     a_burst_is_announced_exactly_once_off_the_request_path: 0, 5;
 );
+
+/// The app manifest in the repository names what the service serves and reads.
+#[test]
+fn the_slack_manifest_matches_the_service() {
+    let manifest = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/slack-manifest.yml")).unwrap();
+    for needed in [
+        "url: https://champion.example.com/integrations/slack/commands",
+        "request_url: https://champion.example.com/integrations/slack/interactions",
+        "request_url: https://champion.example.com/integrations/slack/events",
+        "command: /champion",
+        // Mentions arrive escaped as <@U123|name>, which is what the command reads.
+        "should_escape: true",
+        "callback_id: champion_from_message",
+        "- users:read.email",
+        "- chat:write",
+        "- app_home_opened",
+    ] {
+        assert!(manifest.contains(needed), "docs/slack-manifest.yml lacks {needed:?}");
+    }
+}

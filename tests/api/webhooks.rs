@@ -58,9 +58,13 @@ async fn subscribe(app: &TestApp, body: Value) -> Value {
 async fn subscriptions_are_managed_and_checked(app: TestApp) {
     let admin = app.admin_token();
     let o = org(&app).await;
-    app.post("/api/v1/admin/webhooks", &o.ann.token, &json!({"url": "https://x.example", "events": ["postcard.created"]}))
-        .await
-        .assert_problem(403, "forbidden", "an employee");
+    app.post(
+        "/api/v1/admin/webhooks",
+        &o.ann.token,
+        &json!({"url": "https://x.example", "events": ["postcard.created"]}),
+    )
+    .await
+    .assert_problem(403, "forbidden", "an employee");
     let bad = app
         .post(
             "/api/v1/admin/webhooks",
@@ -89,14 +93,25 @@ async fn subscriptions_are_managed_and_checked(app: TestApp) {
     let secret = made["secret"].as_str().unwrap().to_string();
     assert!(secret.starts_with("whsec_"), "{made}");
     assert_eq!(made["events"], json!(["postcard.created"]));
-    assert_eq!((made["format"].as_str(), made["active"].as_bool()), (Some("standard"), Some(true)));
+    assert_eq!(
+        (made["format"].as_str(), made["active"].as_bool()),
+        (Some("standard"), Some(true))
+    );
     let listed = app.get("/api/v1/admin/webhooks", Some(&admin)).await;
     assert_eq!(listed.body["items"][0]["id"], id);
-    assert!(!listed.text.contains(&secret), "secrets are shown once: {}", listed.text);
+    assert!(
+        !listed.text.contains(&secret),
+        "secrets are shown once: {}",
+        listed.text
+    );
     let path = format!("/api/v1/admin/webhooks/{id}");
     assert!(!app.get(&path, Some(&admin)).await.text.contains("whsec_"));
     let changed = app
-        .patch(&path, &admin, &json!({"events": ["employee.created", "digest.sent"], "active": false}))
+        .patch(
+            &path,
+            &admin,
+            &json!({"events": ["employee.created", "digest.sent"], "active": false}),
+        )
         .await;
     assert_eq!(changed.status, 200, "{}", changed.text);
     assert_eq!(changed.body["events"], json!(["employee.created", "digest.sent"]));
@@ -106,9 +121,16 @@ async fn subscriptions_are_managed_and_checked(app: TestApp) {
     assert!(rotated.body["secret"].as_str().unwrap().starts_with("whsec_"));
     assert_ne!(rotated.body["secret"].as_str().unwrap(), secret);
     assert_eq!(app.delete(&path, &admin).await.status, 204);
-    app.get(&path, Some(&admin)).await.assert_problem(404, "not_found", "deleted");
+    app.get(&path, Some(&admin))
+        .await
+        .assert_problem(404, "not_found", "deleted");
     let audit = app.get("/api/v1/admin/audit", Some(&admin)).await;
-    for action in ["webhook.create", "webhook.update", "webhook.rotate_secret", "webhook.delete"] {
+    for action in [
+        "webhook.create",
+        "webhook.update",
+        "webhook.rotate_secret",
+        "webhook.delete",
+    ] {
         assert!(audit.text.contains(action), "{action} audited: {}", audit.text);
     }
 }
@@ -133,13 +155,15 @@ async fn deliveries_verify_with_the_reference_library(app: TestApp) {
     let private = app.send_postcard(&o.bob.token, &private_card).await;
     assert_eq!(private.status, 201, "{}", private.text);
     let endorsed = app
-        .post(&format!("/api/v1/postcards/{}/endorsements", public.body["id"].as_str().unwrap()), &o.dan.token, &json!({}))
+        .post(
+            &format!("/api/v1/postcards/{}/endorsements", public.body["id"].as_str().unwrap()),
+            &o.dan.token,
+            &json!({}),
+        )
         .await;
     assert_eq!(endorsed.status, 200, "{}", endorsed.text);
 
-    let seen = receiver
-        .wait_for(20, "four deliveries", |s| s.len() >= 4)
-        .await;
+    let seen = receiver.wait_for(20, "four deliveries", |s| s.len() >= 4).await;
     tokio::time::sleep(std::time::Duration::from_millis(500)).await;
     let seen_public: Vec<_> = receiver.seen_at("/public");
     let seen_all: Vec<_> = receiver.seen_at("/all");
@@ -159,7 +183,10 @@ async fn deliveries_verify_with_the_reference_library(app: TestApp) {
         .iter()
         .map(|d| verify_standard(everything["secret"].as_str().unwrap(), d).unwrap()["data"]["id"].clone())
         .collect();
-    assert!(all_ids.contains(&private.body["id"]), "include_private gets private postcards: {all_ids:?}");
+    assert!(
+        all_ids.contains(&private.body["id"]),
+        "include_private gets private postcards: {all_ids:?}"
+    );
 
     // The verifier is not a rubber stamp: a changed body, another secret, an old timestamp fail.
     let mut tampered = seen_public[0].clone();
@@ -178,40 +205,83 @@ async fn deliveries_verify_with_the_reference_library(app: TestApp) {
 async fn failures_retry_with_the_same_id_and_are_logged(app: TestApp) {
     let receiver = Standin::start().await;
     receiver.script([(500, vec![], "boom".to_string()), (503, vec![], "down".to_string())]);
-    let made = subscribe(&app, json!({"url": receiver.url.clone() + "/hook", "events": ["employee.created"]})).await;
+    let made = subscribe(
+        &app,
+        json!({"url": receiver.url.clone() + "/hook", "events": ["employee.created"]}),
+    )
+    .await;
     app.create_employee("new@example.com", "New Person", "Ops", None).await;
     let seen = receiver.wait_for(20, "three attempts", |s| s.len() >= 3).await;
-    let ids: Vec<_> = seen.iter().map(|r| r.header("webhook-id").unwrap().to_string()).collect();
-    assert!(ids.iter().all(|i| i == &ids[0]), "one webhook-id on every retry: {ids:?}");
+    let ids: Vec<_> = seen
+        .iter()
+        .map(|r| r.header("webhook-id").unwrap().to_string())
+        .collect();
+    assert!(
+        ids.iter().all(|i| i == &ids[0]),
+        "one webhook-id on every retry: {ids:?}"
+    );
     let payload = verify_standard(made["secret"].as_str().unwrap(), &seen[2]).unwrap();
     assert_eq!(payload["type"], "employee.created");
     assert_eq!(payload["data"]["email"], "new@example.com");
     let log_path = format!("/api/v1/admin/webhooks/{}/deliveries", made["id"].as_str().unwrap());
     let log = app
-        .wait_until(10, &log_path, "three logged attempts", |b| b["items"].as_array().is_some_and(|i| i.len() == 3))
+        .wait_until(10, &log_path, "three logged attempts", |b| {
+            b["items"].as_array().is_some_and(|i| i.len() == 3)
+        })
         .await;
     let items = log["items"].as_array().unwrap();
     let rows: Vec<(i64, &str, i64)> = items
         .iter()
-        .map(|i| (i["attempt"].as_i64().unwrap(), i["status"].as_str().unwrap(), i["response_code"].as_i64().unwrap()))
+        .map(|i| {
+            (
+                i["attempt"].as_i64().unwrap(),
+                i["status"].as_str().unwrap(),
+                i["response_code"].as_i64().unwrap(),
+            )
+        })
         .collect();
-    assert_eq!(rows, [(3, "delivered", 200), (2, "failed", 503), (1, "failed", 500)], "{log}");
+    assert_eq!(
+        rows,
+        [(3, "delivered", 200), (2, "failed", 503), (1, "failed", 500)],
+        "{log}"
+    );
     assert_eq!(items[2]["webhook_id"], ids[0].as_str());
     assert_eq!(items[2]["event"], "employee.created");
     assert!(items[1]["error"].as_str().unwrap().contains("503"), "{log}");
     // Healthy again: still on.
-    let hook = app.get(&format!("/api/v1/admin/webhooks/{}", made["id"].as_str().unwrap()), Some(&app.admin_token())).await;
+    let hook = app
+        .get(
+            &format!("/api/v1/admin/webhooks/{}", made["id"].as_str().unwrap()),
+            Some(&app.admin_token()),
+        )
+        .await;
     assert_eq!(hook.body["active"], true);
 }
 
 async fn test_events_and_chat_formats(app: TestApp) {
     let receiver = Standin::start().await;
     let o = org(&app).await;
-    let standard = subscribe(&app, json!({"url": receiver.url.clone() + "/std", "events": ["digest.sent"], "active": false})).await;
-    subscribe(&app, json!({"url": receiver.url.clone() + "/slack", "events": ["postcard.created"], "format": "slack"})).await;
-    subscribe(&app, json!({"url": receiver.url.clone() + "/teams", "events": ["postcard.created"], "format": "teams"})).await;
+    let standard = subscribe(
+        &app,
+        json!({"url": receiver.url.clone() + "/std", "events": ["digest.sent"], "active": false}),
+    )
+    .await;
+    subscribe(
+        &app,
+        json!({"url": receiver.url.clone() + "/slack", "events": ["postcard.created"], "format": "slack"}),
+    )
+    .await;
+    subscribe(
+        &app,
+        json!({"url": receiver.url.clone() + "/teams", "events": ["postcard.created"], "format": "teams"}),
+    )
+    .await;
     let test = app
-        .post(&format!("/api/v1/admin/webhooks/{}/test", standard["id"].as_str().unwrap()), &app.admin_token(), &json!({}))
+        .post(
+            &format!("/api/v1/admin/webhooks/{}/test", standard["id"].as_str().unwrap()),
+            &app.admin_token(),
+            &json!({}),
+        )
         .await;
     assert_eq!(test.status, 202, "{}", test.text);
     let mut c = card(&[&o.ann.id]);
@@ -223,32 +293,56 @@ async fn test_events_and_chat_formats(app: TestApp) {
     assert_eq!(payload["type"], "webhook.test");
     assert_eq!(std.header("webhook-id"), test.body["delivery_id"].as_str());
     let slack = receiver.seen_at("/slack")[0].json();
-    assert!(slack["text"].as_str().unwrap().contains("Bob Ray recognised Ann Lee"), "{slack}");
+    assert!(
+        slack["text"].as_str().unwrap().contains("Bob Ray recognised Ann Lee"),
+        "{slack}"
+    );
     assert!(slack["blocks"].to_string().contains("Saved our quarter"), "{slack}");
     let teams = receiver.seen_at("/teams")[0].json();
     let content = &teams["attachments"][0]["content"];
-    assert_eq!((content["type"].as_str(), content["version"].as_str()), (Some("AdaptiveCard"), Some("1.4")), "{teams}");
-    assert_eq!(teams["attachments"][0]["contentType"], "application/vnd.microsoft.card.adaptive");
+    assert_eq!(
+        (content["type"].as_str(), content["version"].as_str()),
+        (Some("AdaptiveCard"), Some("1.4")),
+        "{teams}"
+    );
+    assert_eq!(
+        teams["attachments"][0]["contentType"],
+        "application/vnd.microsoft.card.adaptive"
+    );
 }
 
 async fn a_day_of_failures_switches_off_and_tells_the_admins(app: TestApp) {
     let receiver = Standin::start_with(|_| (500, vec![], "broken".into())).await;
-    let made = subscribe(&app, json!({"url": receiver.url.clone() + "/hook", "events": ["employee.created"]})).await;
+    let made = subscribe(
+        &app,
+        json!({"url": receiver.url.clone() + "/hook", "events": ["employee.created"]}),
+    )
+    .await;
     app.create_employee("new@example.com", "New Person", "Ops", None).await;
     let path = format!("/api/v1/admin/webhooks/{}", made["id"].as_str().unwrap());
-    let hook = app.wait_until(20, &path, "switched off", |b| b["active"] == false).await;
+    let hook = app
+        .wait_until(20, &path, "switched off", |b| b["active"] == false)
+        .await;
     assert!(hook["disabled_reason"].as_str().unwrap().contains("HTTP 500"), "{hook}");
-    let to_admin = |m: &crate::helpers::Received| m.to.iter().any(|t| t.contains(ROOT_ADMIN)) && m.data.contains("webhook");
-    let mail = app.smtp.wait_for(20, "the admins' email", |m| m.iter().any(to_admin)).await;
+    let to_admin =
+        |m: &crate::helpers::Received| m.to.iter().any(|t| t.contains(ROOT_ADMIN)) && m.data.contains("webhook");
+    let mail = app
+        .smtp
+        .wait_for(20, "the admins' email", |m| m.iter().any(to_admin))
+        .await;
     let to_admin = mail.iter().find(|m| to_admin(m)).unwrap();
     assert!(to_admin.data.contains("switched off"), "{}", to_admin.data);
     // Further events are not delivered while it is off; switching it on starts afresh.
     let before = receiver.seen().len();
-    app.create_employee("later@example.com", "Later Person", "Ops", None).await;
+    app.create_employee("later@example.com", "Later Person", "Ops", None)
+        .await;
     tokio::time::sleep(std::time::Duration::from_millis(800)).await;
     assert_eq!(receiver.seen().len(), before);
     let on = app.patch(&path, &app.admin_token(), &json!({"active": true})).await;
-    assert_eq!((on.body["active"].as_bool(), &on.body["disabled_reason"]), (Some(true), &Value::Null));
+    assert_eq!(
+        (on.body["active"].as_bool(), &on.body["disabled_reason"]),
+        (Some(true), &Value::Null)
+    );
 }
 
 async fn private_targets_are_refused_when_saved_and_when_delivered(app: TestApp) {
@@ -263,7 +357,11 @@ async fn private_targets_are_refused_when_saved_and_when_delivered(app: TestApp)
         "http://192.168.1.20/x",
     ] {
         let r = app
-            .post("/api/v1/admin/webhooks", &admin, &json!({"url": url, "events": ["employee.created"]}))
+            .post(
+                "/api/v1/admin/webhooks",
+                &admin,
+                &json!({"url": url, "events": ["employee.created"]}),
+            )
             .await;
         r.assert_problem(422, "validation_failed", url);
         assert_eq!(r.field_errors(), ["url"], "{url}");
@@ -291,9 +389,12 @@ async fn private_targets_are_refused_when_saved_and_when_delivered(app: TestApp)
     champion::store::webhooks::insert(&mut app.pool().get().unwrap(), &row).unwrap();
     app.create_employee("new@example.com", "New Person", "Ops", None).await;
     let log = app
-        .wait_until(20, &format!("/api/v1/admin/webhooks/{id}/deliveries"), "a refused attempt", |b| {
-            b["items"].as_array().is_some_and(|i| !i.is_empty())
-        })
+        .wait_until(
+            20,
+            &format!("/api/v1/admin/webhooks/{id}/deliveries"),
+            "a refused attempt",
+            |b| b["items"].as_array().is_some_and(|i| !i.is_empty()),
+        )
         .await;
     assert_eq!(log["items"][0]["status"], "refused", "{log}");
     assert!(log["items"][0]["error"].as_str().unwrap().contains("loopback"), "{log}");

@@ -123,7 +123,12 @@ fn read_form(body: &[u8]) -> NewHookForm {
 }
 
 /// Makes a subscription; the page answered shows its secret, once.
-pub async fn create(state: State, req: HttpRequest, viewer: AdminViewer, body: web::Bytes) -> Result<HttpResponse, PageError> {
+pub async fn create(
+    state: State,
+    req: HttpRequest,
+    viewer: AdminViewer,
+    body: web::Bytes,
+) -> Result<HttpResponse, PageError> {
     let form = read_form(&body);
     viewer.0.check_csrf(&req, &form.csrf_token)?;
     let input = WebhookInput {
@@ -136,7 +141,11 @@ pub async fn create(state: State, req: HttpRequest, viewer: AdminViewer, body: w
     };
     let refused = |e: AppError| in_words(&e);
     let outcome = match crate::domain::targets::parse_url(&form.url) {
-        Ok(_) => state.webhook_client.check_target(&form.url).await.map_err(|m| format!("URL: {m}.")),
+        Ok(_) => state
+            .webhook_client
+            .check_target(&form.url)
+            .await
+            .map_err(|m| format!("URL: {m}.")),
         Err(_) => Ok(()),
     };
     let made = match outcome {
@@ -156,7 +165,18 @@ pub async fn create(state: State, req: HttpRequest, viewer: AdminViewer, body: w
             let shown = Some((m.webhook.url.clone(), m.secret));
             show(state, viewer, None, shown, NewHookForm::default(), None, StatusCode::OK).await
         }
-        Err(why) => show(state, viewer, None, None, form, Some(why), StatusCode::UNPROCESSABLE_ENTITY).await,
+        Err(why) => {
+            show(
+                state,
+                viewer,
+                None,
+                None,
+                form,
+                Some(why),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
     }
 }
 
@@ -179,7 +199,10 @@ pub async fn act(
     let action = form.action.clone();
     match action.as_str() {
         "rotate" => {
-            let rotated = db::run(&state.pool, move |conn| webhooks::rotate_secret(conn, &actor, &id, now())).await?;
+            let rotated = db::run(&state.pool, move |conn| {
+                webhooks::rotate_secret(conn, &actor, &id, now())
+            })
+            .await?;
             let shown = Some((rotated.webhook.url.clone(), rotated.secret));
             show(state, viewer, None, shown, NewHookForm::default(), None, StatusCode::OK).await
         }
@@ -192,14 +215,19 @@ pub async fn act(
                 active: Some(action == "on"),
                 ..WebhookInput::default()
             };
-            db::run(&state.pool, move |conn| webhooks::update(conn, &actor, &id, &input, now())).await?;
+            db::run(&state.pool, move |conn| {
+                webhooks::update(conn, &actor, &id, &input, now())
+            })
+            .await?;
             Ok(see_other(&format!("/admin/integrations?done={action}")))
         }
         "delete" => {
             db::run(&state.pool, move |conn| webhooks::delete(conn, &actor, &id)).await?;
             Ok(see_other("/admin/integrations?done=deleted"))
         }
-        other => Err(AppError::validation("action", format!("{other:?} is not test, rotate, on, off or delete")).into()),
+        other => {
+            Err(AppError::validation("action", format!("{other:?} is not test, rotate, on, off or delete")).into())
+        }
     }
 }
 

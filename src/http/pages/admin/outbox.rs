@@ -62,9 +62,13 @@ pub async fn page(state: State, viewer: AdminViewer, q: web::Query<OutboxQuery>)
         before: decode_time_cursor(q.cursor.as_deref())?,
         limit: PAGE,
     };
-    let delivery_status = Some(status.clone())
-        .filter(|s| !s.is_empty())
-        .map(|s| if s == outbox::SENT { crate::store::deliveries::DELIVERED.to_string() } else { s });
+    let delivery_status = Some(status.clone()).filter(|s| !s.is_empty()).map(|s| {
+        if s == outbox::SENT {
+            crate::store::deliveries::DELIVERED.to_string()
+        } else {
+            s
+        }
+    });
     let (rows, deliveries) = db::run(&state.pool, move |conn| {
         Ok((
             outbox::list(conn, &filter)?,
