@@ -11,6 +11,8 @@ use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 
 use crate::domain::targets::{self, refused_address};
 
+const RESOLVE_TIMEOUT: Duration = Duration::from_secs(3);
+
 /// Resolves names, refusing answers with a private address (unless allowed).
 struct GuardedResolver {
     allow_private: bool,
@@ -32,10 +34,11 @@ async fn resolve_allowed(
     host: &str,
     allow_private: bool,
 ) -> Result<Vec<SocketAddr>, Box<dyn std::error::Error + Send + Sync>> {
-    let addrs: Vec<SocketAddr> = tokio::net::lookup_host((host, 0))
+    // A resolver that does not answer must not hold a request (or the worker) for long.
+    let lookup = tokio::time::timeout(RESOLVE_TIMEOUT, tokio::net::lookup_host((host, 0)))
         .await
-        .map_err(|e| format!("{host} does not resolve: {e}"))?
-        .collect();
+        .map_err(|_| format!("{host} did not resolve within {} s", RESOLVE_TIMEOUT.as_secs()))?;
+    let addrs: Vec<SocketAddr> = lookup.map_err(|e| format!("{host} does not resolve: {e}"))?.collect();
     if addrs.is_empty() {
         return Err(format!("{host} does not resolve").into());
     }

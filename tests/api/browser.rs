@@ -218,6 +218,15 @@ async fn employee_journey(app: TestApp) {
     // Dark by choice, whatever the device prefers (the browser here prefers light).
     b.click("#theme-dark").await;
     b.click("#save-settings").await;
+    // The page before the save also said "Saved": wait for the one after it.
+    let background = || async {
+        b.js("return getComputedStyle(document.body).backgroundColor;", json!([]))
+            .await
+    };
+    b.wait_until(15, "the dark page after saving", || async {
+        background().await == json!("rgb(15, 23, 42)")
+    })
+    .await;
     b.wait_for_text("#settings-status", "Saved", 15).await;
     let dark = b
         .js(
@@ -229,6 +238,10 @@ async fn employee_journey(app: TestApp) {
     b.screenshot(&shot_name(&app, "app-settings-dark")).await;
     b.click("#theme-system").await;
     b.click("#save-settings").await;
+    b.wait_until(15, "the light page after saving", || async {
+        background().await == json!("rgb(246, 247, 249)")
+    })
+    .await;
     b.wait_for_text("#settings-status", "Saved", 15).await;
     assert_eq!(
         b.js("return getComputedStyle(document.body).backgroundColor;", json!([]))

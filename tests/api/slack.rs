@@ -283,6 +283,23 @@ async fn refusals_are_answered_in_words(app: TestApp, slack: Standin) {
     assert!(ann.starts_with("You are #1 this week with 6 points"), "{ann}");
     let top = said(&command(&app, "U-dan", "top").await);
     assert!(top.contains("1. Ann Lee (Support) 6 points"), "{top}");
+    // The App Home shows this week's board.
+    let home = json!({"type": "event_callback", "event": {"type": "app_home_opened", "user": "U-dan"}}).to_string();
+    assert_eq!(
+        signed_at(&app, "/integrations/slack/events", "application/json", &home, 0)
+            .await
+            .status,
+        200
+    );
+    let published = slack
+        .wait_for(10, "views.publish", |s| s.iter().any(|r| r.path == "/views.publish"))
+        .await;
+    let published = published.iter().find(|r| r.path == "/views.publish").unwrap().json();
+    assert_eq!(published["user_id"], "U-dan");
+    assert!(
+        published["view"].to_string().contains("1. Ann Lee (Support) 6 points"),
+        "{published}"
+    );
     // No words: the modal opens on Slack's trigger.
     let help = command(&app, "U-bob", "").await;
     assert_eq!((help.status, help.text.as_str()), (200, ""));
