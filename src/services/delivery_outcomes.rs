@@ -49,24 +49,28 @@ fn finish(conn: &mut DbConnection, row: &DeliveryRow, o: Outcome) -> AppResult<(
     Ok(deliveries::finish_attempt(conn, row, &o)?)
 }
 
+fn done(conn: &mut DbConnection, row: &DeliveryRow, code: Option<i32>, now: NaiveDateTime) -> AppResult<()> {
+    finish(
+        conn,
+        row,
+        Outcome {
+            status: DELIVERED,
+            logged: DELIVERED,
+            response_code: code,
+            error: None,
+            retry_at: None,
+            at: now,
+        },
+    )
+}
+
 /// The target took it.
 pub fn delivered(conn: &mut DbConnection, row: &DeliveryRow, code: Option<i32>, now: NaiveDateTime) -> AppResult<()> {
     write_tx(conn, |conn| {
         if let Some(id) = &row.webhook_id {
             webhooks::mark_healthy(conn, id)?;
         }
-        finish(
-            conn,
-            row,
-            Outcome {
-                status: DELIVERED,
-                logged: DELIVERED,
-                response_code: code,
-                error: None,
-                retry_at: None,
-                at: now,
-            },
-        )
+        done(conn, row, code, now)
     })
 }
 
@@ -231,18 +235,7 @@ pub fn slack_posted(
             delete.claimed_until = None;
             deliveries::enqueue(conn, &[delete])?;
         }
-        finish(
-            conn,
-            row,
-            Outcome {
-                status: DELIVERED,
-                logged: DELIVERED,
-                response_code: Some(200),
-                error: None,
-                retry_at: None,
-                at: now,
-            },
-        )
+        done(conn, row, Some(200), now)
     })
 }
 
@@ -250,17 +243,6 @@ pub fn slack_posted(
 pub fn slack_deleted(conn: &mut DbConnection, row: &DeliveryRow, now: NaiveDateTime) -> AppResult<()> {
     write_tx(conn, |conn| {
         deliveries::forget_slack_messages(conn, &row.subject_id)?;
-        finish(
-            conn,
-            row,
-            Outcome {
-                status: DELIVERED,
-                logged: DELIVERED,
-                response_code: Some(200),
-                error: None,
-                retry_at: None,
-                at: now,
-            },
-        )
+        done(conn, row, Some(200), now)
     })
 }

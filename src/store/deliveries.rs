@@ -10,8 +10,7 @@ use diesel::sql_types::{Integer, Timestamp};
 use super::schema::{deliveries, delivery_attempts, integration_events, seen_signatures, slack_messages, slack_users};
 use super::DbConnection;
 
-pub const QUEUED: &str = "queued";
-pub const SENDING: &str = "sending";
+pub use super::outbox::{QUEUED, SENDING};
 pub const DELIVERED: &str = "delivered";
 pub const FAILED: &str = "failed";
 /// Never attempted: what it was for went away first (a postcard hidden before its
@@ -116,19 +115,8 @@ pub fn claim_due(
     claimed_until: NaiveDateTime,
     limit: i32,
 ) -> QueryResult<Vec<DeliveryRow>> {
-    let lock = match conn {
-        DbConnection::Postgres(_) => "FOR UPDATE SKIP LOCKED",
-        DbConnection::Sqlite(_) => "",
-    };
-    let sql = format!(
-        "UPDATE deliveries SET status = '{SENDING}', attempts = attempts + 1, claimed_until = $1 \
-         WHERE id IN (SELECT id FROM deliveries \
-           WHERE (status = '{QUEUED}' AND next_attempt_at <= $2) \
-              OR (status = '{SENDING}' AND claimed_until < $2) \
-           ORDER BY next_attempt_at LIMIT $3 {lock}) \
-         RETURNING *"
-    );
-    diesel::sql_query(sql)
+    // The same states as the email outbox, so the same claim.
+    diesel::sql_query(super::outbox::claim_statement(conn, "deliveries"))
         .bind::<Timestamp, _>(claimed_until)
         .bind::<Timestamp, _>(now)
         .bind::<Integer, _>(limit)

@@ -66,25 +66,30 @@ pub fn claim_due(
     claimed_until: NaiveDateTime,
     limit: i32,
 ) -> QueryResult<Vec<OutboxRow>> {
-    // The due rows, locked against other instances on Postgres (skipping rows another
-    // worker holds); SQLite's BEGIN IMMEDIATE already made this transaction the only writer.
-    let lock = match conn {
-        DbConnection::Postgres(_) => "FOR UPDATE SKIP LOCKED",
-        DbConnection::Sqlite(_) => "",
-    };
-    let sql = format!(
-        "UPDATE outbox SET status = '{SENDING}', attempts = attempts + 1, claimed_until = $1 \
-         WHERE id IN (SELECT id FROM outbox \
-           WHERE (status = '{QUEUED}' AND next_attempt_at <= $2) \
-              OR (status = '{SENDING}' AND claimed_until < $2) \
-           ORDER BY next_attempt_at LIMIT $3 {lock}) \
-         RETURNING *"
-    );
-    diesel::sql_query(sql)
+    diesel::sql_query(claim_statement(conn, "outbox"))
         .bind::<Timestamp, _>(claimed_until)
         .bind::<Timestamp, _>(now)
         .bind::<Integer, _>(limit)
         .load(conn)
+}
+
+/// The claim of an outbox-shaped table (`status`, `attempts`, `next_attempt_at`,
+/// `claimed_until`; binds: claimed until, now, limit). The due rows are locked against other
+/// instances on Postgres (skipping rows another worker holds); SQLite's BEGIN IMMEDIATE
+/// already made the transaction the only writer.
+pub(super) fn claim_statement(conn: &DbConnection, table: &str) -> String {
+    let lock = match conn {
+        DbConnection::Postgres(_) => "FOR UPDATE SKIP LOCKED",
+        DbConnection::Sqlite(_) => "",
+    };
+    format!(
+        "UPDATE {table} SET status = '{SENDING}', attempts = attempts + 1, claimed_until = $1 \
+         WHERE id IN (SELECT id FROM {table} \
+           WHERE (status = '{QUEUED}' AND next_attempt_at <= $2) \
+              OR (status = '{SENDING}' AND claimed_until < $2) \
+           ORDER BY next_attempt_at LIMIT $3 {lock}) \
+         RETURNING *"
+    )
 }
 
 pub fn mark_sent(conn: &mut DbConnection, id: &str, at: NaiveDateTime) -> QueryResult<()> {
