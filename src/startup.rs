@@ -289,6 +289,7 @@ impl Application {
                 .service(SwaggerUi::new("/docs/{_:.*}").url("/api-docs/openapi.json", openapi.clone()))
                 .service(web::redirect("/docs", "/docs/"))
                 .service(web::scope("/api/v1").configure(http::api_routes))
+                .service(web::scope("/scim/v2").configure(http::scim::routes))
                 .default_service(web::to(http::pages::not_found))
         })
         .listen(listener)?

@@ -56,6 +56,12 @@ pub enum Command {
         #[arg(long)]
         name: String,
     },
+    /// Mint a SCIM token for a provisioning client and print it (only it); it is shown once.
+    ScimToken {
+        /// The client it is for, e.g. "okta".
+        #[arg(long)]
+        name: String,
+    },
     /// Directory management.
     Employees {
         #[command(subcommand)]
@@ -182,17 +188,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Employees {
             command: EmployeesCommand::Import { file, dry_run },
         } => import(settings, &file, dry_run),
-        Command::WidgetToken { name } => {
-            let pool = prepare_database(&settings)?;
-            let mut conn = pool.get()?;
-            let minted = widget_tokens::mint(&mut conn, "cli", &name).map_err(|e| anyhow::anyhow!("{e}"))?;
-            eprintln!(
-                "widget token {} ({}) created; it is not shown again",
-                minted.info.id, minted.info.name
-            );
-            println!("{}", minted.token);
-            Ok(())
-        }
+        Command::WidgetToken { name } => mint_token(settings, &name, widget_tokens::TokenKind::Widget),
+        Command::ScimToken { name } => mint_token(settings, &name, widget_tokens::TokenKind::Scim),
         Command::Leaderboard { command } => leaderboard(settings, command),
         Command::Digest {
             command: DigestCommand::Preview { manager, week, text },
@@ -308,4 +305,19 @@ fn leaderboard(settings: Settings, command: LeaderboardCommand) -> anyhow::Resul
             Ok(())
         }
     }
+}
+
+/// Mints a token, prints it alone on stdout (for scripts) and says what it was on stderr.
+fn mint_token(settings: Settings, name: &str, kind: widget_tokens::TokenKind) -> anyhow::Result<()> {
+    let pool = prepare_database(&settings)?;
+    let mut conn = pool.get()?;
+    let minted = widget_tokens::mint_kind(&mut conn, "cli", name, kind).map_err(|e| anyhow::anyhow!("{e}"))?;
+    eprintln!(
+        "{} token {} ({}) created; it is not shown again",
+        kind.as_str(),
+        minted.info.id,
+        minted.info.name
+    );
+    println!("{}", minted.token);
+    Ok(())
 }

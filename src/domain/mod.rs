@@ -12,6 +12,8 @@ pub mod looks;
 pub mod period;
 pub mod postcard;
 pub mod ranking;
+pub mod scim;
+pub mod scim_schema;
 pub mod signatures;
 pub mod slug;
 pub mod targets;

@@ -213,7 +213,7 @@ pub(crate) async fn widget_token_id(state: &AppState, token: &str) -> AppResult<
             let version = state.boards.version();
             let lookup = hash.clone();
             let found = db::run(&state.pool, move |conn| {
-                Ok(crate::store::widget_tokens::find_live(conn, &lookup)?.map(|t| t.id))
+                Ok(crate::store::widget_tokens::find_live(conn, &lookup, "widget")?.map(|t| t.id))
             })
             .await?;
             state

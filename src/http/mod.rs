@@ -24,6 +24,8 @@ pub mod postcards;
 pub mod preferences;
 pub mod problem;
 pub mod query;
+pub mod scim;
+pub mod scim_tokens;
 pub mod session;
 pub mod sign_in;
 pub mod slack;
@@ -129,6 +131,12 @@ pub fn api_routes(cfg: &mut web::ServiceConfig) {
                 .route(web::post().to(widget_tokens::create)),
         )
         .service(web::resource("/admin/widget-tokens/{id}").route(web::delete().to(widget_tokens::revoke)))
+        .service(
+            web::resource("/admin/scim-tokens")
+                .route(web::get().to(scim_tokens::list))
+                .route(web::post().to(scim_tokens::create)),
+        )
+        .service(web::resource("/admin/scim-tokens/{id}").route(web::delete().to(scim_tokens::revoke)))
         .service(
             web::resource("/admin/webhooks")
                 .route(web::get().to(webhooks::list))

@@ -5,7 +5,7 @@ use utoipa::{Modify, OpenApi};
 
 use super::{
     admin, behaviours, digests, employees, health, leaderboard, me, metrics, outbox, pagination, postcard_actions,
-    postcards, preferences, problem, sign_in, stats, unsubscribe, webhooks, widget_tokens, widgets,
+    postcards, preferences, problem, scim_tokens, sign_in, stats, unsubscribe, webhooks, widget_tokens, widgets,
 };
 use crate::error::FieldError;
 use crate::services::directory::ImportReport;
@@ -48,6 +48,7 @@ Errors are application/problem+json (RFC 9457) with a stable `code`; lists take 
         widget_tokens::create, widget_tokens::list, widget_tokens::revoke,
         webhooks::create, webhooks::list, webhooks::get, webhooks::update, webhooks::delete,
         webhooks::rotate_secret, webhooks::send_test, webhooks::deliveries,
+        scim_tokens::create, scim_tokens::list, scim_tokens::revoke,
         sign_in::magic_link, sign_in::token,
         digests::preview, digests::run, outbox::list, unsubscribe::unsubscribe, unsubscribe::unsubscribe_one_click,
         widgets::leaderboard_widget, widgets::wall_widget,
@@ -67,7 +68,7 @@ Errors are application/problem+json (RFC 9457) with a stable `code`; lists take 
         (name = "auth", description = "Magic-link sign-in for people without a company identity provider"),
         (name = "email", description = "Weekly manager digests, the outbox, unsubscribe links"),
         (name = "widgets", description = "HTML pages for intranet iframes, authorised by a widget token in `?token=`"),
-        (name = "integrations", description = "Webhook subscriptions (admin); Slack and Teams endpoints are signed by them and not listed here"),
+        (name = "integrations", description = "Webhook subscriptions and SCIM tokens (admin); the Slack, Teams and SCIM endpoints speak their own protocols and are not listed here"),
         (name = "operations", description = "Probes and metrics")
     )
 )]

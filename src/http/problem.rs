@@ -166,6 +166,23 @@ pub fn ensure_problem<B: MessageBody + 'static>(res: ServiceResponse<B>) -> acti
     if is_problem || res.response().extensions().get::<PageForPeople>().is_some() {
         return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
     }
+    // SCIM clients read SCIM's error bodies, whoever made the error.
+    if res.request().path().starts_with("/scim/v2") {
+        let is_scim = res
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .is_some_and(|v| v.as_bytes().starts_with(super::scim::CONTENT_TYPE.as_bytes()));
+        if is_scim {
+            return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
+        }
+        let status = res.status();
+        let detail = status.canonical_reason().unwrap_or("error").to_string();
+        let (req, _) = res.into_parts();
+        let response = super::scim::error_response(status, detail);
+        return Ok(ErrorHandlerResponse::Response(
+            ServiceResponse::new(req, response).map_into_right_body(),
+        ));
+    }
     let status = res.status();
     let detail = match status {
         StatusCode::NOT_FOUND => format!("no resource at {}", res.request().path()),

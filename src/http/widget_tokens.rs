@@ -46,7 +46,10 @@ pub async fn create(state: State, caller: Caller, body: Json<NewWidgetToken>) ->
     responses((status = 200, body = Page<WidgetTokenView>), ReadProblems))]
 pub async fn list(state: State, caller: Caller) -> AppResult<JsonOut<Page<WidgetTokenView>>> {
     caller.require_admin()?;
-    let rows = db::run(&state.pool, |conn| Ok(crate::store::widget_tokens::list(conn)?)).await?;
+    let rows = db::run(&state.pool, |conn| {
+        Ok(crate::store::widget_tokens::list(conn, "widget")?)
+    })
+    .await?;
     Ok(JsonOut(Page {
         items: rows.into_iter().map(Into::into).collect(),
         next_cursor: None,

@@ -18,6 +18,7 @@ pub mod moderation;
 pub mod postcard_views;
 pub mod postcards;
 pub mod preferences;
+pub mod scim;
 pub mod secrets;
 pub mod send_batch;
 pub mod send_queue;

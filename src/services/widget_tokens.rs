@@ -1,4 +1,5 @@
-//! Minting and revoking widget tokens. The token is shown once; only its SHA-256 is kept, so
+//! Minting and revoking admin-minted tokens: widget tokens (boards and widget pages) and SCIM
+//! tokens (`/scim/v2` and nothing else). The token is shown once; only its SHA-256 is kept, so
 //! a database leak does not leak working tokens.
 
 use serde::Serialize;
@@ -15,6 +16,37 @@ use crate::store::{audit, DbConnection};
 
 /// Widget tokens start with this, so they are told from JWTs at a glance.
 pub const PREFIX: &str = "cw_";
+
+/// What a token opens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenKind {
+    Widget,
+    Scim,
+}
+
+impl TokenKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TokenKind::Widget => "widget",
+            TokenKind::Scim => "scim",
+        }
+    }
+
+    fn prefix(self) -> &'static str {
+        match self {
+            TokenKind::Widget => PREFIX,
+            TokenKind::Scim => "cs_",
+        }
+    }
+
+    /// Its name in the audit log and in messages.
+    fn noun(self) -> &'static str {
+        match self {
+            TokenKind::Widget => "widget_token",
+            TokenKind::Scim => "scim_token",
+        }
+    }
+}
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct WidgetTokenView {
@@ -52,8 +84,12 @@ pub fn hash(token: &str) -> String {
 }
 
 pub fn mint(conn: &mut DbConnection, actor: &str, name: &str) -> AppResult<MintedToken> {
+    mint_kind(conn, actor, name, TokenKind::Widget)
+}
+
+pub fn mint_kind(conn: &mut DbConnection, actor: &str, name: &str, kind: TokenKind) -> AppResult<MintedToken> {
     let name = required_line(name, 100).map_err(|m| AppError::validation("name", m))?;
-    let token = super::secrets::random_token(PREFIX);
+    let token = super::secrets::random_token(kind.prefix());
     let row = WidgetTokenRow {
         id: uuid::Uuid::now_v7().to_string(),
         name,
@@ -61,6 +97,7 @@ pub fn mint(conn: &mut DbConnection, actor: &str, name: &str) -> AppResult<Minte
         created_by: actor.to_string(),
         created_at: now(),
         revoked_at: None,
+        kind: kind.as_str().to_string(),
     };
     write_tx(conn, |conn| {
         widget_tokens::insert(conn, &row)?;
@@ -68,8 +105,8 @@ pub fn mint(conn: &mut DbConnection, actor: &str, name: &str) -> AppResult<Minte
         audit::record(
             conn,
             actor,
-            "widget_token.create",
-            ("widget_token", &row.id),
+            &format!("{}.create", kind.noun()),
+            (kind.noun(), &row.id),
             None,
             details,
         )?;
@@ -83,16 +120,22 @@ pub fn mint(conn: &mut DbConnection, actor: &str, name: &str) -> AppResult<Minte
 
 /// Revokes at once: the next request with the token is refused.
 pub fn revoke(conn: &mut DbConnection, actor: &str, id: &str) -> AppResult<WidgetTokenView> {
+    revoke_kind(conn, actor, id, TokenKind::Widget)
+}
+
+pub fn revoke_kind(conn: &mut DbConnection, actor: &str, id: &str, kind: TokenKind) -> AppResult<WidgetTokenView> {
     write_tx(conn, |conn| {
-        let not_found = || AppError::not_found(format!("no widget token {id}"));
-        let before = widget_tokens::find(conn, id)?.ok_or_else(not_found)?;
+        let not_found = || AppError::not_found(format!("no {} {id}", kind.noun().replace('_', " ")));
+        let before = widget_tokens::find(conn, id)?
+            .filter(|t| t.kind == kind.as_str())
+            .ok_or_else(not_found)?;
         if before.revoked_at.is_none() {
             widget_tokens::revoke(conn, id, now())?;
             audit::record(
                 conn,
                 actor,
-                "widget_token.revoke",
-                ("widget_token", id),
+                &format!("{}.revoke", kind.noun()),
+                (kind.noun(), id),
                 None,
                 serde_json::json!({}),
             )?;

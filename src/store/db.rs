@@ -189,6 +189,11 @@ pub fn write_tx<T, F>(conn: &mut DbConnection, mut f: F) -> AppResult<T>
 where
     F: FnMut(&mut DbConnection) -> AppResult<T>,
 {
+    // Called inside another write transaction (a SCIM write creating an employee through
+    // the directory's own use case): part of it; the outer one commits and retries.
+    if in_transaction(conn) {
+        return f(conn);
+    }
     let mut attempt = 1;
     loop {
         match write_tx_once(conn, &mut f) {
@@ -200,6 +205,15 @@ where
             result => return result,
         }
     }
+}
+
+fn in_transaction(conn: &mut DbConnection) -> bool {
+    use diesel::connection::TransactionManager;
+    let depth = match conn {
+        DbConnection::Sqlite(c) => AnsiTransactionManager::transaction_manager_status_mut(c).transaction_depth(),
+        DbConnection::Postgres(c) => AnsiTransactionManager::transaction_manager_status_mut(c).transaction_depth(),
+    };
+    matches!(depth, Ok(Some(_)))
 }
 
 /// How many times a write transaction is tried before its failure is reported.

@@ -15,6 +15,7 @@ pub mod outbox;
 pub mod postcards;
 pub mod reports;
 pub mod schema;
+pub mod scim;
 pub mod web_sessions;
 pub mod webhooks;
 pub mod widget_tokens;

@@ -207,6 +207,7 @@ diesel::table! {
         created_by -> Text,
         created_at -> Timestamp,
         revoked_at -> Nullable<Timestamp>,
+        kind -> Text,
     }
 }
 
@@ -317,5 +318,16 @@ diesel::table! {
     seen_signatures (signature) {
         signature -> Text,
         seen_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    scim_users (id) {
+        id -> Text,
+        user_name -> Text,
+        user_name_key -> Text,
+        resource -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
     }
 }

@@ -1,4 +1,5 @@
-//! Widget tokens: read-only credentials for intranet widgets, stored only as a SHA-256.
+//! Access tokens minted by admins and stored only as a SHA-256: widget tokens (read-only
+//! credentials for intranet widgets) and SCIM tokens (for directory sync), told apart by `kind`.
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -15,6 +16,8 @@ pub struct WidgetTokenRow {
     pub created_by: String,
     pub created_at: NaiveDateTime,
     pub revoked_at: Option<NaiveDateTime>,
+    /// `widget` or `scim`: a token opens only what its kind opens.
+    pub kind: String,
 }
 
 pub fn insert(conn: &mut DbConnection, row: &WidgetTokenRow) -> QueryResult<()> {
@@ -24,10 +27,11 @@ pub fn insert(conn: &mut DbConnection, row: &WidgetTokenRow) -> QueryResult<()> 
         .map(|_| ())
 }
 
-/// The live (not revoked) token with this hash.
-pub fn find_live(conn: &mut DbConnection, hash: &str) -> QueryResult<Option<WidgetTokenRow>> {
+/// The live (not revoked) token of this kind with this hash.
+pub fn find_live(conn: &mut DbConnection, hash: &str, kind: &str) -> QueryResult<Option<WidgetTokenRow>> {
     widget_tokens::table
         .filter(widget_tokens::token_hash.eq(hash))
+        .filter(widget_tokens::kind.eq(kind))
         .filter(widget_tokens::revoked_at.is_null())
         .select(WidgetTokenRow::as_select())
         .first(conn)
@@ -42,9 +46,10 @@ pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<WidgetToken
         .optional()
 }
 
-/// Every token, newest first (revoked ones too, so admins see what was revoked when).
-pub fn list(conn: &mut DbConnection) -> QueryResult<Vec<WidgetTokenRow>> {
+/// Every token of a kind, newest first (revoked ones too, so admins see what was revoked when).
+pub fn list(conn: &mut DbConnection, kind: &str) -> QueryResult<Vec<WidgetTokenRow>> {
     widget_tokens::table
+        .filter(widget_tokens::kind.eq(kind))
         .order((widget_tokens::created_at.desc(), widget_tokens::id.desc()))
         .select(WidgetTokenRow::as_select())
         .load(conn)

@@ -35,6 +35,7 @@ mod outbox_delivery;
 mod postcard_limits;
 mod postcards;
 mod schema;
+mod scim;
 mod send_batch;
 mod sign_in;
 mod slack;

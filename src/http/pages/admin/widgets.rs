@@ -104,7 +104,10 @@ async fn show(
     embed: Embed,
     status: StatusCode,
 ) -> Result<HttpResponse, PageError> {
-    let rows = db::run(&state.pool, |conn| Ok(crate::store::widget_tokens::list(conn)?)).await?;
+    let rows = db::run(&state.pool, |conn| {
+        Ok(crate::store::widget_tokens::list(conn, "widget")?)
+    })
+    .await?;
     let tokens = rows
         .into_iter()
         .map(|row| TokenLine {
