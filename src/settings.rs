@@ -31,6 +31,39 @@ pub struct Settings {
     #[serde(default)]
     pub teams: TeamsSettings,
     pub webhooks: WebhookSettings,
+    pub oidc: OidcSettings,
+}
+
+/// Sign-in with the company's OpenID provider: `issuer_url` turns it on.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OidcSettings {
+    pub issuer_url: Option<String>,
+    pub client_id: Option<String>,
+    pub client_secret: Option<SecretString>,
+    pub scopes: String,
+    /// The ID token claim holding the employee's email.
+    pub email_claim: String,
+    /// Whether someone the directory lacks is added when they sign in (else refused).
+    pub create_unknown: bool,
+    pub button_label: String,
+    /// `client_secret_basic` or `client_secret_post`.
+    pub client_auth: String,
+    /// Discovery and keys are fetched again this often...
+    pub refresh_seconds: u64,
+    /// ...or this soon while the provider does not answer.
+    pub retry_seconds: u64,
+}
+
+impl OidcSettings {
+    /// The issuer, client id and secret, when sign-in by OIDC is on.
+    pub fn configured(&self) -> Option<(&str, &str, &SecretString)> {
+        Some((
+            self.issuer_url.as_deref()?,
+            self.client_id.as_deref()?,
+            self.client_secret.as_ref()?,
+        ))
+    }
 }
 
 /// The company's Slack app: both secrets set turns it on.
@@ -359,6 +392,32 @@ impl Settings {
         }
         if !self.slack.api_base_url.starts_with("http://") && !self.slack.api_base_url.starts_with("https://") {
             return Err(invalid("slack.api_base_url", "must be an http(s) URL"));
+        }
+        if let Some(issuer) = &self.oidc.issuer_url {
+            if !issuer.starts_with("https://") && !issuer.starts_with("http://") {
+                return Err(invalid("oidc.issuer_url", "must be an http(s) URL"));
+            }
+            if self.oidc.client_id.is_none() || self.oidc.client_secret.is_none() {
+                return Err(invalid(
+                    "oidc.client_id",
+                    "and oidc.client_secret are needed with oidc.issuer_url",
+                ));
+            }
+        }
+        if !matches!(
+            self.oidc.client_auth.as_str(),
+            "client_secret_basic" | "client_secret_post"
+        ) {
+            return Err(invalid(
+                "oidc.client_auth",
+                "must be client_secret_basic or client_secret_post",
+            ));
+        }
+        if self.oidc.refresh_seconds == 0 || self.oidc.retry_seconds == 0 {
+            return Err(invalid(
+                "oidc.refresh_seconds",
+                "and oidc.retry_seconds must be at least 1",
+            ));
         }
         if self.slack.signing_secret.is_some() != self.slack.bot_token.is_some() {
             return Err(invalid(

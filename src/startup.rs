@@ -128,6 +128,7 @@ async fn forget_idempotency_keys(pool: store::Pool) {
             crate::services::idempotency::purge_expired(conn, now)?;
             // Signed requests older than this are refused as stale anyway.
             crate::store::deliveries::forget_signatures(conn, now - chrono::Duration::minutes(10))?;
+            crate::services::oidc_sign_in::purge_expired(conn, now)?;
             crate::services::web_sessions::purge_expired(conn, now)
         });
         if let Err(error) = purged.await {
@@ -199,6 +200,7 @@ impl Application {
         // in memory, half in the answer cache.
         let stale_at_most = Duration::from_millis(settings.server.leaderboard_cache_ms) / 2;
         let board_memory = Arc::new(BoardMemory::new(settings.server.board_memory_rows, stale_at_most));
+        let oidc = crate::outgoing::oidc::OidcProvider::from_settings(&settings.oidc)?;
         let state = web::Data::new(AppState {
             pool: pool.clone(),
             settings: settings.clone(),
@@ -221,8 +223,13 @@ impl Application {
             // Slack gives an interaction three seconds: calls made while answering one
             // (opening a modal, looking up a profile) must be quicker.
             slack: crate::outgoing::slack_api::SlackApi::from_settings(&settings.slack, Duration::from_secs(2))?,
+            oidc: oidc.clone(),
         });
         let mut background = spawn_background(&settings, &pool)?;
+        // Discovery and keys in the background: a provider that is down does not stop start-up.
+        if let Some(provider) = oidc {
+            background.push(tokio::spawn(provider.run()).abort_handle());
+        }
         background.push(warm_board_memory(&settings, &pool, board_memory));
         let openapi = ApiDoc::openapi();
         let server = HttpServer::new(move || {
@@ -284,6 +291,8 @@ impl Application {
                 .service(web::resource("/sign-in/link").route(web::post().to(http::pages::sign_in::use_link)))
                 .service(web::resource("/sign-in/token").route(web::post().to(http::pages::sign_in::use_token)))
                 .service(web::resource("/sign-out").route(web::post().to(http::pages::sign_in::sign_out)))
+                .service(web::resource("/auth/oidc/login").route(web::get().to(http::pages::sign_in::oidc_login)))
+                .service(web::resource("/auth/oidc/callback").route(web::get().to(http::pages::sign_in::oidc_callback)))
                 .configure(http::pages::admin::routes)
                 .configure(http::pages::app::routes)
                 .service(SwaggerUi::new("/docs/{_:.*}").url("/api-docs/openapi.json", openapi.clone()))

@@ -165,19 +165,24 @@ fn load_jwks(path: &Path) -> anyhow::Result<HashMap<String, (Algorithm, Decoding
     let text = std::fs::read_to_string(path)
         .map_err(|e| anyhow::anyhow!("auth.jwks_file: cannot read {}: {e}", path.display()))?;
     let set: JwkSet = serde_json::from_str(&text).map_err(|e| anyhow::anyhow!("auth.jwks_file: not a JWK set: {e}"))?;
+    signing_keys(&set).map_err(|e| anyhow::anyhow!("auth.jwks_file: {e}"))
+}
+
+/// The signature keys of a JWK set by `kid` (RSA keys verify RS256, EC keys ES256); keys for
+/// encryption are left out.
+pub fn signing_keys(set: &JwkSet) -> Result<HashMap<String, (Algorithm, DecodingKey)>, String> {
     let mut keys = HashMap::new();
     for jwk in &set.keys {
-        let kid = jwk
-            .common
-            .key_id
-            .clone()
-            .ok_or_else(|| anyhow::anyhow!("auth.jwks_file: every key needs a `kid`"))?;
+        if jwk.common.public_key_use == Some(jsonwebtoken::jwk::PublicKeyUse::Encryption) {
+            continue;
+        }
+        let kid = jwk.common.key_id.clone().ok_or("every key needs a `kid`")?;
         let algorithm = match &jwk.algorithm {
             jsonwebtoken::jwk::AlgorithmParameters::RSA(_) => Algorithm::RS256,
             jsonwebtoken::jwk::AlgorithmParameters::EllipticCurve(_) => Algorithm::ES256,
-            _ => anyhow::bail!("auth.jwks_file: key {kid:?} is neither RSA nor EC"),
+            _ => return Err(format!("key {kid:?} is neither RSA nor EC")),
         };
-        let key = DecodingKey::from_jwk(jwk).map_err(|e| anyhow::anyhow!("auth.jwks_file: key {kid:?}: {e}"))?;
+        let key = DecodingKey::from_jwk(jwk).map_err(|e| format!("key {kid:?}: {e}"))?;
         keys.insert(kid, (algorithm, key));
     }
     Ok(keys)

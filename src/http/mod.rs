@@ -62,6 +62,8 @@ pub struct AppState {
     pub webhook_client: crate::outgoing::client::WebhookClient,
     /// Slack's Web API, when Slack is connected.
     pub slack: Option<crate::outgoing::slack_api::SlackApi>,
+    /// The company's OpenID provider, when sign-in with it is configured.
+    pub oidc: Option<std::sync::Arc<crate::outgoing::oidc::OidcProvider>>,
 }
 
 impl AppState {

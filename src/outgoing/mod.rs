@@ -2,5 +2,6 @@
 //! that turns integration events into deliveries and sends them.
 
 pub mod client;
+pub mod oidc;
 pub mod slack_api;
 pub mod worker;

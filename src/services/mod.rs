@@ -15,6 +15,7 @@ pub mod events;
 pub mod export;
 pub mod idempotency;
 pub mod moderation;
+pub mod oidc_sign_in;
 pub mod postcard_views;
 pub mod postcards;
 pub mod preferences;

@@ -11,6 +11,7 @@ pub mod employees;
 pub mod endorsements;
 pub mod idempotency;
 pub mod magic_links;
+pub mod oidc_logins;
 pub mod outbox;
 pub mod postcards;
 pub mod reports;

@@ -331,3 +331,13 @@ diesel::table! {
         updated_at -> Timestamp,
     }
 }
+
+diesel::table! {
+    oidc_logins (state) {
+        state -> Text,
+        nonce -> Text,
+        verifier -> Text,
+        next -> Text,
+        created_at -> Timestamp,
+    }
+}

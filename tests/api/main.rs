@@ -29,6 +29,7 @@ mod leaderboards;
 mod mixed_load;
 mod moderation;
 mod notifications;
+mod oidc;
 mod operations;
 mod org;
 mod outbox_delivery;

@@ -77,7 +77,10 @@ async fn the_compliance_checker_finds_nothing_wrong(app: TestApp) {
     );
     assert!(out.status.success(), "scim2-tester found failures:\n{report}");
     assert!(report.contains(" 0 failed"), "{report}");
-    for line in report.lines().filter(|l| l.starts_with("by status") || l.ends_with(" failed")) {
+    for line in report
+        .lines()
+        .filter(|l| l.starts_with("by status") || l.ends_with(" failed"))
+    {
         eprintln!("scim2-tester: {line}");
     }
 }

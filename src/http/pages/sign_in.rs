@@ -33,6 +33,8 @@ struct SignInPage {
     link_error: Option<String>,
     /// `auth.log_sign_in_links`: the demo says where its links are.
     links_in_log: bool,
+    /// "Sign in with <provider>", when OIDC is configured.
+    oidc_label: Option<String>,
 }
 
 impl SignInPage {
@@ -40,6 +42,7 @@ impl SignInPage {
         SignInPage {
             next: next.to_string(),
             links_in_log: state.settings.auth.log_sign_in_links,
+            oidc_label: state.oidc.as_ref().map(|_| state.settings.oidc.button_label.clone()),
             ..SignInPage::default()
         }
     }
@@ -241,5 +244,188 @@ fn refuse_other_sites(req: &HttpRequest) -> Result<(), PageError> {
         Ok(())
     } else {
         Err(PageError::Csrf)
+    }
+}
+
+/// The cookie that ties a sign-in begun here to the browser the provider sends back.
+const OIDC_COOKIE: &str = "champion_oidc";
+
+fn oidc_cookie(state: &State, value: &str) -> actix_web::cookie::Cookie<'static> {
+    actix_web::cookie::Cookie::build(OIDC_COOKIE, value.to_string())
+        .path("/auth/oidc")
+        .http_only(true)
+        .same_site(actix_web::cookie::SameSite::Lax)
+        .secure(state.settings.server.public_url.starts_with("https://"))
+        .max_age(actix_web::cookie::time::Duration::minutes(
+            crate::services::oidc_sign_in::VALID_MINUTES,
+        ))
+        .finish()
+}
+
+fn redirect_uri(state: &State) -> String {
+    format!(
+        "{}/auth/oidc/callback",
+        state.settings.server.public_url.trim_end_matches('/')
+    )
+}
+
+/// The sign-in page again, saying in words why signing in with the provider did not work.
+fn oidc_refused(state: &State, status: StatusCode, why: impl Into<String>) -> Result<HttpResponse, PageError> {
+    let mut page = SignInPage::new(state, "/");
+    page.link_error = Some(why.into());
+    let mut res = render(status, &page)?;
+    let mut gone = oidc_cookie(state, "");
+    gone.make_removal();
+    let _ = res.add_cookie(&gone);
+    Ok(res)
+}
+
+#[derive(Deserialize)]
+pub struct OidcLoginQuery {
+    next: Option<String>,
+}
+
+/// `GET /auth/oidc/login`: off to the provider (code flow, PKCE S256, state and nonce).
+pub async fn oidc_login(state: State, q: web::Query<OidcLoginQuery>) -> Result<HttpResponse, PageError> {
+    let Some(provider) = state.oidc.clone() else {
+        return Err(PageError::NotFound);
+    };
+    let Some(found) = provider.current() else {
+        return oidc_refused(
+            &state,
+            StatusCode::SERVICE_UNAVAILABLE,
+            "The company's sign-in service is not answering just now. Try again in a minute, or sign in with an emailed link.",
+        );
+    };
+    use crate::outgoing::oidc::random_value;
+    let row = crate::store::oidc_logins::OidcLoginRow {
+        state: random_value(),
+        nonce: random_value(),
+        verifier: random_value(),
+        next: safe_next(q.next.as_deref()),
+        created_at: now(),
+    };
+    let url = provider.authorize_url(&found, &redirect_uri(&state), &row.state, &row.nonce, &row.verifier);
+    let cookie = oidc_cookie(&state, &row.state);
+    db::run(&state.pool, move |conn| {
+        crate::services::oidc_sign_in::begin(conn, &row)
+    })
+    .await?;
+    let mut res = see_other(&url);
+    res.add_cookie(&cookie)
+        .map_err(|e| AppError::internal(anyhow::anyhow!("oidc cookie: {e}")))?;
+    Ok(res)
+}
+
+#[derive(Deserialize)]
+pub struct OidcCallbackQuery {
+    code: Option<String>,
+    state: Option<String>,
+    error: Option<String>,
+    error_description: Option<String>,
+}
+
+/// `GET /auth/oidc/callback`: the provider sends the person back; checks, then the same web
+/// session as a magic link.
+pub async fn oidc_callback(
+    state: State,
+    req: HttpRequest,
+    q: web::Query<OidcCallbackQuery>,
+) -> Result<HttpResponse, PageError> {
+    let Some(provider) = state.oidc.clone() else {
+        return Err(PageError::NotFound);
+    };
+    let q = q.into_inner();
+    if let Some(error) = q.error.as_deref() {
+        let why = match error {
+            "access_denied" => {
+                "You did not allow Customer Champion to use your company account, so you are not signed in.".to_string()
+            }
+            other => format!(
+                "The company's sign-in service did not sign you in ({other}{}).",
+                q.error_description
+                    .as_deref()
+                    .map(|d| format!(": {d}"))
+                    .unwrap_or_default()
+            ),
+        };
+        return oidc_refused(&state, StatusCode::FORBIDDEN, why);
+    }
+    let (Some(code), Some(given_state)) = (q.code, q.state) else {
+        return oidc_refused(
+            &state,
+            StatusCode::BAD_REQUEST,
+            "This address is missing the sign-in code. Start again.",
+        );
+    };
+    let cookie_state = req.cookie(OIDC_COOKIE).map(|c| c.value().to_string());
+    let wrong_state =
+        "This sign-in was not started in this browser, or it has expired (its state does not match). Start again.";
+    if cookie_state.as_deref() != Some(given_state.as_str()) {
+        return oidc_refused(&state, StatusCode::BAD_REQUEST, wrong_state);
+    }
+    let begun = db::run(&state.pool, move |conn| {
+        crate::services::oidc_sign_in::take(conn, &given_state, now())
+    })
+    .await?;
+    let Some(begun) = begun else {
+        return oidc_refused(&state, StatusCode::BAD_REQUEST, wrong_state);
+    };
+    let Some(found) = provider.current() else {
+        return oidc_refused(
+            &state,
+            StatusCode::SERVICE_UNAVAILABLE,
+            "The company's sign-in service is not answering just now. Try again in a minute.",
+        );
+    };
+    let claims = match provider
+        .exchange(&found, &code, &begun.verifier, &redirect_uri(&state))
+        .await
+    {
+        Ok(id_token) => provider.verify(&id_token, &begun.nonce).await,
+        Err(e) => Err(e),
+    };
+    let claims = match claims {
+        Ok(c) => c,
+        Err(f) => return oidc_refused(&state, StatusCode::UNAUTHORIZED, f.0),
+    };
+    let cfg = &state.settings.oidc;
+    let Some(raw_email) = claims.get(&cfg.email_claim).and_then(|v| v.as_str()) else {
+        return oidc_refused(
+            &state,
+            StatusCode::FORBIDDEN,
+            format!("Your company account did not share an email ({}).", cfg.email_claim),
+        );
+    };
+    if claims.get("email_verified").and_then(|v| v.as_bool()) != Some(true) {
+        return oidc_refused(
+            &state,
+            StatusCode::FORBIDDEN,
+            format!("Your company account's email {raw_email} is not verified, so it cannot sign you in. Verify it with your IT team, or sign in with an emailed link."),
+        );
+    }
+    let Ok(email) = Email::parse(raw_email) else {
+        return oidc_refused(
+            &state,
+            StatusCode::FORBIDDEN,
+            format!("{raw_email:?} is not an email address Customer Champion can use."),
+        );
+    };
+    let name = claims.get("name").and_then(|v| v.as_str()).map(str::to_string);
+    let create = cfg.create_unknown;
+    let lookup = email.clone();
+    let who = db::run(&state.pool, move |conn| {
+        crate::services::oidc_sign_in::employee_for(conn, &lookup, name.as_deref(), create)
+    })
+    .await?;
+    match who {
+        Ok(_) => {
+            let mut res = open_session(&state, email, &begun.next).await?;
+            let mut gone = oidc_cookie(&state, "");
+            gone.make_removal();
+            let _ = res.add_cookie(&gone);
+            Ok(res)
+        }
+        Err(why) => oidc_refused(&state, StatusCode::FORBIDDEN, why),
     }
 }
