@@ -21,6 +21,10 @@ struct Provider {
 
 impl Provider {
     fn start(port: u16, app_url: &str) -> Provider {
+        Provider::start_with(port, app_url, "client_secret_basic")
+    }
+
+    fn start_with(port: u16, app_url: &str, auth_method: &str) -> Provider {
         let tools = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/tools");
         assert!(
             std::path::Path::new(&format!("{tools}/node_modules/oidc-provider")).exists(),
@@ -58,23 +62,25 @@ impl Drop for Provider {
 /// The app on a port chosen first (the provider must know its redirect URI), pointed at a
 /// provider on `provider_port`.
 async fn app_for(backend: Backend, provider_port: u16) -> (TestApp, String) {
+    app_with(backend, provider_port, &[]).await
+}
+
+async fn app_with(backend: Backend, provider_port: u16, more: &[(&str, &str)]) -> (TestApp, String) {
     let port = free_port();
     let url = format!("http://127.0.0.1:{port}");
     let issuer = format!("http://127.0.0.1:{provider_port}");
     let port_s = port.to_string();
-    let app = spawn_app_with(
-        backend,
-        &[
-            ("CHAMPION__SERVER__PORT", &port_s),
-            ("CHAMPION__SERVER__PUBLIC_URL", &url),
-            ("CHAMPION__OIDC__ISSUER_URL", &issuer),
-            ("CHAMPION__OIDC__CLIENT_ID", CLIENT),
-            ("CHAMPION__OIDC__CLIENT_SECRET", SECRET),
-            ("CHAMPION__OIDC__BUTTON_LABEL", "Sign in with Acme"),
-            ("CHAMPION__OIDC__RETRY_SECONDS", "1"),
-        ],
-    )
-    .await;
+    let mut settings = vec![
+        ("CHAMPION__SERVER__PORT", port_s.as_str()),
+        ("CHAMPION__SERVER__PUBLIC_URL", url.as_str()),
+        ("CHAMPION__OIDC__ISSUER_URL", issuer.as_str()),
+        ("CHAMPION__OIDC__CLIENT_ID", CLIENT),
+        ("CHAMPION__OIDC__CLIENT_SECRET", SECRET),
+        ("CHAMPION__OIDC__BUTTON_LABEL", "Sign in with Acme"),
+        ("CHAMPION__OIDC__RETRY_SECONDS", "1"),
+    ];
+    settings.extend_from_slice(more);
+    let app = spawn_app_with(backend, &settings).await;
     (app, url)
 }
 
@@ -308,6 +314,50 @@ async fn a_provider_down_at_start_stops_nothing(backend: Backend) {
     assert!(back.contains("code="), "{back}");
 }
 
+/// `client_secret_post` and `create_unknown`: a newcomer signs in and joins the directory.
+async fn posts_the_secret_and_adds_newcomers_when_asked(backend: Backend) {
+    let provider_port = free_port();
+    let (app, url) = app_with(
+        backend,
+        provider_port,
+        &[
+            ("CHAMPION__OIDC__CLIENT_AUTH", "client_secret_post"),
+            ("CHAMPION__OIDC__CREATE_UNKNOWN", "true"),
+        ],
+    )
+    .await;
+    let _provider = Provider::start_with(provider_port, &url, "client_secret_post");
+    let http = jar_client();
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while http
+        .get(format!("{url}/auth/oidc/login"))
+        .send()
+        .await
+        .unwrap()
+        .status()
+        != 303
+    {
+        assert!(Instant::now() < deadline, "discovery never read");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let back = through_the_provider(&http, &url, "newcomer@example.com").await;
+    let (status, page, to) = callback(&http, &back).await;
+    assert_eq!((status, to.as_deref()), (303, Some("/")), "{page}");
+    let found = app
+        .get("/api/v1/employees?query=newcomer", Some(&app.admin_token()))
+        .await;
+    assert_eq!(
+        found.body["items"][0]["email"], "newcomer@example.com",
+        "{}",
+        found.text
+    );
+    assert_eq!(found.body["items"][0]["name"], "newcomer");
+    // Signed in: the wall greets them.
+    let home = http.get(format!("{url}/")).send().await.unwrap();
+    assert_eq!(home.status(), 200);
+    assert!(home.text().await.unwrap().contains("newcomer"));
+}
+
 macro_rules! oidc_tests {
     ($($name:ident),*) => {
         mod sqlite {
@@ -327,5 +377,6 @@ macro_rules! oidc_tests {
 
 oidc_tests!(
     signs_in_with_the_company_account,
-    a_provider_down_at_start_stops_nothing
+    a_provider_down_at_start_stops_nothing,
+    posts_the_secret_and_adds_newcomers_when_asked
 );
