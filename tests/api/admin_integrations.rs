@@ -112,6 +112,52 @@ async fn webhooks_are_managed_from_the_console(app: TestApp) {
     assert_eq!(act("delete").await.status, 303);
     let gone = app.get("/api/v1/admin/webhooks", Some(&app.admin_token())).await;
     assert_eq!(gone.body["items"].as_array().unwrap().len(), 0);
+    // SCIM tokens: made (shown once), working, revoked.
+    let minted = form(
+        &app,
+        "/admin/integrations/scim-tokens",
+        &[("csrf_token", &csrf), ("name", "Okta")],
+        Some(&root),
+        &app.address,
+    )
+    .await;
+    assert_eq!(minted.status, 200, "{}", minted.text);
+    let at =
+        minted.text.find("id=\"scim-token\" value=\"").expect("the token, once") + "id=\"scim-token\" value=\"".len();
+    let token = minted.text[at..].split('"').next().unwrap().to_string();
+    assert!(token.starts_with("cs_"), "{token}");
+    let users = |t: String| {
+        let app = &app;
+        async move {
+            app.client
+                .get(app.url("/scim/v2/Users"))
+                .bearer_auth(t)
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    };
+    assert_eq!(users(token.clone()).await, 200);
+    let listed = app.get("/api/v1/admin/scim-tokens", Some(&app.admin_token())).await;
+    let token_id = listed.body["items"][0]["id"].as_str().unwrap().to_string();
+    let shown = page(&app, "/admin/integrations", Some(&root)).await;
+    assert!(
+        shown.text.contains("Okta") && !shown.text.contains(&token),
+        "listed, never shown again"
+    );
+    let revoked = form(
+        &app,
+        &format!("/admin/integrations/scim-tokens/{token_id}/revoke"),
+        &[("csrf_token", &csrf)],
+        Some(&root),
+        &app.address,
+    )
+    .await;
+    assert_eq!(revoked.status, 303);
+    assert_eq!(users(token).await, 401);
+
     let outbox = page(&app, "/admin/outbox", Some(&root)).await;
     assert!(
         outbox.text.contains("Slack and webhook deliveries") && outbox.text.contains("webhook.test"),

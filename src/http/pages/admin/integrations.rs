@@ -16,6 +16,7 @@ use crate::http::State;
 use crate::services::dispatch::FORMATS;
 use crate::services::events::SUBSCRIBABLE;
 use crate::services::webhooks::{self, DeliveryAttemptView, WebhookInput, WebhookView};
+use crate::services::widget_tokens::{self, TokenKind};
 use crate::store::db;
 
 #[derive(Template)]
@@ -34,6 +35,17 @@ struct IntegrationsPage {
     form_error: Option<String>,
     events: &'static [&'static str],
     formats: &'static [&'static str],
+    /// The OpenID provider's issuer, and whether it has answered.
+    oidc: Option<(String, bool)>,
+    scim_tokens: Vec<ScimTokenLine>,
+    /// A SCIM token just minted: (its name, the token), shown this once.
+    minted: Option<(String, String)>,
+}
+
+struct ScimTokenLine {
+    row: crate::store::widget_tokens::WidgetTokenRow,
+    created: String,
+    revoked: Option<String>,
 }
 
 impl IntegrationsPage {
@@ -65,6 +77,7 @@ fn flash_of(done: Option<&str>) -> Option<String> {
         "on" => "Switched on: new events are delivered again.",
         "off" => "Switched off: nothing is sent until you switch it on.",
         "deleted" => "Deleted. Deliveries still waiting were cancelled.",
+        "revoked" => "Revoked: the provisioning client using that token is refused from now on.",
         _ => return None,
     };
     Some(text.to_string())
@@ -73,6 +86,13 @@ fn flash_of(done: Option<&str>) -> Option<String> {
 pub async fn page(state: State, viewer: AdminViewer, q: web::Query<Done>) -> Result<HttpResponse, PageError> {
     let flash = flash_of(q.done.as_deref());
     show(state, viewer, flash, None, NewHookForm::default(), None, StatusCode::OK).await
+}
+
+/// What the page shows besides its forms: a secret or token made just now, a message.
+#[derive(Default)]
+struct Shown {
+    secret: Option<(String, String)>,
+    minted: Option<(String, String)>,
 }
 
 async fn show(
@@ -84,7 +104,42 @@ async fn show(
     form_error: Option<String>,
     status: StatusCode,
 ) -> Result<HttpResponse, PageError> {
-    let hooks = db::run(&state.pool, webhooks::list).await?;
+    show_all(
+        state,
+        viewer,
+        flash,
+        Shown { secret, minted: None },
+        form,
+        form_error,
+        status,
+    )
+    .await
+}
+
+async fn show_all(
+    state: State,
+    viewer: AdminViewer,
+    flash: Option<String>,
+    shown: Shown,
+    form: NewHookForm,
+    form_error: Option<String>,
+    status: StatusCode,
+) -> Result<HttpResponse, PageError> {
+    let (hooks, tokens) = db::run(&state.pool, |conn| {
+        Ok((
+            webhooks::list(conn)?,
+            crate::store::widget_tokens::list(conn, TokenKind::Scim.as_str())?,
+        ))
+    })
+    .await?;
+    let scim_tokens = tokens
+        .into_iter()
+        .map(|row| ScimTokenLine {
+            created: when(row.created_at),
+            revoked: row.revoked_at.map(when),
+            row,
+        })
+        .collect();
     let s = &state.settings;
     render(
         status,
@@ -96,11 +151,17 @@ async fn show(
             slack_channel: s.slack.announce_channel.clone(),
             teams: s.teams.outgoing_secret.is_some(),
             hooks,
-            secret,
+            secret: shown.secret,
             form,
             form_error,
             events: &SUBSCRIBABLE,
             formats: &FORMATS,
+            oidc: state
+                .oidc
+                .as_ref()
+                .map(|p| (s.oidc.issuer_url.clone().unwrap_or_default(), p.current().is_some())),
+            scim_tokens,
+            minted: shown.minted,
         },
     )
 }
@@ -268,6 +329,72 @@ pub async fn log(state: State, viewer: AdminViewer, id: PathId) -> Result<HttpRe
             lines,
         },
     )
+}
+
+#[derive(Deserialize)]
+pub struct MintForm {
+    csrf_token: String,
+    #[serde(default)]
+    name: String,
+}
+
+/// Mints a SCIM token; the page answered shows it, once.
+pub async fn mint_scim_token(
+    state: State,
+    req: HttpRequest,
+    viewer: AdminViewer,
+    form: web::Form<MintForm>,
+) -> Result<HttpResponse, PageError> {
+    viewer.0.check_csrf(&req, &form.csrf_token)?;
+    let (actor, name) = (viewer.0.caller.email.to_string(), form.name.clone());
+    let minted = db::run(&state.pool, move |conn| {
+        widget_tokens::mint_kind(conn, &actor, &name, TokenKind::Scim)
+    })
+    .await;
+    match minted {
+        Ok(m) => {
+            let shown = Shown {
+                secret: None,
+                minted: Some((m.info.name, m.token)),
+            };
+            show_all(state, viewer, None, shown, NewHookForm::default(), None, StatusCode::OK).await
+        }
+        Err(AppError::Validation { .. }) => {
+            let why = "Name the token after the provisioning client, like “Okta”.".to_string();
+            show_all(
+                state,
+                viewer,
+                Some(why),
+                Shown::default(),
+                NewHookForm::default(),
+                None,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct RevokeForm {
+    csrf_token: String,
+}
+
+pub async fn revoke_scim_token(
+    state: State,
+    req: HttpRequest,
+    viewer: AdminViewer,
+    id: PathId,
+    form: web::Form<RevokeForm>,
+) -> Result<HttpResponse, PageError> {
+    viewer.0.check_csrf(&req, &form.csrf_token)?;
+    let (actor, id) = (viewer.0.caller.email.to_string(), id.into_inner());
+    db::run(&state.pool, move |conn| {
+        widget_tokens::revoke_kind(conn, &actor, &id, TokenKind::Scim)
+    })
+    .await?;
+    Ok(see_other("/admin/integrations?done=revoked"))
 }
 
 csrf_in_forms!(IntegrationsPage);

@@ -68,6 +68,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/admin/outbox/{id}/html").route(web::get().to(outbox::email_html)))
         .service(web::resource("/admin/integrations").route(web::get().to(integrations::page)))
         .service(web::resource("/admin/integrations/webhooks").route(web::post().to(integrations::create)))
+        .service(web::resource("/admin/integrations/scim-tokens").route(web::post().to(integrations::mint_scim_token)))
+        .service(
+            web::resource("/admin/integrations/scim-tokens/{id}/revoke")
+                .route(web::post().to(integrations::revoke_scim_token)),
+        )
         .service(
             web::resource("/admin/integrations/webhooks/{id}")
                 .route(web::get().to(integrations::log))
