@@ -17,6 +17,8 @@ const SECRET: &str = "a-client-secret-for-the-tests";
 /// The provider, killed when dropped.
 struct Provider {
     child: Child,
+    /// What it printed after starting (how token requests authenticated).
+    said: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
 }
 
 impl Provider {
@@ -37,6 +39,7 @@ impl Provider {
                 CLIENT,
                 SECRET,
                 &format!("{app_url}/auth/oidc/callback"),
+                auth_method,
             ])
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -47,8 +50,27 @@ impl Provider {
         out.read_line(&mut line).unwrap();
         assert!(line.starts_with("ready"), "the provider did not start: {line:?}");
         // Keep reading what it prints: a closed pipe would end it at its next line.
-        std::thread::spawn(move || std::io::copy(&mut out, &mut std::io::sink()));
-        Provider { child }
+        let said = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let keep = said.clone();
+        std::thread::spawn(move || {
+            for line in out.lines().map_while(Result::ok) {
+                keep.lock().unwrap().push(line);
+            }
+        });
+        Provider { child, said }
+    }
+}
+
+impl Provider {
+    /// How the token requests so far authenticated the client.
+    fn token_auths(&self) -> Vec<String> {
+        self.said
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|l| l.starts_with("token-auth"))
+            .cloned()
+            .collect()
     }
 }
 
@@ -183,6 +205,11 @@ async fn signs_in_with_the_company_account(backend: Backend) {
     b.click("button[type=submit]").await;
     b.wait_for_text("body", "Ann Lee", 15).await;
     assert_eq!(b.current_url().await, format!("{url}/"), "home, signed in");
+    assert_eq!(
+        provider.token_auths(),
+        ["token-auth client_secret_basic"],
+        "the secret went in Basic"
+    );
     b.screenshot(&format!("{backend:?}-oidc-signed-in").to_lowercase())
         .await;
 
@@ -326,7 +353,7 @@ async fn posts_the_secret_and_adds_newcomers_when_asked(backend: Backend) {
         ],
     )
     .await;
-    let _provider = Provider::start_with(provider_port, &url, "client_secret_post");
+    let provider = Provider::start_with(provider_port, &url, "client_secret_post");
     let http = jar_client();
     let deadline = Instant::now() + Duration::from_secs(15);
     while http
@@ -343,6 +370,11 @@ async fn posts_the_secret_and_adds_newcomers_when_asked(backend: Backend) {
     let back = through_the_provider(&http, &url, "newcomer@example.com").await;
     let (status, page, to) = callback(&http, &back).await;
     assert_eq!((status, to.as_deref()), (303, Some("/")), "{page}");
+    assert_eq!(
+        provider.token_auths(),
+        ["token-auth client_secret_post"],
+        "the secret went in the body"
+    );
     let found = app
         .get("/api/v1/employees?query=newcomer", Some(&app.admin_token()))
         .await;

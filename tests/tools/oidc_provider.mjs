@@ -38,4 +38,11 @@ const provider = new Provider(issuer, {
     };
   },
 });
+// Says how each token request authenticated the client, for the tests to read.
+provider.use(async (ctx, next) => {
+  if (ctx.method === 'POST' && ctx.path === '/token') {
+    console.log(`token-auth ${ctx.headers.authorization ? 'client_secret_basic' : 'client_secret_post'}`);
+  }
+  await next();
+});
 provider.listen(Number(port), '127.0.0.1', () => console.log(`ready ${issuer} ${key.kid}`));
