@@ -159,6 +159,31 @@ fn bulk_seed_verify_and_widget_token() {
 }
 
 #[test]
+fn scim_token_prints_only_a_scim_token() {
+    let dir = tempfile::tempdir().expect("dir");
+    let url = sqlite_url(&dir);
+    let minted = champion(&url, &["scim-token", "--name", "okta"], &[]);
+    assert!(minted.status.success(), "{}", text(&minted.stderr));
+    let token = text(&minted.stdout).trim_end().to_string();
+    assert!(
+        token.starts_with("cs_") && !token.contains('\n'),
+        "only the token: {token:?}"
+    );
+    assert!(text(&minted.stderr).contains("scim token"), "{}", text(&minted.stderr));
+    // Stored as a hash, as a SCIM token (not one that reads widgets).
+    let pool = champion::store::db::connect_with(&url, 1, champion::store::db::Checkpoints::OnCommit).unwrap();
+    let mut conn = pool.get().unwrap();
+    let hash = champion::services::widget_tokens::hash(&token);
+    let mut found = |kind| {
+        champion::store::widget_tokens::find_live(&mut conn, &hash, kind)
+            .unwrap()
+            .map(|t| t.name)
+    };
+    assert_eq!(found("scim"), Some("okta".to_string()));
+    assert_eq!(found("widget"), None);
+}
+
+#[test]
 fn digest_preview_and_run() {
     let dir = tempfile::tempdir().expect("dir");
     let url = sqlite_url(&dir);
