@@ -69,7 +69,10 @@ pub struct AttrPath {
 /// Splits a schema URN prefix off a path or key (`urn:...:User:department` -> Enterprise, `department`).
 fn split_urn(path: &str) -> (Option<Home>, &str) {
     for (urn, home) in [(ENTERPRISE, Home::Enterprise), (USER_SCHEMA, Home::Core)] {
-        if path.len() > urn.len() && path[..urn.len()].eq_ignore_ascii_case(urn) && path.as_bytes()[urn.len()] == b':' {
+        // `get`, not indexing: the path may hold any text, and a byte offset inside a
+        // character is no prefix.
+        let prefixed = path.get(..urn.len()).is_some_and(|p| p.eq_ignore_ascii_case(urn));
+        if prefixed && path.as_bytes().get(urn.len()) == Some(&b':') {
             return (Some(home), &path[urn.len() + 1..]);
         }
         if path.eq_ignore_ascii_case(urn) {
@@ -952,6 +955,36 @@ mod tests {
             "invalidFilter"
         );
         assert_eq!(Filter::parse("userName eq \"a").unwrap_err().scim_type, "invalidFilter");
+    }
+
+    #[test]
+    fn any_text_is_refused_or_read_never_a_panic() {
+        let nasty = [
+            "ü".repeat(40),
+            format!("x{}", "ü".repeat(40)),
+            format!("{}é:x", &ENTERPRISE[..40]),
+            "emails[".into(),
+            "emails]x[".into(),
+            "[]".into(),
+            "a.b.c.d".into(),
+            "\"".into(),
+            "name.givenName eq".into(),
+            "userName eq \"\\".into(),
+            "x pr and".into(),
+            "emails[value eq \"ü\"].value".into(),
+        ];
+        for raw in &nasty {
+            let _ = AttrPath::parse(raw);
+            let _ = Filter::parse(raw);
+            let mut u = user();
+            let _ = patch(&mut u, json!([{"op": "add", "path": raw, "value": {"ü": 1}}]));
+            let _ = patch(&mut u, json!([{"op": "remove", "path": raw}]));
+            let _ = patch(
+                &mut u,
+                json!([{"op": "replace", "value": {raw.as_str(): [1, {"x": null}]}}]),
+            );
+            project(&mut u, Some(raw), Some(raw));
+        }
     }
 
     #[test]
