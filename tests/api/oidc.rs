@@ -164,6 +164,26 @@ async fn through_the_provider(http: &reqwest::Client, app_url: &str, login: &str
     panic!("never came back to the app");
 }
 
+/// Waits until the service has read the provider's discovery (sign-in then redirects to it).
+async fn provider_read(app_url: &str) {
+    let http = jar_client();
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while http
+        .get(format!("{app_url}/auth/oidc/login"))
+        .send()
+        .await
+        .unwrap()
+        .status()
+        != 303
+    {
+        assert!(
+            Instant::now() < deadline,
+            "the service never read the provider's discovery"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
 async fn callback(http: &reqwest::Client, url: &str) -> (u16, String, Option<String>) {
     let res = http.get(url).send().await.unwrap();
     let status = res.status().as_u16();
@@ -179,19 +199,7 @@ async fn signs_in_with_the_company_account(backend: Backend) {
     app.create_employee("bea@example.com", "Bea Boss", "Support", None)
         .await;
     // The service reads discovery in the background: wait for it.
-    let http = jar_client();
-    let deadline = Instant::now() + Duration::from_secs(15);
-    while http
-        .get(format!("{url}/auth/oidc/login"))
-        .send()
-        .await
-        .unwrap()
-        .status()
-        != 303
-    {
-        assert!(Instant::now() < deadline, "discovery never read");
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    provider_read(&url).await;
 
     // In a browser: the sign-in page's button, the provider's login and consent pages, home.
     let b = Browser::start(1280).await;
@@ -324,19 +332,7 @@ async fn a_provider_down_at_start_stops_nothing(backend: Backend) {
     app.smtp.wait_for(15, "the sign-in link", |m| !m.is_empty()).await;
     // The provider comes up: sign-in with it works once the service has read it.
     let _provider = Provider::start(provider_port, &url);
-    let http = jar_client();
-    let deadline = Instant::now() + Duration::from_secs(15);
-    while http
-        .get(format!("{url}/auth/oidc/login"))
-        .send()
-        .await
-        .unwrap()
-        .status()
-        != 303
-    {
-        assert!(Instant::now() < deadline, "the provider was never read");
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    provider_read(&url).await;
     let back = through_the_provider(&jar_client(), &url, "ann@example.com").await;
     assert!(back.contains("code="), "{back}");
 }
@@ -354,19 +350,8 @@ async fn posts_the_secret_and_adds_newcomers_when_asked(backend: Backend) {
     )
     .await;
     let provider = Provider::start_with(provider_port, &url, "client_secret_post");
+    provider_read(&url).await;
     let http = jar_client();
-    let deadline = Instant::now() + Duration::from_secs(15);
-    while http
-        .get(format!("{url}/auth/oidc/login"))
-        .send()
-        .await
-        .unwrap()
-        .status()
-        != 303
-    {
-        assert!(Instant::now() < deadline, "discovery never read");
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
     let back = through_the_provider(&http, &url, "newcomer@example.com").await;
     let (status, page, to) = callback(&http, &back).await;
     assert_eq!((status, to.as_deref()), (303, Some("/")), "{page}");
