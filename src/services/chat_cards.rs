@@ -30,6 +30,15 @@ pub fn headline(view: &PostcardView) -> String {
     )
 }
 
+/// The "+1" button's text, with the count once there is one.
+fn plus_ones(count: i32) -> String {
+    if count > 0 {
+        format!("+1 ({count})")
+    } else {
+        "+1".into()
+    }
+}
+
 /// The postcard as a Slack message: header, story, the customer's words, "+1" and "open".
 pub fn slack_postcard(view: &PostcardView, public_url: &str) -> Value {
     let url = format!("{public_url}/postcards/{}", view.id);
@@ -51,7 +60,7 @@ pub fn slack_postcard(view: &PostcardView, public_url: &str) -> Value {
     }
     blocks.push(json!({"type": "actions", "block_id": "champion_postcard", "elements": [
         {"type": "button", "action_id": "champion_endorse", "value": view.id,
-         "text": {"type": "plain_text", "text": "+1", "emoji": true}},
+         "text": {"type": "plain_text", "text": plus_ones(view.endorsement_count), "emoji": true}},
         {"type": "button", "action_id": "champion_open", "url": url,
          "text": {"type": "plain_text", "text": "Open"}}
     ]}));

@@ -36,6 +36,7 @@ pub const TO_SLACK: &str = "slack";
 pub const SLACK_DM: &str = "dm";
 pub const SLACK_POST: &str = "chat.postMessage";
 pub const SLACK_DELETE: &str = "chat.delete";
+pub const SLACK_UPDATE: &str = "chat.update";
 
 #[derive(Debug, Clone)]
 pub struct DispatchConfig {
@@ -281,6 +282,23 @@ fn slack_calls(
                         now,
                     ));
                 }
+            }
+        }
+        // The announcement's "+1" shows the new count.
+        events::POSTCARD_ENDORSED if view.hidden != Some(true) => {
+            for (channel, ts) in deliveries::slack_messages_of(conn, &view.id)? {
+                let mut args = card.clone();
+                args["channel"] = json!(channel);
+                args["ts"] = json!(ts);
+                out.push(delivery(
+                    format!("{}:slack:update:{channel}", event.id),
+                    event,
+                    TO_SLACK,
+                    None,
+                    SLACK_UPDATE,
+                    args.to_string(),
+                    now,
+                ));
             }
         }
         events::POSTCARD_HIDDEN => {

@@ -436,6 +436,14 @@ async fn plus_one_endorses_and_hiding_deletes_the_announcement(app: TestApp, sla
     assert_eq!(interaction(&app, click.clone()).await.status, 200);
     let got = app.get(&format!("/api/v1/postcards/{id}"), Some(&o.dan.token)).await;
     assert_eq!(got.body["endorsement_count"], 1);
+    // The announcement's button shows the count.
+    let updated = slack
+        .wait_for(10, "chat.update", |s| s.iter().any(|r| r.path == "/chat.update"))
+        .await;
+    let update = updated.iter().find(|r| r.path == "/chat.update").unwrap().json();
+    assert_eq!(update["channel"].as_str(), Some(CHANNEL));
+    let announced_ts = update["ts"].as_str().unwrap().to_string();
+    assert!(update["blocks"].to_string().contains("+1 (1)"), "{update}");
     let told = slack
         .wait_for(10, "an ephemeral answer", |s| {
             s.iter().any(|r| r.path == "/chat.postEphemeral")
@@ -472,7 +480,7 @@ async fn plus_one_endorses_and_hiding_deletes_the_announcement(app: TestApp, sla
     let delete = deleted.iter().find(|r| r.path == "/chat.delete").unwrap().json();
     assert_eq!(
         (delete["channel"].as_str(), delete["ts"].as_str()),
-        (Some(CHANNEL), Some("1700000000.000000")),
+        (Some(CHANNEL), Some(announced_ts.as_str())),
         "{delete}"
     );
 }
