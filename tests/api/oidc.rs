@@ -205,6 +205,8 @@ async fn signs_in_with_the_company_account(backend: Backend) {
     let b = Browser::start(1280).await;
     b.goto(&format!("{url}/sign-in")).await;
     b.wait_for_text("#oidc-sign-in", "Sign in with Acme", 15).await;
+    let problems = crate::axe::violations(&b).await;
+    assert!(problems.is_empty(), "axe on the sign-in page with the provider's button: {problems:?}");
     b.click("#oidc-sign-in").await;
     b.type_into("input[name=login]", "ann@example.com").await;
     b.type_into("input[name=password]", "anything").await;
@@ -231,6 +233,8 @@ async fn signs_in_with_the_company_account(backend: Backend) {
     b2.click("button[type=submit]").await;
     let said = b2.wait_for_text(".error", "not verified", 15).await;
     assert!(said.contains("bea@example.com"), "{said}");
+    let problems = crate::axe::violations(&b2).await;
+    assert!(problems.is_empty(), "axe on the refusal: {problems:?}");
 
     // Someone the directory lacks.
     let http = jar_client();
