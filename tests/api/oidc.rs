@@ -206,7 +206,10 @@ async fn signs_in_with_the_company_account(backend: Backend) {
     b.goto(&format!("{url}/sign-in")).await;
     b.wait_for_text("#oidc-sign-in", "Sign in with Acme", 15).await;
     let problems = crate::axe::violations(&b).await;
-    assert!(problems.is_empty(), "axe on the sign-in page with the provider's button: {problems:?}");
+    assert!(
+        problems.is_empty(),
+        "axe on the sign-in page with the provider's button: {problems:?}"
+    );
     b.click("#oidc-sign-in").await;
     b.type_into("input[name=login]", "ann@example.com").await;
     b.type_into("input[name=password]", "anything").await;
