@@ -1,9 +1,10 @@
 //! Slack's requests to us: the `/champion` slash command, interactions (the modal's
 //! submission, the message shortcut, the "+1" button) and events (`url_verification`, the
 //! App Home). Every request is verified as Slack signs it before anything is read, and a
-//! signature is accepted once. Slack waits three seconds: sends are quick, announcements go
-//! through the delivery outbox, and the few Web API calls made while answering (opening a
-//! modal, looking up a profile) have a two-second timeout.
+//! signature is accepted once. Slack waits three seconds: sends are quick, and every Web API
+//! call goes through the delivery outbox except the two an answer needs at once (opening a
+//! modal on a trigger that expires in three seconds, looking up who is asking), which have a
+//! two-second timeout.
 
 use std::collections::HashMap;
 
@@ -22,7 +23,7 @@ use crate::error::{AppError, AppResult};
 use crate::outgoing::slack_api::SlackApi;
 use crate::services::chat_cards::{headline, slack_send_modal};
 use crate::services::chat_commands::{field_in_words, in_words, parse_slack, usage, ChatCommand};
-use crate::services::endorsements;
+use crate::services::{dispatch, endorsements};
 use crate::store::employees::{self, EmployeeRow};
 use crate::store::{behaviours, db, deliveries};
 
@@ -54,6 +55,15 @@ async fn verified(state: &State, req: &HttpRequest, body: &[u8]) -> AppResult<Sl
     .map_err(|r| chat::refused("Slack", req.path(), &r))?;
     chat::refuse_replay(state, "slack", req.path(), signature.unwrap_or_default()).await?;
     Ok(api)
+}
+
+/// A message only `args.user` sees in `args.channel`, sent through the delivery outbox.
+async fn reply(state: &State, args: Value, about: &str) -> AppResult<()> {
+    let about = about.to_string();
+    db::run(&state.pool, move |conn| {
+        dispatch::queue_slack_call(conn, "chat.postEphemeral", &args, &about, now())
+    })
+    .await
 }
 
 fn ephemeral(text: &str) -> HttpResponse {
@@ -246,14 +256,13 @@ pub async fn interactions(state: State, req: HttpRequest, body: Bytes) -> AppRes
                 let postcard = action["value"].as_str().unwrap_or_default().to_string();
                 let channel = payload["channel"]["id"].as_str().unwrap_or_default().to_string();
                 let text = endorse(&state, &api, &user, &postcard).await?;
-                // Told only to the one who clicked; in the background, so Slack has its answer.
-                let user = user.clone();
-                tokio::spawn(async move {
-                    let args = json!({"channel": channel, "user": user, "text": text});
-                    if let Err(e) = api.call("chat.postEphemeral", &args).await {
-                        tracing::warn!(error = %e, "chat.postEphemeral failed");
-                    }
-                });
+                // Told only to the one who clicked, through the outbox (Slack has its answer now).
+                reply(
+                    &state,
+                    json!({"channel": channel, "user": user, "text": text}),
+                    &postcard,
+                )
+                .await?;
             }
             Ok(HttpResponse::Ok().finish())
         }
@@ -336,13 +345,8 @@ async fn submission(state: &State, api: &SlackApi, user: &str, view: &Value) -> 
         Ok(postcard) => {
             let channel = view["private_metadata"].as_str().unwrap_or_default().to_string();
             if !channel.is_empty() {
-                let (api, user, text) = (api.clone(), user.to_string(), sent_line(&postcard));
-                tokio::spawn(async move {
-                    let args = json!({"channel": channel, "user": user, "text": text});
-                    if let Err(e) = api.call("chat.postEphemeral", &args).await {
-                        tracing::warn!(error = %e, "chat.postEphemeral failed");
-                    }
-                });
+                let args = json!({"channel": channel, "user": user, "text": sent_line(&postcard)});
+                reply(state, args, &postcard.id).await?;
             }
             Ok(HttpResponse::Ok().finish())
         }
@@ -369,7 +373,7 @@ fn block_of(why: &str) -> &'static str {
 
 /// `POST /integrations/slack/events`: the URL check, and the App Home with this week's board.
 pub async fn events(state: State, req: HttpRequest, body: Bytes) -> AppResult<HttpResponse> {
-    let api = verified(&state, &req, &body).await?;
+    verified(&state, &req, &body).await?;
     let event: Value =
         serde_json::from_slice(&body).map_err(|e| AppError::validation("body", format!("is not JSON: {e}")))?;
     match event["type"].as_str().unwrap_or_default() {
@@ -377,16 +381,16 @@ pub async fn events(state: State, req: HttpRequest, body: Bytes) -> AppResult<Ht
         "event_callback" if event["event"]["type"] == "app_home_opened" => {
             let user = event["event"]["user"].as_str().unwrap_or_default().to_string();
             let top = chat::top_lines(&state).await?;
-            tokio::spawn(async move {
-                let view = json!({"type": "home", "blocks": [
-                    {"type": "header", "text": {"type": "plain_text", "text": "Customer Champion"}},
-                    {"type": "section", "text": {"type": "mrkdwn", "text": top}},
-                    {"type": "context", "elements": [{"type": "mrkdwn", "text": usage("/champion")}]}
-                ]});
-                if let Err(e) = api.call("views.publish", &json!({"user_id": user, "view": view})).await {
-                    tracing::warn!(error = %e, "views.publish failed");
-                }
-            });
+            let view = json!({"type": "home", "blocks": [
+                {"type": "header", "text": {"type": "plain_text", "text": "Customer Champion"}},
+                {"type": "section", "text": {"type": "mrkdwn", "text": top}},
+                {"type": "context", "elements": [{"type": "mrkdwn", "text": usage("/champion")}]}
+            ]});
+            let args = json!({"user_id": user, "view": view});
+            db::run(&state.pool, move |conn| {
+                dispatch::queue_slack_call(conn, "views.publish", &args, &user, now())
+            })
+            .await?;
             Ok(HttpResponse::Ok().finish())
         }
         _ => Ok(HttpResponse::Ok().finish()),

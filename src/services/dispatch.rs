@@ -373,3 +373,26 @@ pub fn test_delivery(hook: &WebhookRow, now: NaiveDateTime) -> DeliveryRow {
         now,
     )
 }
+
+/// Queues one Slack Web API call (a reply only its reader sees, the App Home) through the
+/// delivery outbox, so it is retried, rate limits are honoured and a failure is kept.
+pub fn queue_slack_call(
+    conn: &mut DbConnection,
+    method: &str,
+    args: &Value,
+    about: &str,
+    now: NaiveDateTime,
+) -> AppResult<()> {
+    let event = events::event("slack.reply", about, now);
+    let row = delivery(
+        format!("{}:slack:{method}", event.id),
+        &event,
+        TO_SLACK,
+        None,
+        method,
+        args.to_string(),
+        now,
+    );
+    write_tx(conn, |conn| Ok(deliveries::enqueue(conn, std::slice::from_ref(&row))?))?;
+    Ok(())
+}
