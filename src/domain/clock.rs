@@ -8,3 +8,11 @@ use chrono::{NaiveDateTime, SubsecRound, Utc};
 pub fn now() -> NaiveDateTime {
     Utc::now().naive_utc().trunc_subsecs(6)
 }
+
+/// When to try again after `attempts` failed attempts (outboxes of email and deliveries):
+/// `base_ms`, doubled after each failure, at most an hour later.
+pub fn retry_after(base_ms: u64, attempts: i32, now: NaiveDateTime) -> NaiveDateTime {
+    let exponent = u32::try_from(attempts.saturating_sub(1)).unwrap_or(0).min(20);
+    let ms = base_ms.saturating_mul(1 << exponent).min(3_600_000);
+    now + chrono::Duration::milliseconds(i64::try_from(ms).unwrap_or(3_600_000))
+}

@@ -506,15 +506,15 @@ fn remove_path(resource: &mut Map<String, Value>, p: &AttrPath, value: Option<&V
             }
         }
     }
-    if let Some(Value::Array(items)) = container_mut(resource, p.home).get(p.attr) {
-        if items.is_empty() {
-            container_mut(resource, p.home).remove(p.attr);
-        }
-    }
-    if let Some(Value::Object(m)) = container_mut(resource, p.home).get(p.attr) {
-        if m.is_empty() {
-            container_mut(resource, p.home).remove(p.attr);
-        }
+    // What the removal left empty is gone too (an empty list or object is no value).
+    let target = container_mut(resource, p.home);
+    let emptied = match target.get(p.attr) {
+        Some(Value::Array(items)) => items.is_empty(),
+        Some(Value::Object(m)) => m.is_empty(),
+        _ => false,
+    };
+    if emptied {
+        target.remove(p.attr);
     }
     if container(resource, Home::Enterprise).is_some_and(Map::is_empty) {
         resource.remove(ENTERPRISE);

@@ -15,6 +15,16 @@ fn is_unwanted(c: char) -> bool {
     (c.is_control() && c != '\n' && c != '\t') || (c.general_category() == GeneralCategory::Format && !format_kept(c))
 }
 
+/// A message of the rules ("must be at most 80 characters") as a sentence: a capital letter
+/// first, one full stop last.
+pub fn sentence(message: &str) -> String {
+    let mut chars = message.chars();
+    match chars.next() {
+        Some(first) => format!("{}{}.", first.to_uppercase(), chars.as_str().trim_end_matches('.')),
+        None => String::new(),
+    }
+}
+
 /// Multi-line text (stories): keeps newlines and tabs.
 pub fn clean_multiline(raw: &str) -> String {
     let cleaned: String = raw.nfc().filter(|c| !is_unwanted(*c)).collect();

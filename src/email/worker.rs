@@ -107,9 +107,7 @@ impl Mailer {
         if failure.permanent || attempts >= self.max_attempts {
             return None;
         }
-        let exponent = u32::try_from(attempts.saturating_sub(1)).unwrap_or(0).min(20);
-        let delay_ms = self.retry_base_ms.saturating_mul(1 << exponent).min(3_600_000);
-        Some(now + chrono::Duration::milliseconds(i64::try_from(delay_ms).unwrap_or(3_600_000)))
+        Some(crate::domain::clock::retry_after(self.retry_base_ms, attempts, now))
     }
 }
 

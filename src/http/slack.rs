@@ -27,22 +27,14 @@ use crate::services::{dispatch, endorsements};
 use crate::store::employees::{self, EmployeeRow};
 use crate::store::{behaviours, db, deliveries};
 
-/// Slack is connected (both secrets set), or these endpoints do not exist.
-fn api(state: &State) -> AppResult<SlackApi> {
-    state
-        .slack
-        .clone()
-        .ok_or_else(|| AppError::not_found("Slack is not connected (set slack.signing_secret and slack.bot_token)"))
-}
-
 /// Checks the signature, the timestamp window and that the signature is new.
 async fn verified(state: &State, req: &HttpRequest, body: &[u8]) -> AppResult<SlackApi> {
-    let api = api(state)?;
-    let (secret, _) = state
-        .settings
-        .slack
-        .connected()
-        .ok_or_else(|| AppError::not_found("Slack is not connected"))?;
+    // Slack is connected (both secrets set), or these endpoints do not exist.
+    let (Some(api), Some((secret, _))) = (state.slack.clone(), state.settings.slack.connected()) else {
+        return Err(AppError::not_found(
+            "Slack is not connected (set slack.signing_secret and slack.bot_token)",
+        ));
+    };
     let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok());
     let signature = header("x-slack-signature");
     verify_slack(

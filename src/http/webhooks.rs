@@ -77,11 +77,7 @@ pub async fn create(state: State, caller: Caller, body: Json<NewWebhook>) -> App
         active: b.active,
         include_private: b.include_private,
     };
-    // The values first: a malformed URL is named as such, not as unreachable.
-    let shaped = crate::domain::targets::parse_url(input.url.as_deref().unwrap_or_default());
-    if shaped.is_ok() {
-        check_target(&state, input.url.as_deref()).await?;
-    }
+    check_target(&state, input.url.as_deref()).await?;
     let actor = caller.email.to_string();
     let made = db::run(&state.pool, move |conn| webhooks::create(conn, &actor, &input, now())).await?;
     Ok(HttpResponse::Created()
@@ -132,13 +128,7 @@ pub async fn update(
         active: b.active,
         include_private: b.include_private,
     };
-    if input
-        .url
-        .as_deref()
-        .is_some_and(|u| crate::domain::targets::parse_url(u).is_ok())
-    {
-        check_target(&state, input.url.as_deref()).await?;
-    }
+    check_target(&state, input.url.as_deref()).await?;
     let (actor, id) = (caller.email.to_string(), id.into_inner());
     let view = db::run(&state.pool, move |conn| {
         webhooks::update(conn, &actor, &id, &input, now())

@@ -54,11 +54,6 @@ pub struct OidcProvider {
     current: RwLock<Option<Arc<Discovered>>>,
 }
 
-/// A random value for `state`, `nonce` and the PKCE verifier (32 bytes, base64url: 43 characters).
-pub fn random_value() -> String {
-    B64URL.encode(rand::random::<[u8; 32]>())
-}
-
 /// PKCE S256: the challenge of a verifier.
 pub fn challenge(verifier: &str) -> String {
     B64URL.encode(Sha256::digest(verifier.as_bytes()))
@@ -269,8 +264,6 @@ mod tests {
             challenge("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"),
             "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
         );
-        assert_eq!(random_value().len(), 43);
-        assert_ne!(random_value(), random_value());
     }
 
     #[test]

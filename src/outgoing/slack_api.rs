@@ -66,15 +66,7 @@ impl SlackApi {
 
     /// Calls `method` with JSON arguments; answers Slack's reply when `ok`.
     pub async fn call(&self, method: &str, args: &Value) -> Result<Value, SlackError> {
-        let res = self
-            .http
-            .post(format!("{}/{method}", self.base))
-            .bearer_auth(self.token.expose_secret())
-            .json(args)
-            .send()
-            .await
-            .map_err(|e| SlackError::Temporary(format!("{method}: {}", error_chain(&e))))?;
-        self.answer(method, res).await
+        self.send(method, |req| req.json(args)).await
     }
 
     /// Calls a method that takes form arguments (`users.info`, `users.lookupByEmail`).
@@ -82,19 +74,27 @@ impl SlackApi {
         let body: String = form_urlencoded::Serializer::new(String::new())
             .extend_pairs(args)
             .finish();
-        let res = self
+        self.send(method, |req| {
+            req.header(reqwest::header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .body(body)
+        })
+        .await
+    }
+
+    /// POSTs to `method` with the bot token and the body `with` adds; reads Slack's answer.
+    async fn send(
+        &self,
+        method: &str,
+        with: impl FnOnce(reqwest::RequestBuilder) -> reqwest::RequestBuilder,
+    ) -> Result<Value, SlackError> {
+        let req = self
             .http
             .post(format!("{}/{method}", self.base))
-            .bearer_auth(self.token.expose_secret())
-            .header(reqwest::header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-            .body(body)
+            .bearer_auth(self.token.expose_secret());
+        let res = with(req)
             .send()
             .await
             .map_err(|e| SlackError::Temporary(format!("{method}: {}", error_chain(&e))))?;
-        self.answer(method, res).await
-    }
-
-    async fn answer(&self, method: &str, res: reqwest::Response) -> Result<Value, SlackError> {
         let status = res.status().as_u16();
         if status == 429 {
             let after = res

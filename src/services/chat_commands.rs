@@ -2,6 +2,7 @@
 //! Stayed late to fix Acme's invoice` in Slack, `@Champion thank @Sam small-win ...` in
 //! Teams. Also the words chat answers use for the API's refusals.
 
+use crate::domain::text::sentence;
 use crate::error::AppError;
 
 #[derive(Debug, PartialEq, Eq)]
@@ -141,20 +142,6 @@ pub fn field_in_words(field: &str) -> &'static str {
         "customer" => "Customer",
         "visibility" => "Visibility",
         _ => "Postcard",
-    }
-}
-
-fn sentence(s: &str) -> String {
-    let mut c = s.chars();
-    match c.next() {
-        Some(first) => {
-            let mut out: String = first.to_uppercase().chain(c).collect();
-            if !out.ends_with('.') {
-                out.push('.');
-            }
-            out
-        }
-        None => String::new(),
     }
 }
 

@@ -39,9 +39,7 @@ impl OutcomeConfig {
     /// When to try again after `attempts` failed attempts: the base, doubled each time, at
     /// most an hour later.
     pub fn retry_at(&self, attempts: i32, now: NaiveDateTime) -> NaiveDateTime {
-        let exponent = u32::try_from(attempts.saturating_sub(1)).unwrap_or(0).min(20);
-        let ms = self.retry_base_ms.saturating_mul(1 << exponent).min(3_600_000);
-        now + Duration::milliseconds(i64::try_from(ms).unwrap_or(3_600_000))
+        crate::domain::clock::retry_after(self.retry_base_ms, attempts, now)
     }
 }
 

@@ -99,13 +99,23 @@ pub fn take_events(conn: &mut DbConnection, limit: i64) -> QueryResult<Vec<Event
 }
 
 /// Queues deliveries, skipping those whose `dedupe_key` exists; answers how many were new.
+/// As `outbox::enqueue_many`: one statement per thousand rows on Postgres (a batch of events
+/// may make thousands), one per row on SQLite, whose diesel cannot batch `ON CONFLICT`.
 pub fn enqueue(conn: &mut DbConnection, rows: &[DeliveryRow]) -> QueryResult<usize> {
-    rows.iter().try_fold(0, |n, row| {
-        let insert = diesel::insert_into(deliveries::table)
-            .values(row)
-            .on_conflict_do_nothing();
-        Ok(n + crate::per_backend!(conn, c => insert.execute(c))?)
-    })
+    match conn {
+        DbConnection::Postgres(c) => rows.chunks(1000).try_fold(0, |n, chunk| {
+            Ok(n + diesel::insert_into(deliveries::table)
+                .values(chunk)
+                .on_conflict_do_nothing()
+                .execute(c)?)
+        }),
+        DbConnection::Sqlite(c) => rows.iter().try_fold(0, |n, row| {
+            Ok(n + diesel::insert_into(deliveries::table)
+                .values(row)
+                .on_conflict_do_nothing()
+                .execute(c)?)
+        }),
+    }
 }
 
 /// Claims due deliveries (as `store::outbox::claim_due` claims emails). In a write transaction.

@@ -173,15 +173,7 @@ pub fn in_words(e: &AppError) -> String {
     }
 }
 
-/// A message of the rules ("must be at most 80 characters") as a sentence: a capital letter
-/// first, one full stop last.
-pub fn sentence(message: &str) -> String {
-    let mut chars = message.chars();
-    match chars.next() {
-        Some(first) => format!("{}{}.", first.to_uppercase(), chars.as_str().trim_end_matches('.')),
-        None => String::new(),
-    }
-}
+pub use crate::domain::text::sentence;
 
 /// The 404 of any address nothing answers: a page for a browser, problem+json for the API.
 pub async fn not_found(req: HttpRequest) -> HttpResponse {

@@ -274,10 +274,15 @@ fn oidc_refused(state: &State, status: StatusCode, why: impl Into<String>) -> Re
     let mut page = SignInPage::new(state, "/");
     page.link_error = Some(why.into());
     let mut res = render(status, &page)?;
+    forget_oidc_login(state, &mut res);
+    Ok(res)
+}
+
+/// The sign-in begun with the provider is over, either way: its cookie goes.
+fn forget_oidc_login(state: &State, res: &mut HttpResponse) {
     let mut gone = oidc_cookie(state, "");
     gone.make_removal();
     let _ = res.add_cookie(&gone);
-    Ok(res)
 }
 
 #[derive(Deserialize)]
@@ -297,11 +302,12 @@ pub async fn oidc_login(state: State, q: web::Query<OidcLoginQuery>) -> Result<H
             "The company's sign-in service is not answering just now. Try again in a minute, or sign in with an emailed link.",
         );
     };
-    use crate::outgoing::oidc::random_value;
+    // 256 random bits each, base64url: 43 characters, as PKCE asks of a verifier.
+    let random = || crate::services::secrets::random_token("");
     let row = crate::store::oidc_logins::OidcLoginRow {
-        state: random_value(),
-        nonce: random_value(),
-        verifier: random_value(),
+        state: random(),
+        nonce: random(),
+        verifier: random(),
         next: safe_next(q.next.as_deref()),
         created_at: now(),
     };
@@ -421,9 +427,7 @@ pub async fn oidc_callback(
     match who {
         Ok(_) => {
             let mut res = open_session(&state, email, &begun.next).await?;
-            let mut gone = oidc_cookie(&state, "");
-            gone.make_removal();
-            let _ = res.add_cookie(&gone);
+            forget_oidc_login(&state, &mut res);
             Ok(res)
         }
         Err(why) => oidc_refused(&state, StatusCode::FORBIDDEN, why),

@@ -201,14 +201,11 @@ pub async fn create(
         include_private: Some(form.include_private.is_some()),
     };
     let refused = |e: AppError| in_words(&e);
-    let outcome = match crate::domain::targets::parse_url(&form.url) {
-        Ok(_) => state
-            .webhook_client
-            .check_target(&form.url)
-            .await
-            .map_err(|m| format!("URL: {m}.")),
-        Err(_) => Ok(()),
-    };
+    let outcome = state
+        .webhook_client
+        .check_target(&form.url)
+        .await
+        .map_err(|m| format!("URL: {m}."));
     let made = match outcome {
         Err(why) => Err(why),
         Ok(()) => {
