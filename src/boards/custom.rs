@@ -3,13 +3,12 @@
 //! by name. Adding up thirty buckets of twenty thousand people is a millisecond here; in the
 //! database it was a hundred or more.
 
-use std::collections::{HashMap, HashSet};
-use std::sync::Arc;
+use std::collections::HashMap;
 
 use chrono::NaiveDate;
 use chrono_tz::Tz;
 
-use crate::boards::memory::{BoardMemory, Row};
+use crate::boards::memory::BoardMemory;
 use crate::boards::sums::{Sums, Totals};
 use crate::domain::buckets::Bucket;
 use crate::domain::period::{start_of_day_utc, Span};
@@ -38,33 +37,20 @@ fn value(t: &Totals, m: Metric) -> i64 {
 
 /// The filter's buckets added up per person, for active people (in its department when it
 /// names one); whether the filter shows the opted-out is left to [`shown`], so one sum
-/// serves a person's own standing and the public ranks. The kept sum of the ended buckets is
-/// shared, not copied (a million bytes at twenty thousand people): the few thousand rows of
-/// the others (today's) are laid over it as it is read.
+/// serves a person's own standing and the public ranks.
 struct Combined {
-    ended: Arc<Sums>,
-    /// The other buckets' totals, by person number, each person once.
-    fresh: Vec<(u32, Totals)>,
+    sums: Sums,
     department: Option<u32>,
-    /// `Parts::ended_buckets` and `ended_versions`, for what else is kept about those buckets.
-    ended_buckets: Vec<Bucket>,
-    ended_versions: Vec<i64>,
 }
 
 impl Combined {
     fn read(conn: &mut DbConnection, src: Source, f: &BoardFilter) -> AppResult<Combined> {
-        let parts = src.memory.parts(conn, f.buckets, f.behaviour, src.kept_before)?;
+        let sums = src.memory.parts(conn, f.buckets, f.behaviour, src.kept_before)?.sums();
         // A department no row was ever read in has nobody on this board (no number is MAX).
         let department = f
             .department
             .map(|d| src.memory.department_number(d).unwrap_or(u32::MAX));
-        Ok(Combined {
-            ended: parts.ended,
-            fresh: laid_over(&parts.fresh),
-            department,
-            ended_buckets: parts.ended_buckets,
-            ended_versions: parts.ended_versions,
-        })
+        Ok(Combined { sums, department })
     }
 
     fn kept(&self, t: Totals) -> Option<Totals> {
@@ -73,62 +59,16 @@ impl Combined {
 
     /// A person's totals, if they count on this board.
     fn get(&self, person: u32) -> Option<Totals> {
-        let ended = self.ended.get(person as usize).copied().flatten();
-        let fresh = self
-            .fresh
-            .binary_search_by_key(&person, |(n, _)| *n)
-            .ok()
-            .map(|i| self.fresh[i].1);
-        self.kept(combine(ended, fresh)?)
+        self.kept(self.sums.get(person as usize).copied().flatten()?)
     }
 
     /// Every person's totals that count on this board, in people's order.
     fn each(&self, mut f: impl FnMut(u32, Totals)) {
-        let mut fresh = self.fresh.iter().peekable();
-        let people = self
-            .ended
-            .len()
-            .max(self.fresh.last().map_or(0, |(n, _)| *n as usize + 1));
-        for n in 0..people {
-            let ended = self.ended.get(n).copied().flatten();
-            let over = fresh.next_if(|(p, _)| *p as usize == n).map(|(_, t)| *t);
-            if let Some(t) = combine(ended, over).and_then(|t| self.kept(t)) {
+        for (n, t) in self.sums.iter().enumerate() {
+            if let Some(t) = t.and_then(|t| self.kept(t)) {
                 f(n as u32, t);
             }
         }
-    }
-}
-
-/// The rows of the buckets that are not added up in advance, as totals per person in
-/// people's order (each bucket's rows are in that order already).
-fn laid_over(buckets: &[Arc<Vec<Row>>]) -> Vec<(u32, Totals)> {
-    let mut rows: Vec<Row> = match buckets {
-        [one] => return one.iter().map(|r| (r.person, Totals::from(r))).collect(),
-        _ => buckets.iter().flat_map(|b| b.iter().copied()).collect(),
-    };
-    // Stable: of one person's rows, the later bucket's standing wins, as in `add_rows`.
-    rows.sort_by_key(|r| r.person);
-    let mut out: Vec<(u32, Totals)> = Vec::with_capacity(rows.len());
-    for r in &rows {
-        match out.last_mut() {
-            Some((n, t)) if *n == r.person => *t = combine(Some(*t), Some(Totals::from(r))).unwrap_or_default(),
-            _ => out.push((r.person, Totals::from(r))),
-        }
-    }
-    out
-}
-
-/// Earlier totals and later ones added up; the later standing wins.
-fn combine(earlier: Option<Totals>, later: Option<Totals>) -> Option<Totals> {
-    match (earlier, later) {
-        (Some(a), Some(b)) => Some(Totals {
-            received: a.received + b.received,
-            given: a.given + b.given,
-            endorsements: a.endorsements + b.endorsements,
-            score: a.score + b.score,
-            ..b
-        }),
-        (a, b) => b.or(a),
     }
 }
 
@@ -177,14 +117,13 @@ fn with_unique_senders(
     conn: &mut DbConnection,
     src: Source,
     f: &BoardFilter,
-    sums: &Combined,
     mut rows: Vec<(i64, EntryRow)>,
 ) -> AppResult<Vec<(i64, EntryRow)>> {
     if rows.is_empty() {
         return Ok(rows);
     }
     let ids: Vec<String> = rows.iter().map(|(_, r)| r.employee_id.clone()).collect();
-    let senders = unique_senders(conn, src, f, sums, &ids)?;
+    let senders = unique_senders(conn, src, f, &ids)?;
     for (_, row) in &mut rows {
         row.unique_senders = narrow(senders.get(&row.employee_id).copied().unwrap_or(0));
     }
@@ -259,7 +198,7 @@ pub fn page(
         .skip(start - from)
         .take(usize::try_from(limit).unwrap_or(0))
         .collect();
-    with_unique_senders(conn, src, f, &sums, page)
+    with_unique_senders(conn, src, f, page)
 }
 
 /// One person's totals over the buckets (whatever the filter's listing), and how many people
@@ -284,9 +223,7 @@ pub fn standing(
         None => None,
     };
     let row = match row {
-        Some(row) => with_unique_senders(conn, src, f, &sums, vec![(0, row)])?
-            .pop()
-            .map(|(_, r)| r),
+        Some(row) => with_unique_senders(conn, src, f, vec![(0, row)])?.pop().map(|(_, r)| r),
         None => None,
     };
     Ok((row, above))
@@ -322,63 +259,28 @@ fn span_of(buckets: &[Bucket], tz: Tz) -> Option<Span> {
 }
 
 /// How many different people sent each of `people` a visible postcard in the filter's
-/// buckets: over the ended ones (a prefix of the tiling) from `BoardMemory::senders` when
-/// asked before, over the rest (today's) from the postcards.
+/// buckets (unique senders do not add up across buckets), from the postcards.
 fn unique_senders(
     conn: &mut DbConnection,
     src: Source,
     f: &BoardFilter,
-    sums: &Combined,
     people: &[String],
 ) -> AppResult<HashMap<String, i64>> {
     let Some(span) = span_of(f.buckets, src.tz).filter(|_| !people.is_empty()) else {
         return Ok(HashMap::new());
     };
-    let split = span_of(&sums.ended_buckets, src.tz).map(|ended| ended.end.clamp(span.start, span.end));
-    let mut senders: HashMap<String, HashSet<String>> = HashMap::new();
-    let rest = match split {
-        Some(split) => {
-            let before = Span {
-                start: span.start,
-                end: split,
-            };
-            let kept = src.memory.senders.ended(
-                &sums.ended_buckets,
-                &sums.ended_versions,
-                f.behaviour,
-                people,
-                |missing| {
-                    let mut pairs = Vec::new();
-                    for chunk in missing.chunks(500) {
-                        pairs.extend(board_read::sender_pairs(conn, before, f.behaviour, chunk)?);
-                    }
-                    Ok(pairs)
-                },
-            )?;
-            for (p, list) in kept {
-                senders.entry(p).or_default().extend(list.iter().cloned());
-            }
-            Span {
-                start: split,
-                end: span.end,
-            }
-        }
-        None => span,
-    };
-    if rest.start < rest.end {
-        for chunk in people.chunks(500) {
-            for (recipient, sender) in board_read::sender_pairs(conn, rest, f.behaviour, chunk)? {
-                senders.entry(recipient).or_default().insert(sender);
-            }
-        }
+    let mut counts = HashMap::new();
+    for chunk in people.chunks(500) {
+        counts.extend(board_read::unique_senders(conn, span, f.behaviour, chunk)?);
     }
-    Ok(senders.into_iter().map(|(p, s)| (p, s.len() as i64)).collect())
+    Ok(counts)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::boards::sums::add_rows;
+    use crate::boards::memory::{Parts, Row};
+    use std::sync::Arc;
 
     fn row(person: u32, received: i32, department: u32) -> Row {
         Row {
@@ -388,24 +290,24 @@ mod tests {
             given: 0,
             endorsements: 0,
             score: i64::from(received) * 3,
-            revision: 0,
             active: true,
             listed: true,
         }
     }
 
     #[test]
-    fn rows_laid_over_kept_sums_add_up_with_the_latest_standing() {
-        let mut ended = Sums::new();
-        add_rows(&mut ended, &[row(0, 2, 1), row(2, 1, 1)]);
-        // Two buckets not summed in advance, the second later (person 2 moved department).
-        let fresh = laid_over(&[Arc::new(vec![row(2, 1, 1), row(3, 4, 1)]), Arc::new(vec![row(2, 1, 2)])]);
+    fn buckets_add_up_with_the_latest_standing() {
+        // Ended buckets, then today's (person 2 moved department today).
+        let parts = Parts {
+            ended: vec![
+                Arc::new(vec![row(0, 2, 1), row(2, 1, 1)]),
+                Arc::new(vec![row(2, 1, 1), row(3, 4, 1)]),
+            ],
+            fresh: vec![vec![row(2, 1, 2)]],
+        };
         let combined = Combined {
-            ended: Arc::new(ended),
-            fresh,
+            sums: parts.sums(),
             department: None,
-            ended_buckets: Vec::new(),
-            ended_versions: Vec::new(),
         };
         let mut all = Vec::new();
         combined.each(|n, t| all.push((n, t.received, t.score, t.department)));

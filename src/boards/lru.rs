@@ -1,12 +1,12 @@
-//! The one cache shape the board memory uses: values by (bucket keys, behaviour), each read
-//! at some versions (its buckets'), at most `capacity` in weight, the
-//! least recently used going first. Versions only grow, so a value read at later versions
-//! serves a read that asked for earlier ones, and never gives way to one read at earlier
-//! versions (a read that began before a change may finish after one that began after it).
+//! The board memory's cache of ended buckets: values by (bucket key, behaviour), each read at
+//! some version (its bucket's), at most `capacity` in weight, the least recently used going
+//! first. Versions only grow, so a value read at a later version serves a read that asked
+//! for an earlier one, and never gives way to one read at an earlier version (a read that
+//! began before a change may finish after one that began after it).
 
 use std::collections::HashMap;
 
-/// Where something is kept: (bucket keys, behaviour).
+/// Where something is kept: (bucket key, behaviour).
 pub type At = (String, String);
 
 /// How much of the capacity a value takes.
@@ -14,9 +14,15 @@ pub trait Weigh {
     fn weight(&self) -> usize;
 }
 
+impl<T> Weigh for std::sync::Arc<Vec<T>> {
+    fn weight(&self) -> usize {
+        self.len()
+    }
+}
+
 struct Entry<V> {
     value: V,
-    versions: Vec<i64>,
+    version: i64,
     weight: usize,
     used: u64,
 }
@@ -26,11 +32,6 @@ pub struct Lru<V> {
     capacity: usize,
     weight: usize,
     clock: u64,
-}
-
-/// Whether versions `have` are each at least the matching one of `want`.
-pub fn at_least(have: &[i64], want: &[i64]) -> bool {
-    have.len() == want.len() && have.iter().zip(want).all(|(h, w)| h >= w)
 }
 
 impl<V: Weigh> Lru<V> {
@@ -43,29 +44,20 @@ impl<V: Weigh> Lru<V> {
         }
     }
 
-    /// The value at `at` if it was read at `versions` or later ones; counts as a use.
-    pub fn get(&mut self, at: &At, versions: &[i64]) -> Option<&mut V> {
+    /// The value at `at` if it was read at `version` or a later one; counts as a use.
+    pub fn get(&mut self, at: &At, version: i64) -> Option<&V> {
         self.clock += 1;
         let now = self.clock;
-        let entry = self.kept.get_mut(at).filter(|e| at_least(&e.versions, versions))?;
+        let entry = self.kept.get_mut(at).filter(|e| e.version >= version)?;
         entry.used = now;
-        Some(&mut entry.value)
+        Some(&entry.value)
     }
 
-    /// The value at `at` if it was read at exactly `versions` (to add to it in place; then
-    /// [`Lru::reweigh`]).
-    pub fn exactly(&mut self, at: &At, versions: &[i64]) -> Option<&mut V> {
-        self.kept
-            .get_mut(at)
-            .filter(|e| e.versions == versions)
-            .map(|e| &mut e.value)
-    }
-
-    /// Keeps `value`, read at `versions`, unless what is kept at `at` was read at the same
-    /// or later ones, or it alone outweighs the capacity.
-    pub fn keep(&mut self, at: At, value: V, versions: Vec<i64>) {
+    /// Keeps `value`, read at `version`, unless what is kept at `at` was read at the same or
+    /// a later one, or it alone outweighs the capacity.
+    pub fn keep(&mut self, at: At, value: V, version: i64) {
         let weight = value.weight();
-        if weight > self.capacity || self.kept.get(&at).is_some_and(|e| at_least(&e.versions, &versions)) {
+        if weight > self.capacity || self.kept.get(&at).is_some_and(|e| e.version >= version) {
             return;
         }
         let used = self.clock;
@@ -74,27 +66,13 @@ impl<V: Weigh> Lru<V> {
             at,
             Entry {
                 value,
-                versions,
+                version,
                 weight,
                 used,
             },
         ) {
             self.weight -= old.weight;
         }
-        self.evict();
-    }
-
-    /// Takes the new weight of the value at `at` after it grew in place.
-    pub fn reweigh(&mut self, at: &At) {
-        if let Some(e) = self.kept.get_mut(at) {
-            let weight = e.value.weight();
-            self.weight = self.weight + weight - e.weight;
-            e.weight = weight;
-        }
-        self.evict();
-    }
-
-    fn evict(&mut self) {
         while self.weight > self.capacity {
             let Some(oldest) = self.kept.iter().min_by_key(|(_, e)| e.used).map(|(at, _)| at.clone()) else {
                 break;
@@ -132,26 +110,20 @@ mod tests {
     #[test]
     fn later_versions_serve_and_stand_and_the_least_used_go_first() {
         let mut lru: Lru<usize> = Lru::with_capacity(10);
-        lru.keep(at("a"), 4, vec![2, 0]);
-        assert_eq!(lru.get(&at("a"), &[1, 0]).copied(), Some(4), "later versions serve");
-        assert_eq!(lru.get(&at("a"), &[3, 0]), None, "earlier ones do not");
-        lru.keep(at("a"), 5, vec![1, 0]);
-        assert_eq!(
-            lru.get(&at("a"), &[2, 0]).copied(),
-            Some(4),
-            "an older read does not replace"
-        );
-        lru.keep(at("b"), 4, vec![0, 0]);
-        lru.get(&at("a"), &[2, 0]);
-        lru.keep(at("c"), 4, vec![0, 0]);
+        lru.keep(at("a"), 4, 2);
+        assert_eq!(lru.get(&at("a"), 1).copied(), Some(4), "later versions serve");
+        assert_eq!(lru.get(&at("a"), 3), None, "earlier ones do not");
+        lru.keep(at("a"), 5, 1);
+        assert_eq!(lru.get(&at("a"), 2).copied(), Some(4), "an older read does not replace");
+        lru.keep(at("b"), 4, 0);
+        lru.get(&at("a"), 2);
+        lru.keep(at("c"), 4, 0);
         assert_eq!(lru.weight(), 8);
-        assert!(lru.get(&at("b"), &[0, 0]).is_none(), "b was used least recently");
-        lru.keep(at("d"), 11, vec![0, 0]);
-        assert!(lru.get(&at("d"), &[0, 0]).is_none(), "too heavy to keep");
-        lru.get(&at("c"), &[0, 0]);
-        *lru.exactly(&at("c"), &[0, 0]).unwrap() = 7;
-        lru.reweigh(&at("c"));
-        assert_eq!(lru.weight(), 7, "a went to make room for c's growth");
-        assert!(lru.exactly(&at("c"), &[1, 0]).is_none(), "exactly those versions");
+        assert!(lru.get(&at("b"), 0).is_none(), "b was used least recently");
+        lru.keep(at("d"), 11, 0);
+        assert!(lru.get(&at("d"), 0).is_none(), "too heavy to keep");
+        lru.keep(at("c"), 7, 1);
+        assert_eq!(lru.weight(), 7, "a went to make room for c's newer, heavier value");
+        assert_eq!(lru.get(&at("c"), 1).copied(), Some(7));
     }
 }

@@ -1,7 +1,5 @@
-//! Per-person totals over several buckets' rows, dense by person number. `BoardMemory` keeps
-//! the sum of a tiling's ended buckets, so a repeated custom period (a widget's "last 28
-//! days", a year) adds only the buckets that have not ended to it, instead of every row of
-//! thirty buckets on every request.
+//! Per-person totals over several buckets' rows, dense by person number: what a custom
+//! period's buckets (`BoardMemory::parts`) add up to.
 
 /// One person's totals in a bucket, with their standing; people and departments by their
 /// number in the memory's tables (`BoardMemory::person_ids`, `BoardMemory::departments`).
@@ -13,8 +11,6 @@ pub struct Row {
     pub given: i32,
     pub endorsements: i32,
     pub score: i64,
-    /// The row's revision when read or written (see `boards::memory`).
-    pub revision: i64,
     pub active: bool,
     pub listed: bool,
 }
@@ -68,12 +64,6 @@ pub fn add_rows(sums: &mut Sums, rows: &[Row]) {
     }
 }
 
-/// How many kept rows a sum counts as against `server.board_memory_rows`: a person's totals
-/// take about twice the memory of a row.
-pub fn weight(sums: &Sums) -> usize {
-    sums.len() * 2
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -86,7 +76,6 @@ mod tests {
             given: 1,
             endorsements: 0,
             score,
-            revision: 0,
             active: true,
             listed: true,
         }

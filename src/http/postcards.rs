@@ -111,13 +111,9 @@ pub async fn send(
         key: key.map(|k| (k, hash)),
     };
     match state.sends.send(request).await? {
-        Sent::Created(view) => {
-            let mut res = HttpResponse::Created()
-                .insert_header((header::LOCATION, postcards::location(&view.id)))
-                .json(*view);
-            res.extensions_mut().insert(super::edge::BoardRowsLaid);
-            Ok(res)
-        }
+        Sent::Created(view) => Ok(HttpResponse::Created()
+            .insert_header((header::LOCATION, postcards::location(&view.id)))
+            .json(*view)),
         Sent::Replay(stored) => Ok(replay(stored)),
     }
 }

@@ -6,7 +6,6 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use diesel::prelude::*;
-use diesel::upsert::excluded;
 
 use super::schema::{board_departments, board_totals, employees};
 use super::DbConnection;
@@ -82,20 +81,6 @@ pub fn standings(conn: &mut DbConnection, ids: Option<&[&str]>) -> QueryResult<H
         .collect())
 }
 
-type TotalsRow<'a> = (
-    diesel::dsl::Eq<board_totals::period, &'a str>,
-    diesel::dsl::Eq<board_totals::behaviour, &'a str>,
-    diesel::dsl::Eq<board_totals::employee_id, &'a str>,
-    diesel::dsl::Eq<board_totals::received, i32>,
-    diesel::dsl::Eq<board_totals::given, i32>,
-    diesel::dsl::Eq<board_totals::endorsements, i32>,
-    diesel::dsl::Eq<board_totals::score, i64>,
-    diesel::dsl::Eq<board_totals::department, &'a str>,
-    diesel::dsl::Eq<board_totals::active, bool>,
-    diesel::dsl::Eq<board_totals::listed, bool>,
-    diesel::dsl::Eq<board_totals::unique_senders, i32>,
-);
-
 /// How much a change moves one person's totals.
 #[derive(Debug, Clone, Copy, Default)]
 struct Delta {
@@ -116,29 +101,7 @@ impl Delta {
     }
 }
 
-fn totals_row<'a>(
-    period: &'a str,
-    behaviour: &'a str,
-    employee: &'a str,
-    d: Delta,
-    standing: &'a Standing,
-) -> TotalsRow<'a> {
-    (
-        board_totals::period.eq(period),
-        board_totals::behaviour.eq(behaviour),
-        board_totals::employee_id.eq(employee),
-        board_totals::received.eq(d.received),
-        board_totals::given.eq(d.given),
-        board_totals::endorsements.eq(d.endorsements),
-        board_totals::score.eq(d.score),
-        board_totals::department.eq(standing.department.as_str()),
-        board_totals::active.eq(standing.active),
-        board_totals::listed.eq(standing.listed),
-        board_totals::unique_senders.eq(d.unique_senders),
-    )
-}
-
-/// A board row as it is after a change.
+/// A board row as it is after a change (what the department figures need to know).
 #[derive(Debug, Clone, QueryableByName, Queryable, Selectable)]
 #[diesel(table_name = board_totals)]
 pub struct RowAfter {
@@ -152,8 +115,6 @@ pub struct RowAfter {
     pub department: String,
     pub active: bool,
     pub listed: bool,
-    /// How many writes the row has had (see `boards::memory`: the higher, the newer).
-    pub revision: i64,
 }
 
 /// A change to one board row, as written.
@@ -167,80 +128,81 @@ struct Change<'a> {
 }
 
 /// Adds the changes to the board rows (creating missing ones) and answers the rows as they
-/// are now. Rows are written in the order given (key order), one statement.
+/// are now. Rows are written in the order given (key order), one statement. On Postgres the
+/// rows come as one array per column, unnested, in a statement whose text does not depend on
+/// how many rows there are: it is prepared once per connection (a multi-row VALUES of a
+/// batch's few hundred rows was parsed and planned anew on every send batch, a tenth of the
+/// database's CPU). SQLite reads them from one JSON array.
 fn add_totals(conn: &mut DbConnection, changes: &[Change]) -> QueryResult<Vec<RowAfter>> {
+    use diesel::sql_types::{Array, BigInt, Bool, Integer, Text};
+    let upsert = |rows: &str| {
+        format!(
+            "INSERT INTO board_totals (period, behaviour, employee_id, received, given, endorsements, \
+             score, department, active, listed, unique_senders) SELECT * FROM {rows} WHERE true \
+             ON CONFLICT (employee_id, period, behaviour) DO UPDATE SET \
+             received = board_totals.received + excluded.received, \
+             given = board_totals.given + excluded.given, \
+             endorsements = board_totals.endorsements + excluded.endorsements, \
+             score = board_totals.score + excluded.score, \
+             department = excluded.department, active = excluded.active, listed = excluded.listed, \
+             unique_senders = board_totals.unique_senders + excluded.unique_senders \
+             RETURNING period, behaviour, employee_id, received, given, endorsements, score, \
+             department, active, listed"
+        )
+    };
     match conn {
-        DbConnection::Postgres(pg) => add_totals_pg(pg, changes),
-        DbConnection::Sqlite(lite) => add_totals_sqlite(lite, changes),
+        DbConnection::Postgres(pg) => diesel::sql_query(upsert(
+            "unnest($1::text[], $2::text[], $3::text[], $4::int4[], $5::int4[], $6::int4[], \
+             $7::int8[], $8::text[], $9::bool[], $10::bool[], $11::int4[])",
+        ))
+        .bind::<Array<Text>, _>(column(changes, |c| c.period))
+        .bind::<Array<Text>, _>(column(changes, |c| c.behaviour))
+        .bind::<Array<Text>, _>(column(changes, |c| c.employee))
+        .bind::<Array<Integer>, _>(column(changes, |c| c.delta.received))
+        .bind::<Array<Integer>, _>(column(changes, |c| c.delta.given))
+        .bind::<Array<Integer>, _>(column(changes, |c| c.delta.endorsements))
+        .bind::<Array<BigInt>, _>(column(changes, |c| c.delta.score))
+        .bind::<Array<Text>, _>(column(changes, |c| c.standing.department.as_str()))
+        .bind::<Array<Bool>, _>(column(changes, |c| c.standing.active))
+        .bind::<Array<Bool>, _>(column(changes, |c| c.standing.listed))
+        .bind::<Array<Integer>, _>(column(changes, |c| c.delta.unique_senders))
+        .load(pg),
+        DbConnection::Sqlite(lite) => {
+            let rows: Vec<serde_json::Value> = changes
+                .iter()
+                .map(|c| {
+                    let (d, s) = (c.delta, c.standing);
+                    serde_json::json!([
+                        c.period,
+                        c.behaviour,
+                        c.employee,
+                        d.received,
+                        d.given,
+                        d.endorsements,
+                        d.score,
+                        s.department,
+                        s.active,
+                        s.listed,
+                        d.unique_senders
+                    ])
+                })
+                .collect();
+            diesel::sql_query(upsert(&json_rows(11)))
+                .bind::<Text, _>(serde_json::Value::Array(rows).to_string())
+                .load(lite)
+        }
     }
 }
 
-/// Postgres: the rows as one array per column, unnested, in a statement whose text does not
-/// depend on how many rows there are. It is prepared once per connection; a multi-row VALUES
-/// of a batch's few hundred rows was parsed and planned anew on every send batch, a tenth
-/// of the database's CPU.
-fn add_totals_pg(conn: &mut diesel::PgConnection, changes: &[Change]) -> QueryResult<Vec<RowAfter>> {
-    use diesel::sql_types::{Array, BigInt, Bool, Integer, Text};
-    let column = |f: fn(&Change) -> i32| changes.iter().map(f).collect::<Vec<i32>>();
-    diesel::sql_query(
-        "INSERT INTO board_totals (period, behaviour, employee_id, received, given, endorsements, \
-         score, department, active, listed, unique_senders) \
-         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::int4[], $5::int4[], \
-         $6::int4[], $7::int8[], $8::text[], $9::bool[], $10::bool[], $11::int4[]) \
-         ON CONFLICT (employee_id, period, behaviour) DO UPDATE SET \
-         received = board_totals.received + excluded.received, \
-         given = board_totals.given + excluded.given, \
-         endorsements = board_totals.endorsements + excluded.endorsements, \
-         score = board_totals.score + excluded.score, \
-         department = excluded.department, active = excluded.active, listed = excluded.listed, \
-         unique_senders = board_totals.unique_senders + excluded.unique_senders, \
-         revision = board_totals.revision + 1 \
-         RETURNING period, behaviour, employee_id, received, given, endorsements, score, \
-         department, active, listed, revision",
-    )
-    .bind::<Array<Text>, _>(changes.iter().map(|c| c.period).collect::<Vec<_>>())
-    .bind::<Array<Text>, _>(changes.iter().map(|c| c.behaviour).collect::<Vec<_>>())
-    .bind::<Array<Text>, _>(changes.iter().map(|c| c.employee).collect::<Vec<_>>())
-    .bind::<Array<Integer>, _>(column(|c| c.delta.received))
-    .bind::<Array<Integer>, _>(column(|c| c.delta.given))
-    .bind::<Array<Integer>, _>(column(|c| c.delta.endorsements))
-    .bind::<Array<BigInt>, _>(changes.iter().map(|c| c.delta.score).collect::<Vec<_>>())
-    .bind::<Array<Text>, _>(
-        changes
-            .iter()
-            .map(|c| c.standing.department.as_str())
-            .collect::<Vec<_>>(),
-    )
-    .bind::<Array<Bool>, _>(changes.iter().map(|c| c.standing.active).collect::<Vec<_>>())
-    .bind::<Array<Bool>, _>(changes.iter().map(|c| c.standing.listed).collect::<Vec<_>>())
-    .bind::<Array<Integer>, _>(column(|c| c.delta.unique_senders))
-    .load(conn)
+/// One column of a statement's rows, as an array for Postgres.
+fn column<T, U>(rows: &[T], f: impl Fn(&T) -> U) -> Vec<U> {
+    rows.iter().map(f).collect()
 }
 
-/// SQLite: a multi-row upsert (no round trips to save, no planner to spare).
-fn add_totals_sqlite(conn: &mut diesel::SqliteConnection, changes: &[Change]) -> QueryResult<Vec<RowAfter>> {
-    use board_totals::*;
-    let rows: Vec<TotalsRow> = changes
-        .iter()
-        .map(|c| totals_row(c.period, c.behaviour, c.employee, c.delta, c.standing))
-        .collect();
-    diesel::insert_into(table)
-        .values(&rows)
-        .on_conflict((period, behaviour, employee_id))
-        .do_update()
-        .set((
-            received.eq(received + excluded(received)),
-            given.eq(given + excluded(given)),
-            endorsements.eq(endorsements + excluded(endorsements)),
-            score.eq(score + excluded(score)),
-            department.eq(excluded(department)),
-            active.eq(excluded(active)),
-            listed.eq(excluded(listed)),
-            unique_senders.eq(unique_senders + excluded(unique_senders)),
-            revision.eq(revision + 1),
-        ))
-        .returning(RowAfter::as_returning())
-        .get_results(conn)
+/// SQLite: the rows of a JSON array of `columns`-long arrays (the one parameter), as a table.
+fn json_rows(columns: usize) -> String {
+    let values: Vec<String> = (0..columns).map(|i| format!("value ->> {i}")).collect();
+    format!("(SELECT {} FROM json_each(?)) AS r", values.join(", "))
 }
 
 /// How many rows each department figure is split over. Nearly every send moves the same few
@@ -282,63 +244,45 @@ impl DepartmentDeltas {
             return Ok(());
         }
         let this_shard = next_shard();
+        let upsert = |rows: &str| {
+            format!(
+                "INSERT INTO board_departments (period, behaviour, department, shard, score, participants) \
+                 SELECT * FROM {rows} WHERE true \
+                 ON CONFLICT (period, behaviour, department, shard) DO UPDATE SET \
+                 score = board_departments.score + excluded.score, \
+                 participants = board_departments.participants + excluded.participants"
+            )
+        };
+        use diesel::sql_types::{Array, BigInt, Integer, Text};
         match conn {
-            DbConnection::Postgres(pg) => write_departments_pg(pg, &moved, this_shard),
-            DbConnection::Sqlite(lite) => write_departments_sqlite(lite, &moved, this_shard),
+            // One prepared statement over arrays (see `add_totals`).
+            DbConnection::Postgres(pg) => diesel::sql_query(upsert(
+                "(SELECT p, b, d, $4, s, n FROM unnest($1::text[], $2::text[], $3::text[], \
+                 $5::int8[], $6::int4[]) AS u(p, b, d, s, n)) AS r",
+            ))
+            .bind::<Array<Text>, _>(column(&moved, |((p, _, _), _)| p.as_str()))
+            .bind::<Array<Text>, _>(column(&moved, |((_, b, _), _)| b.as_str()))
+            .bind::<Array<Text>, _>(column(&moved, |((_, _, d), _)| d.as_str()))
+            .bind::<Integer, _>(this_shard)
+            .bind::<Array<BigInt>, _>(column(&moved, |(_, (s, _))| *s))
+            .bind::<Array<Integer>, _>(column(&moved, |(_, (_, n))| *n))
+            .execute(pg),
+            DbConnection::Sqlite(lite) => {
+                let rows: Vec<serde_json::Value> = moved
+                    .iter()
+                    .map(|((p, b, d), (s, n))| serde_json::json!([p, b, d, this_shard, s, n]))
+                    .collect();
+                diesel::sql_query(upsert(&json_rows(6)))
+                    .bind::<Text, _>(serde_json::Value::Array(rows).to_string())
+                    .execute(lite)
+            }
         }
+        .map(|_| ())
     }
 }
 
 /// One department figure's change: `(period, behaviour, department)`, `(score, participants)`.
 type Moved<'a> = (&'a (String, String, String), &'a (i64, i32));
-
-/// Postgres: one prepared statement over arrays (see `add_totals_pg`).
-fn write_departments_pg(conn: &mut diesel::PgConnection, moved: &[Moved], this_shard: i32) -> QueryResult<()> {
-    use diesel::sql_types::{Array, BigInt, Integer, Text};
-    diesel::sql_query(
-        "INSERT INTO board_departments (period, behaviour, department, shard, score, participants) \
-         SELECT p, b, d, $4, s, n FROM unnest($1::text[], $2::text[], $3::text[], $5::int8[], $6::int4[]) \
-         AS u(p, b, d, s, n) \
-         ON CONFLICT (period, behaviour, department, shard) DO UPDATE SET \
-         score = board_departments.score + excluded.score, \
-         participants = board_departments.participants + excluded.participants",
-    )
-    .bind::<Array<Text>, _>(moved.iter().map(|((p, _, _), _)| p.as_str()).collect::<Vec<_>>())
-    .bind::<Array<Text>, _>(moved.iter().map(|((_, b, _), _)| b.as_str()).collect::<Vec<_>>())
-    .bind::<Array<Text>, _>(moved.iter().map(|((_, _, d), _)| d.as_str()).collect::<Vec<_>>())
-    .bind::<Integer, _>(this_shard)
-    .bind::<Array<BigInt>, _>(moved.iter().map(|(_, (s, _))| *s).collect::<Vec<_>>())
-    .bind::<Array<Integer>, _>(moved.iter().map(|(_, (_, n))| *n).collect::<Vec<_>>())
-    .execute(conn)
-    .map(|_| ())
-}
-
-fn write_departments_sqlite(conn: &mut diesel::SqliteConnection, moved: &[Moved], this_shard: i32) -> QueryResult<()> {
-    use board_departments::*;
-    let rows: Vec<_> = moved
-        .iter()
-        .map(|((p, b, d), (s, n))| {
-            (
-                period.eq(p.as_str()),
-                behaviour.eq(b.as_str()),
-                department.eq(d.as_str()),
-                shard.eq(this_shard),
-                score.eq(*s),
-                participants.eq(*n),
-            )
-        })
-        .collect();
-    diesel::insert_into(table)
-        .values(&rows)
-        .on_conflict((period, behaviour, department, shard))
-        .do_update()
-        .set((
-            score.eq(score + excluded(score)),
-            participants.eq(participants + excluded(participants)),
-        ))
-        .execute(conn)
-        .map(|_| ())
-}
 
 /// Someone took part in a bucket when they sent or received a visible postcard in it.
 pub(super) fn took_part(received: i32, given: i32) -> bool {
@@ -351,20 +295,19 @@ pub fn apply_postcard(conn: &mut DbConnection, c: &Contribution, sign: i32, w: W
     let mut people: Vec<&str> = c.recipients.iter().map(String::as_str).collect();
     people.push(c.sender_id);
     let standings = standings(conn, Some(&people))?;
-    apply_postcards_with(conn, std::slice::from_ref(c), sign, w, &standings).map(|_| ())
+    apply_postcards_with(conn, std::slice::from_ref(c), sign, w, &standings)
 }
 
 /// `apply_postcard` for several postcards at once, by a caller that already holds the
 /// people's standings (sends, which have just read the recipients and locked the senders).
 /// Their changes to one row are merged: one upsert, each row named once, in key order.
-/// Answers the rows as they are after it.
 pub fn apply_postcards_with(
     conn: &mut DbConnection,
     cs: &[Contribution],
     sign: i32,
     w: Weights,
     standings: &HashMap<String, Standing>,
-) -> QueryResult<Vec<RowAfter>> {
+) -> QueryResult<()> {
     let unknown = Standing::default();
     let standing = |id: &str| standings.get(id).unwrap_or(&unknown);
     // Rows in key order (a BTreeMap): concurrent writers then lock shared rows in the same
@@ -424,8 +367,7 @@ pub fn apply_postcards_with(
             i32::from(now) - i32::from(before),
         );
     }
-    departments.write(conn)?;
-    Ok(after)
+    departments.write(conn)
 }
 
 /// One endorsement added (`sign = 1`) or withdrawn (`sign = -1`) on a visible postcard.
@@ -441,11 +383,7 @@ pub fn apply_endorsement(conn: &mut DbConnection, c: &Contribution, sign: i32, w
             .filter(behaviour.eq_any(behaviours))
             .filter(employee_id.eq_any(c.recipients)),
     )
-    .set((
-        endorsements.eq(endorsements + sign),
-        score.eq(score + points),
-        revision.eq(revision + 1),
-    ))
+    .set((endorsements.eq(endorsements + sign), score.eq(score + points)))
     .returning((period, behaviour, department, active));
     let changed: Vec<(String, String, String, bool)> = crate::per_backend!(conn, c => update.get_results(c))?;
     let mut departments = DepartmentDeltas::default();
@@ -496,13 +434,6 @@ pub fn create_indexes(conn: &mut DbConnection, defs: &[String]) -> QueryResult<(
         conn.batch_execute(d)?;
     }
     Ok(())
-}
-
-/// The highest revision of any board row (0 when there are none).
-pub fn highest_revision(conn: &mut DbConnection) -> QueryResult<i64> {
-    use diesel::dsl::max;
-    let highest: Option<i64> = board_totals::table.select(max(board_totals::revision)).first(conn)?;
-    Ok(highest.unwrap_or(0))
 }
 
 /// Forgets every total (before a rebuild; the caller records the change to every bucket).

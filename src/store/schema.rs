@@ -45,7 +45,6 @@ diesel::table! {
         active -> Bool,
         listed -> Bool,
         unique_senders -> Integer,
-        revision -> BigInt,
     }
 }
 

@@ -283,9 +283,8 @@ async fn changes_to_ended_buckets_show_on_every_instance(app: TestApp) {
 }
 
 /// Today's sends, endorsements and hides show on the very next read of a custom period, on
-/// the instance that made them (which puts its sends' rows into the today's rows it keeps)
-/// and on another whose answer cache is off (which reads today's rows again), though both
-/// keep today's rows.
+/// the instance that made them and on another whose answer cache is off (both read today's
+/// rows from the database).
 async fn todays_changes_show_on_every_instance(app: TestApp) {
     let o = org(&app).await;
     let other = app.another_instance_with(|s| s.server.leaderboard_cache_ms = 0).await;
@@ -343,9 +342,8 @@ async fn todays_changes_show_on_every_instance(app: TestApp) {
     assert_eq!(boards().await, both(&[("ann", 3), ("cat", 3), ("dan", 3)]));
 }
 
-/// Unique senders of a custom period that reaches today: the senders over its ended buckets
-/// kept per tiling (and checked against their versions), today's read from the postcards,
-/// one sender counted once across both. Read on the instance that sends and on another
+/// Unique senders of a custom period that reaches today, counted from the postcards: one
+/// sender counted once across ended days and today. Read on the instance that sends and on another
 /// (answer caches off), after sends today and hides of old and new postcards.
 async fn unique_senders_join_kept_and_todays(app: TestApp) {
     use chrono::{Duration, NaiveTime, TimeZone};
@@ -423,12 +421,12 @@ async fn unique_senders_join_kept_and_todays(app: TestApp) {
     assert_eq!(boards().await, ann_has(1, 1));
 }
 
-/// The memory keeps ended buckets only, and their sums, at most `board_memory_rows` rows of
-/// them (the least recently used go first); a recorded change replaces what it touched; what
-/// it answers is the same either way.
+/// The memory keeps ended buckets only, at most `board_memory_rows` rows of them (the least
+/// recently used go first); a recorded change replaces what it touched; what it answers is
+/// the same either way.
 async fn kept_buckets_stay_within_their_bound(app: TestApp) {
     use champion::boards::memory::{BoardMemory, Parts};
-    use champion::boards::sums::{add_rows, Sums};
+    use std::sync::Arc;
     let o = org(&app).await;
     let (url, settings) = (app.db.url.clone(), app.settings.clone());
     let (ann, bob, cat, dan) = (o.ann.id.clone(), o.bob.id.clone(), o.cat.id.clone(), o.dan.id.clone());
@@ -446,44 +444,47 @@ async fn kept_buckets_stay_within_their_bound(app: TestApp) {
             .map(|k| Bucket::parse(k).unwrap())
             .to_vec();
         let today = chrono::Utc::now().date_naive();
-        // (people with totals in the ended sum, rows of buckets that had not ended, postcards
+        // (people with totals, rows of the ended buckets and of the others, postcards
         // received in all)
         let shape = |parts: &Parts| {
-            let mut all = Sums::clone(&parts.ended);
-            for rows in &parts.fresh {
-                add_rows(&mut all, rows);
-            }
+            let sums = parts.sums();
             (
-                parts.ended.iter().flatten().count(),
-                parts.fresh.iter().map(|r| r.len()).collect::<Vec<_>>(),
-                all.iter().flatten().map(|t| t.received).sum::<i64>(),
+                sums.iter().flatten().count(),
+                parts.ended.iter().map(|r| r.len()).collect::<Vec<_>>(),
+                parts.fresh.iter().map(Vec::len).collect::<Vec<_>>(),
+                sums.iter().flatten().map(|t| t.received).sum::<i64>(),
             )
         };
-        // Two rows a day (sender and recipient), a sum of four people weighs eight: room for
-        // two of the three days, and not for the sum.
-        let small = BoardMemory::new(4, std::time::Duration::ZERO);
+        let same = |a: &[Arc<Vec<champion::boards::sums::Row>>], b: &[Arc<Vec<champion::boards::sums::Row>>]| {
+            a.len() == b.len() && a.iter().all(|x| b.iter().any(|y| Arc::ptr_eq(x, y)))
+        };
+        // Two rows a day (sender and recipient): room for two of the three days.
+        let small = BoardMemory::new(4);
         for _ in 0..2 {
             assert_eq!(
                 shape(&small.parts(&mut conn, &days, "", today).unwrap()),
-                (4, vec![], 3)
+                (4, vec![2, 2, 2], vec![], 3)
             );
             assert_eq!(small.kept_rows(), 4);
         }
-        // With room, the days' rows and their sum are kept, and the sum is used again.
-        let roomy = BoardMemory::new(100, std::time::Duration::ZERO);
+        // With room, the days' rows are kept and used again.
+        let roomy = BoardMemory::new(100);
         let first = roomy.parts(&mut conn, &days, "", today).unwrap();
-        assert_eq!(roomy.kept_rows(), 6 + 8);
+        assert_eq!(roomy.kept_rows(), 6);
         let again = roomy.parts(&mut conn, &days, "", today).unwrap();
-        assert!(std::sync::Arc::ptr_eq(&first.ended, &again.ended));
-        assert_eq!(shape(&again), (4, vec![], 3));
-        // A change recorded to one of them: the sum is added up again, from the kept rows of
-        // the others and the changed day read again.
+        assert!(same(&first.ended, &again.ended));
+        assert_eq!(shape(&again), (4, vec![2, 2, 2], vec![], 3));
+        // A change recorded to one of them: that day is read again, the others are kept.
         let mut conn2 = pool.get().unwrap();
         champion::store::board::record_changes(&mut conn2, &["d:2026-10-06"]).unwrap();
         let changed = roomy.parts(&mut conn, &days, "", today).unwrap();
-        assert!(!std::sync::Arc::ptr_eq(&first.ended, &changed.ended));
-        assert_eq!(shape(&changed), (4, vec![], 3));
-        assert_eq!(roomy.kept_rows(), 6 + 8, "the stale sum and day were replaced");
+        let kept = |a: &Parts, b: &Parts| {
+            let in_b = |x: &Arc<_>| b.ended.iter().any(|y| Arc::ptr_eq(x, y));
+            a.ended.iter().filter(|x| in_b(x)).count()
+        };
+        assert_eq!(kept(&first, &changed), 2, "only the changed day was read again");
+        assert_eq!(shape(&changed), (4, vec![2, 2, 2], vec![], 3));
+        assert_eq!(roomy.kept_rows(), 6, "the stale day was replaced");
         // Totals changed behind the memory's back (no version bumped) are not seen; a rebuild
         // puts them right and records a change to every bucket, which every memory then sees.
         diesel::RunQueryDsl::execute(
@@ -493,85 +494,61 @@ async fn kept_buckets_stay_within_their_bound(app: TestApp) {
         .unwrap();
         assert_eq!(
             shape(&roomy.parts(&mut conn, &days, "", today).unwrap()),
-            (4, vec![], 3)
+            (4, vec![2, 2, 2], vec![], 3)
         );
         let cfg = champion::boards::scoreboard::BoardConfig::from_settings(&settings);
         champion::boards::recount::rebuild(&mut conn2, &cfg, champion::boards::recount::Readers::Live, &|_, _| {})
             .unwrap();
         let rebuilt = roomy.parts(&mut conn, &days, "", today).unwrap();
-        assert!(!std::sync::Arc::ptr_eq(&changed.ended, &rebuilt.ended));
-        assert_eq!(shape(&rebuilt), (4, vec![], 3));
-        // Buckets that have not ended (by `kept_before`) are not in the sum; their rows are
-        // kept as read (for at most the memory's age, zero here: read on every use).
-        let open = BoardMemory::new(100, std::time::Duration::ZERO);
+        assert_eq!(kept(&changed, &rebuilt), 0, "every day read again");
+        assert_eq!(shape(&rebuilt), (4, vec![2, 2, 2], vec![], 3));
+        // Buckets that have not ended (by `kept_before`) are not kept.
+        let open = BoardMemory::new(100);
         let on_the_6th = chrono::NaiveDate::from_ymd_opt(2026, 10, 6).unwrap();
         let got = open.parts(&mut conn, &days, "", on_the_6th).unwrap();
-        assert_eq!(shape(&got), (2, vec![2, 2], 3));
-        assert_eq!(open.kept_rows(), 6, "three days, and one ended day is not a sum");
+        assert_eq!(shape(&got), (4, vec![2], vec![2, 2], 3));
+        assert_eq!(open.kept_rows(), 2);
         let weeks: Vec<Bucket> = ["w:2026-10-05", "w:2026-10-12"]
             .map(|k| Bucket::parse(k).unwrap())
             .to_vec();
         let on_the_13th = chrono::NaiveDate::from_ymd_opt(2026, 10, 13).unwrap();
         assert_eq!(
             shape(&open.parts(&mut conn, &weeks, "", on_the_13th).unwrap()),
-            (4, vec![0], 3)
+            (4, vec![4], vec![0], 3)
         );
-        assert_eq!(open.kept_rows(), 6 + 4, "the week of the 5th had ended, not the next");
-        let none = BoardMemory::new(0, std::time::Duration::ZERO);
-        assert_eq!(shape(&none.parts(&mut conn, &days, "", today).unwrap()), (4, vec![], 3));
+        assert_eq!(open.kept_rows(), 2 + 4, "the week of the 5th had ended, not the next");
+        let none = BoardMemory::new(0);
+        assert_eq!(
+            shape(&none.parts(&mut conn, &days, "", today).unwrap()),
+            (4, vec![2, 2, 2], vec![], 3)
+        );
         assert_eq!(none.kept_rows(), 0);
         // Warming reads ended buckets ahead of any board (not the others), until full.
-        let warmed = BoardMemory::new(100, std::time::Duration::ZERO);
+        let warmed = BoardMemory::new(100);
         assert_eq!(warmed.warm(&mut conn, &days, "", on_the_6th).unwrap(), 1);
         assert_eq!(warmed.kept_rows(), 2);
         assert_eq!(warmed.warm(&mut conn, &days, "", today).unwrap(), 3);
         assert_eq!(warmed.kept_rows(), 6);
-        assert_eq!(
-            shape(&warmed.parts(&mut conn, &days, "", today).unwrap()),
-            (4, vec![], 3)
-        );
-        assert_eq!(
-            warmed.kept_rows(),
-            6 + 8,
-            "the days were there: only their sum was added"
-        );
-        // Buckets that have not ended are checked once past half their age (1 s here), by
-        // the first read to find them so (the copy serves the others meanwhile), and read again
-        // only when a row of theirs changed (another instance's write).
-        let timed = BoardMemory::new(100, std::time::Duration::from_millis(1000));
-        let mut fresh = |m: &BoardMemory| m.parts(&mut conn, &days, "", on_the_6th).unwrap().fresh;
-        let same = |a: &[std::sync::Arc<Vec<champion::boards::sums::Row>>],
-                    b: &[std::sync::Arc<Vec<champion::boards::sums::Row>>]| {
-            a.len() == b.len() && a.iter().all(|x| b.iter().any(|y| std::sync::Arc::ptr_eq(x, y)))
-        };
-        let received = |rows: &[std::sync::Arc<Vec<champion::boards::sums::Row>>]| -> i32 {
-            rows.iter().flat_map(|r| r.iter()).map(|r| r.received).sum()
-        };
-        let first = fresh(&timed);
-        assert_eq!(received(&first), 2);
-        let half = std::time::Duration::from_millis(600);
-        std::thread::sleep(half);
-        assert!(
-            same(&first, &fresh(&timed)),
-            "past half its age and unchanged: the copy"
-        );
+        let after_warming = warmed.parts(&mut conn, &days, "", today).unwrap();
+        assert_eq!(shape(&after_warming), (4, vec![2, 2, 2], vec![], 3));
+        assert!(same(
+            &after_warming.ended,
+            &warmed.parts(&mut conn, &days, "", today).unwrap().ended
+        ));
+        assert_eq!(warmed.kept_rows(), 6, "the days were there");
+        // Buckets that have not ended are read from the database every time: a change
+        // behind the memory's back (another instance's write) shows on the next read.
+        let received = |parts: &Parts| -> i32 { parts.fresh.iter().flatten().map(|r| r.received).sum() };
+        assert_eq!(received(&open.parts(&mut conn, &days, "", on_the_6th).unwrap()), 2);
         diesel::RunQueryDsl::execute(
             diesel::sql_query(
-                "UPDATE board_totals SET received = received + 1, revision = revision + 1 \
-                 WHERE period = 'd:2026-10-06' AND behaviour = ''",
+                "UPDATE board_totals SET received = received + 1 WHERE period = 'd:2026-10-06' AND behaviour = ''",
             ),
             &mut conn2,
         )
         .unwrap();
-        assert!(
-            same(&first, &fresh(&timed)),
-            "just checked: the copy, for up to its age"
-        );
-        std::thread::sleep(half);
-        let renewed = fresh(&timed);
-        assert!(!same(&first, &renewed), "changed: read again");
-        assert_eq!(received(&renewed), 4, "with the change");
-        let full = BoardMemory::new(4, std::time::Duration::ZERO);
+        assert_eq!(received(&open.parts(&mut conn, &days, "", on_the_6th).unwrap()), 4);
+        let full = BoardMemory::new(4);
         let sixty_days = champion::domain::buckets::ended_within(today, 60, chrono::Weekday::Mon);
         assert!(full.warm(&mut conn, &sixty_days, "", today).unwrap() < sixty_days.len());
         assert!(full.kept_rows() <= 4);

@@ -1,0 +1,1 @@
+ALTER TABLE board_totals ADD COLUMN revision BIGINT NOT NULL DEFAULT 0;
