@@ -195,10 +195,11 @@ impl Application {
         })?;
         let port = listener.local_addr()?.port();
         tracing::info!(host = %settings.server.host, port, "listening");
-        // The freshness contract (`boards`): a board is at most `leaderboard_cache_ms` behind
-        // another instance's writes, in the answer cache; what it is computed from is exact.
-        let stale_at_most = Duration::from_millis(settings.server.leaderboard_cache_ms);
-        let board_memory = Arc::new(BoardMemory::new(settings.server.board_memory_rows));
+        // The freshness contract (`boards::memory`): a board is at most
+        // `leaderboard_cache_ms` behind another instance's writes, half of it in the rows kept
+        // in memory, half in the answer cache.
+        let stale_at_most = Duration::from_millis(settings.server.leaderboard_cache_ms) / 2;
+        let board_memory = Arc::new(BoardMemory::new(settings.server.board_memory_rows, stale_at_most));
         let oidc = crate::outgoing::oidc::OidcProvider::from_settings(&settings.oidc)?;
         let state = web::Data::new(AppState {
             pool: pool.clone(),
@@ -210,6 +211,7 @@ impl Application {
             sends: SendQueue::start(
                 pool.clone(),
                 Rules::from_settings(&settings),
+                board_memory.clone(),
                 settings.database.send_writers,
                 settings.database.send_batch_max,
             ),

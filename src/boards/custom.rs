@@ -3,7 +3,7 @@
 //! by name. Adding up thirty buckets of twenty thousand people is a millisecond here; in the
 //! database it was a hundred or more.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use chrono::NaiveDate;
 use chrono_tz::Tz;
@@ -41,16 +41,24 @@ fn value(t: &Totals, m: Metric) -> i64 {
 struct Combined {
     sums: Sums,
     department: Option<u32>,
+    /// `Parts::ended_buckets` and `ended_version`, for what else is kept about those buckets.
+    ended_buckets: Vec<Bucket>,
+    ended_version: i64,
 }
 
 impl Combined {
     fn read(conn: &mut DbConnection, src: Source, f: &BoardFilter) -> AppResult<Combined> {
-        let sums = src.memory.parts(conn, f.buckets, f.behaviour, src.kept_before)?.sums();
+        let parts = src.memory.parts(conn, f.buckets, f.behaviour, src.kept_before)?;
         // A department no row was ever read in has nobody on this board (no number is MAX).
         let department = f
             .department
             .map(|d| src.memory.department_number(d).unwrap_or(u32::MAX));
-        Ok(Combined { sums, department })
+        Ok(Combined {
+            sums: parts.sums(),
+            department,
+            ended_buckets: parts.ended_buckets,
+            ended_version: parts.ended_version,
+        })
     }
 
     fn kept(&self, t: Totals) -> Option<Totals> {
@@ -117,13 +125,14 @@ fn with_unique_senders(
     conn: &mut DbConnection,
     src: Source,
     f: &BoardFilter,
+    sums: &Combined,
     mut rows: Vec<(i64, EntryRow)>,
 ) -> AppResult<Vec<(i64, EntryRow)>> {
     if rows.is_empty() {
         return Ok(rows);
     }
     let ids: Vec<String> = rows.iter().map(|(_, r)| r.employee_id.clone()).collect();
-    let senders = unique_senders(conn, src, f, &ids)?;
+    let senders = unique_senders(conn, src, f, sums, &ids)?;
     for (_, row) in &mut rows {
         row.unique_senders = narrow(senders.get(&row.employee_id).copied().unwrap_or(0));
     }
@@ -198,7 +207,7 @@ pub fn page(
         .skip(start - from)
         .take(usize::try_from(limit).unwrap_or(0))
         .collect();
-    with_unique_senders(conn, src, f, page)
+    with_unique_senders(conn, src, f, &sums, page)
 }
 
 /// One person's totals over the buckets (whatever the filter's listing), and how many people
@@ -223,7 +232,9 @@ pub fn standing(
         None => None,
     };
     let row = match row {
-        Some(row) => with_unique_senders(conn, src, f, vec![(0, row)])?.pop().map(|(_, r)| r),
+        Some(row) => with_unique_senders(conn, src, f, &sums, vec![(0, row)])?
+            .pop()
+            .map(|(_, r)| r),
         None => None,
     };
     Ok((row, above))
@@ -259,21 +270,57 @@ fn span_of(buckets: &[Bucket], tz: Tz) -> Option<Span> {
 }
 
 /// How many different people sent each of `people` a visible postcard in the filter's
-/// buckets (unique senders do not add up across buckets), from the postcards.
+/// buckets: over the ended ones (a prefix of the tiling) from `BoardMemory::senders` when
+/// asked before, over the rest (today's) from the postcards.
 fn unique_senders(
     conn: &mut DbConnection,
     src: Source,
     f: &BoardFilter,
+    sums: &Combined,
     people: &[String],
 ) -> AppResult<HashMap<String, i64>> {
     let Some(span) = span_of(f.buckets, src.tz).filter(|_| !people.is_empty()) else {
         return Ok(HashMap::new());
     };
-    let mut counts = HashMap::new();
-    for chunk in people.chunks(500) {
-        counts.extend(board_read::unique_senders(conn, span, f.behaviour, chunk)?);
+    let split = span_of(&sums.ended_buckets, src.tz).map(|ended| ended.end.clamp(span.start, span.end));
+    let mut senders: HashMap<String, HashSet<String>> = HashMap::new();
+    let rest = match split {
+        Some(split) => {
+            let before = Span {
+                start: span.start,
+                end: split,
+            };
+            let kept = src.memory.senders.ended(
+                &sums.ended_buckets,
+                sums.ended_version,
+                f.behaviour,
+                people,
+                |missing| {
+                    let mut pairs = Vec::new();
+                    for chunk in missing.chunks(500) {
+                        pairs.extend(board_read::sender_pairs(conn, before, f.behaviour, chunk)?);
+                    }
+                    Ok(pairs)
+                },
+            )?;
+            for (p, list) in kept {
+                senders.entry(p).or_default().extend(list.iter().cloned());
+            }
+            Span {
+                start: split,
+                end: span.end,
+            }
+        }
+        None => span,
+    };
+    if rest.start < rest.end {
+        for chunk in people.chunks(500) {
+            for (recipient, sender) in board_read::sender_pairs(conn, rest, f.behaviour, chunk)? {
+                senders.entry(recipient).or_default().insert(sender);
+            }
+        }
     }
-    Ok(counts)
+    Ok(senders.into_iter().map(|(p, s)| (p, s.len() as i64)).collect())
 }
 
 #[cfg(test)]
@@ -290,6 +337,7 @@ mod tests {
             given: 0,
             endorsements: 0,
             score: i64::from(received) * 3,
+            revision: 0,
             active: true,
             listed: true,
         }
@@ -303,11 +351,15 @@ mod tests {
                 Arc::new(vec![row(0, 2, 1), row(2, 1, 1)]),
                 Arc::new(vec![row(2, 1, 1), row(3, 4, 1)]),
             ],
-            fresh: vec![vec![row(2, 1, 2)]],
+            fresh: vec![Arc::new(vec![row(2, 1, 2)])],
+            ended_buckets: Vec::new(),
+            ended_version: 0,
         };
         let combined = Combined {
             sums: parts.sums(),
             department: None,
+            ended_buckets: Vec::new(),
+            ended_version: 0,
         };
         let mut all = Vec::new();
         combined.each(|n, t| all.push((n, t.received, t.score, t.department)));

@@ -1,12 +1,12 @@
-//! The board memory's cache of ended buckets: values by (bucket key, behaviour), each read at
-//! some version (its bucket's), at most `capacity` in weight, the least recently used going
-//! first. Versions only grow, so a value read at a later version serves a read that asked
+//! The one cache shape the board memory uses: values by (bucket keys, behaviour), each read
+//! at some version (its bucket's, or the sum of its buckets'), at most `capacity` in weight,
+//! the least recently used going first. Versions only grow, so a value read at a later version serves a read that asked
 //! for an earlier one, and never gives way to one read at an earlier version (a read that
 //! began before a change may finish after one that began after it).
 
 use std::collections::HashMap;
 
-/// Where something is kept: (bucket key, behaviour).
+/// Where something is kept: (bucket keys, behaviour).
 pub type At = (String, String);
 
 /// How much of the capacity a value takes.
@@ -53,6 +53,15 @@ impl<V: Weigh> Lru<V> {
         Some(&entry.value)
     }
 
+    /// The value at `at` if it was read at exactly `version` (to add to it in place; then
+    /// [`Lru::reweigh`]).
+    pub fn exactly(&mut self, at: &At, version: i64) -> Option<&mut V> {
+        self.kept
+            .get_mut(at)
+            .filter(|e| e.version == version)
+            .map(|e| &mut e.value)
+    }
+
     /// Keeps `value`, read at `version`, unless what is kept at `at` was read at the same or
     /// a later one, or it alone outweighs the capacity.
     pub fn keep(&mut self, at: At, value: V, version: i64) {
@@ -73,6 +82,20 @@ impl<V: Weigh> Lru<V> {
         ) {
             self.weight -= old.weight;
         }
+        self.evict();
+    }
+
+    /// Takes the new weight of the value at `at` after it grew in place.
+    pub fn reweigh(&mut self, at: &At) {
+        if let Some(e) = self.kept.get_mut(at) {
+            let weight = e.value.weight();
+            self.weight = self.weight + weight - e.weight;
+            e.weight = weight;
+        }
+        self.evict();
+    }
+
+    fn evict(&mut self) {
         while self.weight > self.capacity {
             let Some(oldest) = self.kept.iter().min_by_key(|(_, e)| e.used).map(|(at, _)| at.clone()) else {
                 break;
@@ -122,8 +145,10 @@ mod tests {
         assert!(lru.get(&at("b"), 0).is_none(), "b was used least recently");
         lru.keep(at("d"), 11, 0);
         assert!(lru.get(&at("d"), 0).is_none(), "too heavy to keep");
-        lru.keep(at("c"), 7, 1);
-        assert_eq!(lru.weight(), 7, "a went to make room for c's newer, heavier value");
-        assert_eq!(lru.get(&at("c"), 1).copied(), Some(7));
+        lru.get(&at("c"), 0);
+        *lru.exactly(&at("c"), 0).unwrap() = 7;
+        lru.reweigh(&at("c"));
+        assert_eq!(lru.weight(), 7, "a went to make room for c's growth");
+        assert!(lru.exactly(&at("c"), 1).is_none(), "exactly that version");
     }
 }

@@ -11,10 +11,12 @@
 //! - Totals are kept per bucket (day, week, month, quarter, year, all time; per behaviour
 //!   too) and moved in the same transaction as every postcard, endorsement, withdrawal, hide,
 //!   restore and standing change, so a board of one period reads one bucket (exact).
-//! - Custom periods add up a tiling of buckets: ended ones kept in memory (`memory`) with
+//! - Custom periods add up a tiling of buckets kept in memory (`memory`): ended buckets with
 //!   versions checked on every read (`board_changes`, bumped only by changes to ended
-//!   buckets: no version row is written by a send), today's read from the database.
-//! - Identical answers are kept for `leaderboard_cache_ms` (`http::board_cache`), and every
+//!   buckets: no version row is written by a send), the others (today's) as read or checked
+//!   (a count and a sum of the rows' revisions) at most half of `leaderboard_cache_ms` ago. A send lays the rows it wrote over this instance's
+//!   copies; any other write on this instance marks them to be read again (`http::edge`).
+//! - Identical answers are kept for the other half (`http::board_cache`), and every
 //!   successful write on this instance empties that cache (`http::edge`).
 //!
 //! # Lock order
@@ -29,4 +31,5 @@ pub mod lru;
 pub mod memory;
 pub mod recount;
 pub mod scoreboard;
+pub mod senders;
 pub mod sums;

@@ -310,6 +310,8 @@ pub fn rebuild(
         let s = snapshot(conn, cfg)?;
         let standing = board::standings(conn, None)?;
         let unknown = board::Standing::default();
+        // Past every revision kept anywhere: a rebuilt row is newer than any copy of the old.
+        let revision = board::highest_revision(conn)? + 1;
         board::record_change_to_all(conn)?;
         board::clear(conn)?;
         let dropped = match readers {
@@ -345,6 +347,7 @@ pub fn rebuild(
                         board_totals::active.eq(standing.get(person(e)).unwrap_or(&unknown).active),
                         board_totals::listed.eq(standing.get(person(e)).unwrap_or(&unknown).listed),
                         board_totals::unique_senders.eq(v.unique_senders),
+                        board_totals::revision.eq(revision),
                     )
                 })
                 .collect();

@@ -10,7 +10,7 @@ use crate::domain::buckets::{recorded_before, Bucket};
 use crate::domain::period::local_date;
 use crate::error::AppResult;
 use crate::settings::Settings;
-use crate::store::board::{self, Contribution, LonePairs, Standing, Weights};
+use crate::store::board::{self, Contribution, LonePairs, RowAfter, Standing, Weights};
 use crate::store::postcards::{self, PairRow, PostcardRow};
 use crate::store::DbConnection;
 
@@ -152,13 +152,14 @@ pub struct NewPostcard<'a> {
 }
 
 /// Postcards just sent, whose people's standings the caller already knows: one merged
-/// board upsert for all of them.
+/// board upsert for all of them. Answers the rows as they left them, for
+/// `BoardMemory::apply` once committed.
 pub fn on_new_postcards(
     conn: &mut DbConnection,
     cards: &[NewPostcard],
     standings: &HashMap<String, Standing>,
     cfg: &BoardConfig,
-) -> AppResult<()> {
+) -> AppResult<Vec<RowAfter>> {
     let buckets: Vec<Buckets> = cards.iter().map(|c| Buckets::at(cfg, c.row.created_at)).collect();
     let lone: Vec<LonePairs> = cards
         .iter()
@@ -171,8 +172,9 @@ pub fn on_new_postcards(
         .zip(&lone)
         .map(|((c, b), l)| contribution(c.row, &b.keys, c.recipients, l))
         .collect();
-    board::apply_postcards_with(conn, &contributions, 1, cfg.weights, standings)?;
-    record_kept(conn, cfg, &buckets)
+    let after = board::apply_postcards_with(conn, &contributions, 1, cfg.weights, standings)?;
+    record_kept(conn, cfg, &buckets)?;
+    Ok(after)
 }
 
 /// An endorsement added or withdrawn; hidden postcards are not on the boards.

@@ -11,6 +11,8 @@ pub struct Row {
     pub given: i32,
     pub endorsements: i32,
     pub score: i64,
+    /// The row's revision when read or written (see `boards::memory`).
+    pub revision: i64,
     pub active: bool,
     pub listed: bool,
 }
@@ -76,6 +78,7 @@ mod tests {
             given: 1,
             endorsements: 0,
             score,
+            revision: 0,
             active: true,
             listed: true,
         }

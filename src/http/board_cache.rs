@@ -1,8 +1,8 @@
 //! Answers of leaderboard reads, kept for repeated identical requests (widgets on many
 //! screens ask the same question every minute). Every write that can move a board bumps the
-//! version, which empties the cache at once on this instance; entries also expire after
-//! `server.leaderboard_cache_ms`, which bounds how long another instance's writes take to
-//! show (what answers are computed from is exact, see `boards`).
+//! version, which empties the cache at once on this instance; entries also expire after half
+//! of `server.leaderboard_cache_ms` (the other half is the board memory's, see
+//! `boards::memory`), which bounds how long another instance's writes take to show.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -29,6 +29,10 @@ fn nul_in_request(req: &ServiceRequest) -> Option<AppError> {
         .map(|(key, _)| AppError::bad_query(key.replace('\0', "\u{FFFD}"), message))
 }
 
+/// Marks an answer whose write has laid its board rows over this instance's memory.
+#[derive(Clone, Copy)]
+pub struct BoardRowsLaid;
+
 pub async fn edge(
     mut req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
@@ -53,6 +57,11 @@ pub async fn edge(
     let done = res.status().is_success() || res.status() == actix_web::http::StatusCode::SEE_OTHER;
     if let Some(state) = state.filter(|_| done) {
         state.boards.invalidate();
+        // A send lays its rows over this instance's board memory itself (before answering);
+        // any other write may have moved today's rows in ways only a read tells.
+        if res.response().extensions().get::<BoardRowsLaid>().is_none() {
+            state.board_memory.stale_today();
+        }
     }
     Ok(res.map_into_left_body())
 }

@@ -111,9 +111,13 @@ pub async fn send(
         key: key.map(|k| (k, hash)),
     };
     match state.sends.send(request).await? {
-        Sent::Created(view) => Ok(HttpResponse::Created()
-            .insert_header((header::LOCATION, postcards::location(&view.id)))
-            .json(*view)),
+        Sent::Created(view) => {
+            let mut res = HttpResponse::Created()
+                .insert_header((header::LOCATION, postcards::location(&view.id)))
+                .json(*view);
+            res.extensions_mut().insert(super::edge::BoardRowsLaid);
+            Ok(res)
+        }
         Sent::Replay(stored) => Ok(replay(stored)),
     }
 }

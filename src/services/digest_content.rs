@@ -54,7 +54,7 @@ impl Week {
         .map_err(|(_, m)| AppError::internal(anyhow::anyhow!(m)))?;
         let timezone = cfg.calendar.org_tz.name().to_string();
         // A week is one bucket: nothing of several buckets is read, so nothing is kept.
-        let memory = BoardMemory::new(0);
+        let memory = BoardMemory::new(0, std::time::Duration::ZERO);
         let req = BoardRequest {
             period: &period,
             timezone: &timezone,

@@ -12,6 +12,7 @@ use chrono::NaiveDateTime;
 use super::idempotency::{self, Claim, StoredResponse};
 use super::postcard_views::{self, PostcardView};
 use super::postcards::{check_directory, check_input, check_limits, id_at, location, notices, Rules, SendInput};
+use crate::boards::memory::BoardMemory;
 use crate::boards::scoreboard::{self, NewPostcard};
 use crate::error::{AppError, AppResult};
 use crate::store::board::{self, Standing};
@@ -54,11 +55,14 @@ struct Accepted {
 /// checked in the same transaction and the answers of the sends stored there
 /// (`idempotency::check_many`). An `Err` for the whole batch means the transaction failed and
 /// wrote nothing (retrying each job alone then tells which one, if any, cannot be written).
+/// Once committed, the board rows it wrote are laid over `memory` (this instance's), when
+/// given, before any answer leaves.
 pub fn send_many(
     conn: &mut DbConnection,
     jobs: &[SendJob],
     rules: &Rules,
     now: NaiveDateTime,
+    memory: Option<&BoardMemory>,
 ) -> AppResult<Vec<AppResult<Sent>>> {
     let checked: Vec<_> = jobs
         .iter()
@@ -83,7 +87,7 @@ pub fn send_many(
             Some((i, (j.sender.id.as_str(), k.key.as_str(), k.hash.as_str())))
         })
         .unzip();
-    write_tx(conn, |conn| {
+    let (answers, written) = write_tx(conn, |conn| {
         // Keys first: a retry or a request racing one in flight is answered without a send.
         let mut claim_of: Vec<Option<AppResult<Claim>>> = jobs.iter().map(|_| None).collect();
         for (i, claim) in keyed_jobs.iter().zip(idempotency::check_many(conn, &keyed, now)?) {
@@ -206,7 +210,7 @@ pub fn send_many(
             answers.push(answer);
         }
         if accepted.is_empty() {
-            return Ok(answers);
+            return Ok((answers, Vec::new()));
         }
         postcards::insert(conn, &rows, &recipient_rows)?;
         outbox::enqueue_many(conn, &emails)?;
@@ -227,9 +231,13 @@ pub fn send_many(
                 earlier: &a.earlier,
             })
             .collect();
-        scoreboard::on_new_postcards(conn, &cards, &standings, &rules.board)?;
-        Ok(answers)
-    })
+        let written = scoreboard::on_new_postcards(conn, &cards, &standings, &rules.board)?;
+        Ok((answers, written))
+    })?;
+    if let Some(memory) = memory {
+        memory.apply(&written);
+    }
+    Ok(answers)
 }
 
 /// One postcard (the CLI's demo, tests): a batch of one, without a key.
@@ -246,7 +254,7 @@ pub fn send(
         input,
         idempotency: None,
     };
-    match send_many(conn, std::slice::from_ref(&job), rules, now)?.pop() {
+    match send_many(conn, std::slice::from_ref(&job), rules, now, None)?.pop() {
         Some(Ok(Sent::Created(view))) => Ok(*view),
         Some(Err(e)) => Err(e),
         _ => Err(AppError::internal(anyhow::anyhow!("a send of one gave no postcard"))),

@@ -22,6 +22,7 @@ use tokio::sync::{mpsc, oneshot};
 use super::postcards::{Rules, SendInput};
 pub use super::send_batch::Sent;
 use super::send_batch::{self, KeyedRequest, SendJob};
+use crate::boards::memory::BoardMemory;
 use crate::domain::clock::now;
 use crate::error::{AppError, AppResult};
 use crate::store::employees::{self, EmployeeRow};
@@ -53,22 +54,29 @@ pub struct SendQueue {
     writers: Vec<mpsc::Sender<Queued>>,
     pool: Pool,
     rules: Arc<Rules>,
+    /// This instance's board memory, brought up to date by each committed batch.
+    memory: Arc<BoardMemory>,
 }
 
 impl SendQueue {
     /// Starts `writers` writer tasks on the current runtime.
-    pub fn start(pool: Pool, rules: Rules, writers: u32, batch_max: u32) -> SendQueue {
+    pub fn start(pool: Pool, rules: Rules, memory: Arc<BoardMemory>, writers: u32, batch_max: u32) -> SendQueue {
         let rules = Arc::new(rules);
         let batch_max = batch_max.max(1) as usize;
         let writers = (0..writers)
             .map(|_| {
                 // Room for a few batches; beyond it, requests wait to queue (backpressure).
                 let (tx, rx) = mpsc::channel::<Queued>(batch_max * 4);
-                tokio::spawn(writer(rx, pool.clone(), rules.clone(), batch_max));
+                tokio::spawn(writer(rx, pool.clone(), rules.clone(), memory.clone(), batch_max));
                 tx
             })
             .collect();
-        SendQueue { writers, pool, rules }
+        SendQueue {
+            writers,
+            pool,
+            rules,
+            memory,
+        }
     }
 
     /// The writer of this caller's sends.
@@ -79,9 +87,9 @@ impl SendQueue {
     /// Sends the postcard, in a batch when writers run; answers once it is committed.
     pub async fn send(&self, request: Request) -> AppResult<Sent> {
         let Some(tx) = self.writer_for(&request.email) else {
-            let (pool, rules) = (self.pool.clone(), self.rules.clone());
+            let (pool, rules, memory) = (self.pool.clone(), self.rules.clone(), self.memory.clone());
             return crate::store::db::run(&pool, move |conn| {
-                let mut answers = write_batch(conn, vec![request], &rules);
+                let mut answers = write_batch(conn, vec![request], &rules, &memory);
                 answers.pop().unwrap_or_else(|| Err(lost()))
             })
             .await;
@@ -118,7 +126,13 @@ fn lost() -> AppError {
 }
 
 /// Takes the sends waiting now (at least one, waiting for it) and writes them, forever.
-async fn writer(mut rx: mpsc::Receiver<Queued>, pool: Pool, rules: Arc<Rules>, batch_max: usize) {
+async fn writer(
+    mut rx: mpsc::Receiver<Queued>,
+    pool: Pool,
+    rules: Arc<Rules>,
+    memory: Arc<BoardMemory>,
+    batch_max: usize,
+) {
     loop {
         let Some(first) = rx.recv().await else { return };
         let mut batch = vec![first];
@@ -130,10 +144,11 @@ async fn writer(mut rx: mpsc::Receiver<Queued>, pool: Pool, rules: Arc<Rules>, b
         }
         let pool = pool.clone();
         let rules = rules.clone();
+        let memory = memory.clone();
         let done = tokio::task::spawn_blocking(move || {
             let (requests, replies): (Vec<Request>, Vec<_>) = batch.into_iter().map(|q| (q.request, q.reply)).unzip();
             let answers = match pool.get() {
-                Ok(mut conn) => write_batch(&mut conn, requests, &rules),
+                Ok(mut conn) => write_batch(&mut conn, requests, &rules, &memory),
                 Err(e) => unavailable(requests.len(), e),
             };
             for (reply, answer) in replies.into_iter().zip(answers) {
@@ -150,7 +165,12 @@ async fn writer(mut rx: mpsc::Receiver<Queued>, pool: Pool, rules: Arc<Rules>, b
 
 /// Resolves the callers and sends (keys are checked in the batch's transaction); one answer
 /// per request, in order.
-fn write_batch(conn: &mut DbConnection, requests: Vec<Request>, rules: &Rules) -> Vec<AppResult<Sent>> {
+fn write_batch(
+    conn: &mut DbConnection,
+    requests: Vec<Request>,
+    rules: &Rules,
+    memory: &BoardMemory,
+) -> Vec<AppResult<Sent>> {
     let at = now();
     let mut answers: Vec<Option<AppResult<Sent>>> = requests.iter().map(|_| None).collect();
     let emails: Vec<&str> = requests.iter().map(|r| r.email.as_str()).collect();
@@ -169,13 +189,13 @@ fn write_batch(conn: &mut DbConnection, requests: Vec<Request>, rules: &Rules) -
             Err(e) => answers[index] = Some(Err(e)),
         }
     }
-    let results = match send_batch::send_many(conn, &jobs, rules, at) {
+    let results = match send_batch::send_many(conn, &jobs, rules, at, Some(memory)) {
         Ok(results) => results,
         Err(e) if jobs.len() > 1 => {
             tracing::warn!(error = %e, sends = jobs.len(), "a send batch failed; sending one by one");
             jobs.iter()
                 .map(|job| {
-                    send_batch::send_many(conn, std::slice::from_ref(job), rules, at)
+                    send_batch::send_many(conn, std::slice::from_ref(job), rules, at, Some(memory))
                         .and_then(|mut one| one.pop().unwrap_or_else(|| Err(lost())))
                 })
                 .collect()

@@ -101,7 +101,7 @@ impl Delta {
     }
 }
 
-/// A board row as it is after a change (what the department figures need to know).
+/// A board row as it is after a change.
 #[derive(Debug, Clone, QueryableByName, Queryable, Selectable)]
 #[diesel(table_name = board_totals)]
 pub struct RowAfter {
@@ -115,6 +115,8 @@ pub struct RowAfter {
     pub department: String,
     pub active: bool,
     pub listed: bool,
+    /// How many writes the row has had (see `boards::memory`: the higher, the newer).
+    pub revision: i64,
 }
 
 /// A change to one board row, as written.
@@ -145,9 +147,10 @@ fn add_totals(conn: &mut DbConnection, changes: &[Change]) -> QueryResult<Vec<Ro
              endorsements = board_totals.endorsements + excluded.endorsements, \
              score = board_totals.score + excluded.score, \
              department = excluded.department, active = excluded.active, listed = excluded.listed, \
-             unique_senders = board_totals.unique_senders + excluded.unique_senders \
+             unique_senders = board_totals.unique_senders + excluded.unique_senders, \
+             revision = board_totals.revision + 1 \
              RETURNING period, behaviour, employee_id, received, given, endorsements, score, \
-             department, active, listed"
+             department, active, listed, revision"
         )
     };
     match conn {
@@ -295,19 +298,20 @@ pub fn apply_postcard(conn: &mut DbConnection, c: &Contribution, sign: i32, w: W
     let mut people: Vec<&str> = c.recipients.iter().map(String::as_str).collect();
     people.push(c.sender_id);
     let standings = standings(conn, Some(&people))?;
-    apply_postcards_with(conn, std::slice::from_ref(c), sign, w, &standings)
+    apply_postcards_with(conn, std::slice::from_ref(c), sign, w, &standings).map(|_| ())
 }
 
 /// `apply_postcard` for several postcards at once, by a caller that already holds the
 /// people's standings (sends, which have just read the recipients and locked the senders).
 /// Their changes to one row are merged: one upsert, each row named once, in key order.
+/// Answers the rows as they are after it.
 pub fn apply_postcards_with(
     conn: &mut DbConnection,
     cs: &[Contribution],
     sign: i32,
     w: Weights,
     standings: &HashMap<String, Standing>,
-) -> QueryResult<()> {
+) -> QueryResult<Vec<RowAfter>> {
     let unknown = Standing::default();
     let standing = |id: &str| standings.get(id).unwrap_or(&unknown);
     // Rows in key order (a BTreeMap): concurrent writers then lock shared rows in the same
@@ -367,7 +371,8 @@ pub fn apply_postcards_with(
             i32::from(now) - i32::from(before),
         );
     }
-    departments.write(conn)
+    departments.write(conn)?;
+    Ok(after)
 }
 
 /// One endorsement added (`sign = 1`) or withdrawn (`sign = -1`) on a visible postcard.
@@ -383,7 +388,11 @@ pub fn apply_endorsement(conn: &mut DbConnection, c: &Contribution, sign: i32, w
             .filter(behaviour.eq_any(behaviours))
             .filter(employee_id.eq_any(c.recipients)),
     )
-    .set((endorsements.eq(endorsements + sign), score.eq(score + points)))
+    .set((
+        endorsements.eq(endorsements + sign),
+        score.eq(score + points),
+        revision.eq(revision + 1),
+    ))
     .returning((period, behaviour, department, active));
     let changed: Vec<(String, String, String, bool)> = crate::per_backend!(conn, c => update.get_results(c))?;
     let mut departments = DepartmentDeltas::default();
@@ -434,6 +443,13 @@ pub fn create_indexes(conn: &mut DbConnection, defs: &[String]) -> QueryResult<(
         conn.batch_execute(d)?;
     }
     Ok(())
+}
+
+/// The highest revision of any board row (0 when there are none).
+pub fn highest_revision(conn: &mut DbConnection) -> QueryResult<i64> {
+    use diesel::dsl::max;
+    let highest: Option<i64> = board_totals::table.select(max(board_totals::revision)).first(conn)?;
+    Ok(highest.unwrap_or(0))
 }
 
 /// Forgets every total (before a rebuild; the caller records the change to every bucket).

@@ -160,26 +160,23 @@ pub fn person(conn: &mut DbConnection, f: &BoardFilter, employee: &str) -> Query
         .optional()
 }
 
-/// How many different people sent each of these people a visible postcard in `span`:
-/// unique senders for periods of several buckets (custom ones; a single bucket stores its
-/// count), which are not additive. Read from the recipient index alone (it carries time,
-/// sender, behaviour and the hidden flag).
-pub fn unique_senders(
+/// Who sent each of these people a visible postcard in `span`, as (recipient, sender), each
+/// pair once: unique senders for periods of several buckets (custom ones; a single bucket
+/// stores its count), which are not additive. Read from the recipient index alone (it
+/// carries time, sender, behaviour and the hidden flag).
+pub fn sender_pairs(
     conn: &mut DbConnection,
     span: Span,
     behaviour: &str,
     recipients: &[String],
-) -> QueryResult<Vec<(String, i64)>> {
+) -> QueryResult<Vec<(String, String)>> {
     let mut q = postcard_recipients::table
         .filter(postcard_recipients::recipient_id.eq_any(recipients))
         .filter(postcard_recipients::hidden.eq(false))
         .filter(postcard_recipients::created_at.ge(span.start))
         .filter(postcard_recipients::created_at.lt(span.end))
-        .group_by(postcard_recipients::recipient_id)
-        .select((
-            postcard_recipients::recipient_id,
-            diesel::dsl::count(postcard_recipients::sender_id).aggregate_distinct(),
-        ))
+        .select((postcard_recipients::recipient_id, postcard_recipients::sender_id))
+        .distinct()
         .into_boxed();
     if !behaviour.is_empty() {
         q = q.filter(postcard_recipients::behaviour.eq(behaviour.to_string()));
@@ -239,10 +236,28 @@ pub struct BucketRow {
     pub given: i32,
     pub endorsements: i32,
     pub score: i64,
+    pub revision: i64,
+}
+
+impl From<&board::RowAfter> for BucketRow {
+    fn from(r: &board::RowAfter) -> BucketRow {
+        BucketRow {
+            period: r.period.clone(),
+            employee_id: r.employee_id.clone(),
+            department: r.department.clone(),
+            active: r.active,
+            listed: r.listed,
+            received: r.received,
+            given: r.given,
+            endorsements: r.endorsements,
+            score: r.score,
+            revision: r.revision,
+        }
+    }
 }
 
 /// Every row of these buckets for `behaviour` ("" for all).
-pub fn bucket_rows(conn: &mut DbConnection, keys: &[&String], behaviour: &str) -> QueryResult<Vec<BucketRow>> {
+pub fn bucket_rows(conn: &mut DbConnection, keys: &[String], behaviour: &str) -> QueryResult<Vec<BucketRow>> {
     board_totals::table
         .filter(board_totals::period.eq_any(keys))
         .filter(board_totals::behaviour.eq(behaviour))
@@ -256,6 +271,7 @@ pub fn bucket_rows(conn: &mut DbConnection, keys: &[&String], behaviour: &str) -
             board_totals::given,
             board_totals::endorsements,
             board_totals::score,
+            board_totals::revision,
         ))
         .load(conn)
 }
@@ -266,4 +282,35 @@ pub fn versions(conn: &mut DbConnection, keys: &[&str]) -> QueryResult<Vec<(Stri
         .filter(board_changes::period.eq_any(keys))
         .select((board_changes::period, board_changes::version))
         .load(conn)
+}
+
+/// How many rows a bucket has for `behaviour`, and the sum of their revisions: the same as a
+/// copy's exactly when no row of it changed since the copy was read (revisions only grow, and
+/// a new row adds one to the count), at the cost of an index range, with no rows to send.
+pub fn bucket_signature(conn: &mut DbConnection, key: &str, behaviour: &str) -> QueryResult<(i64, i64)> {
+    #[derive(QueryableByName)]
+    struct Signature {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        rows: i64,
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        revisions: i64,
+    }
+    let query = |a: &str, b: &str| {
+        format!(
+            "SELECT COUNT(*) AS rows, CAST(COALESCE(SUM(revision), 0) AS BIGINT) AS revisions \
+             FROM board_totals WHERE period = {a} AND behaviour = {b}"
+        )
+    };
+    use diesel::sql_types::Text;
+    let got: Signature = match conn {
+        DbConnection::Postgres(pg) => diesel::sql_query(query("$1", "$2"))
+            .bind::<Text, _>(key)
+            .bind::<Text, _>(behaviour)
+            .get_result(pg)?,
+        DbConnection::Sqlite(lite) => diesel::sql_query(query("?", "?"))
+            .bind::<Text, _>(key)
+            .bind::<Text, _>(behaviour)
+            .get_result(lite)?,
+    };
+    Ok((got.rows, got.revisions))
 }

@@ -74,7 +74,7 @@ fn moving_rows(conn: &mut DbConnection, ids: &[&str]) -> QueryResult<Vec<Moving>
 /// edit, a deactivation, an import or an opt-out), moving their figures between departments.
 /// Call after updating their `employees` rows in the same transaction. Records a change to
 /// every bucket a row moved in (last, as the lock order asks), so memories that keep those
-/// buckets read them again.
+/// buckets read them again; the rows' revisions tell memories of today's rows.
 pub fn sync_people(conn: &mut DbConnection, ids: &[&str]) -> QueryResult<()> {
     if ids.is_empty() {
         return Ok(());
@@ -99,7 +99,7 @@ pub fn sync_people(conn: &mut DbConnection, ids: &[&str]) -> QueryResult<()> {
     departments.write(conn)?;
     let update = format!(
         "UPDATE board_totals AS b SET department = e.department, active = e.active, \
-         listed = (e.active AND e.show_on_leaderboard) FROM employees e \
+         listed = (e.active AND e.show_on_leaderboard), revision = b.revision + 1 FROM employees e \
          WHERE e.id = b.employee_id AND b.employee_id {} AND ({DIFFERS})",
         match conn {
             DbConnection::Postgres(_) => "= ANY($1::text[])",

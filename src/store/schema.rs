@@ -45,6 +45,7 @@ diesel::table! {
         active -> Bool,
         listed -> Bool,
         unique_senders -> Integer,
+        revision -> BigInt,
     }
 }
 

@@ -283,8 +283,9 @@ async fn changes_to_ended_buckets_show_on_every_instance(app: TestApp) {
 }
 
 /// Today's sends, endorsements and hides show on the very next read of a custom period, on
-/// the instance that made them and on another whose answer cache is off (both read today's
-/// rows from the database).
+/// the instance that made them (which puts its sends' rows into the today's rows it keeps)
+/// and on another whose answer cache is off (which reads today's rows again), though both
+/// keep today's rows.
 async fn todays_changes_show_on_every_instance(app: TestApp) {
     let o = org(&app).await;
     let other = app.another_instance_with(|s| s.server.leaderboard_cache_ms = 0).await;
@@ -421,9 +422,9 @@ async fn unique_senders_join_kept_and_todays(app: TestApp) {
     assert_eq!(boards().await, ann_has(1, 1));
 }
 
-/// The memory keeps ended buckets only, at most `board_memory_rows` rows of them (the least
-/// recently used go first); a recorded change replaces what it touched; what it answers is
-/// the same either way.
+/// The memory keeps ended buckets, at most `board_memory_rows` rows of them (the least
+/// recently used go first), and copies of today's; a recorded change replaces what it
+/// touched; what it answers is the same either way.
 async fn kept_buckets_stay_within_their_bound(app: TestApp) {
     use champion::boards::memory::{BoardMemory, Parts};
     use std::sync::Arc;
@@ -446,20 +447,20 @@ async fn kept_buckets_stay_within_their_bound(app: TestApp) {
         let today = chrono::Utc::now().date_naive();
         // (people with totals, rows of the ended buckets and of the others, postcards
         // received in all)
+        type Rows = [Arc<Vec<champion::boards::sums::Row>>];
+        let lengths = |b: &Rows| b.iter().map(|r| r.len()).collect::<Vec<_>>();
         let shape = |parts: &Parts| {
             let sums = parts.sums();
             (
                 sums.iter().flatten().count(),
-                parts.ended.iter().map(|r| r.len()).collect::<Vec<_>>(),
-                parts.fresh.iter().map(Vec::len).collect::<Vec<_>>(),
+                lengths(&parts.ended),
+                lengths(&parts.fresh),
                 sums.iter().flatten().map(|t| t.received).sum::<i64>(),
             )
         };
-        let same = |a: &[Arc<Vec<champion::boards::sums::Row>>], b: &[Arc<Vec<champion::boards::sums::Row>>]| {
-            a.len() == b.len() && a.iter().all(|x| b.iter().any(|y| Arc::ptr_eq(x, y)))
-        };
+        let same = |a: &Rows, b: &Rows| a.len() == b.len() && a.iter().all(|x| b.iter().any(|y| Arc::ptr_eq(x, y)));
         // Two rows a day (sender and recipient): room for two of the three days.
-        let small = BoardMemory::new(4);
+        let small = BoardMemory::new(4, std::time::Duration::ZERO);
         for _ in 0..2 {
             assert_eq!(
                 shape(&small.parts(&mut conn, &days, "", today).unwrap()),
@@ -468,7 +469,7 @@ async fn kept_buckets_stay_within_their_bound(app: TestApp) {
             assert_eq!(small.kept_rows(), 4);
         }
         // With room, the days' rows are kept and used again.
-        let roomy = BoardMemory::new(100);
+        let roomy = BoardMemory::new(100, std::time::Duration::ZERO);
         let first = roomy.parts(&mut conn, &days, "", today).unwrap();
         assert_eq!(roomy.kept_rows(), 6);
         let again = roomy.parts(&mut conn, &days, "", today).unwrap();
@@ -502,12 +503,13 @@ async fn kept_buckets_stay_within_their_bound(app: TestApp) {
         let rebuilt = roomy.parts(&mut conn, &days, "", today).unwrap();
         assert_eq!(kept(&changed, &rebuilt), 0, "every day read again");
         assert_eq!(shape(&rebuilt), (4, vec![2, 2, 2], vec![], 3));
-        // Buckets that have not ended (by `kept_before`) are not kept.
-        let open = BoardMemory::new(100);
+        // Buckets that have not ended (by `kept_before`) are kept apart, as read (for at most
+        // the memory's age, zero here: read on every use).
+        let open = BoardMemory::new(100, std::time::Duration::ZERO);
         let on_the_6th = chrono::NaiveDate::from_ymd_opt(2026, 10, 6).unwrap();
         let got = open.parts(&mut conn, &days, "", on_the_6th).unwrap();
         assert_eq!(shape(&got), (4, vec![2], vec![2, 2], 3));
-        assert_eq!(open.kept_rows(), 2);
+        assert_eq!(open.kept_rows(), 6);
         let weeks: Vec<Bucket> = ["w:2026-10-05", "w:2026-10-12"]
             .map(|k| Bucket::parse(k).unwrap())
             .to_vec();
@@ -516,39 +518,55 @@ async fn kept_buckets_stay_within_their_bound(app: TestApp) {
             shape(&open.parts(&mut conn, &weeks, "", on_the_13th).unwrap()),
             (4, vec![4], vec![0], 3)
         );
-        assert_eq!(open.kept_rows(), 2 + 4, "the week of the 5th had ended, not the next");
-        let none = BoardMemory::new(0);
+        assert_eq!(open.kept_rows(), 6 + 4, "the week of the 5th had ended, not the next");
+        let none = BoardMemory::new(0, std::time::Duration::ZERO);
         assert_eq!(
             shape(&none.parts(&mut conn, &days, "", today).unwrap()),
             (4, vec![2, 2, 2], vec![], 3)
         );
         assert_eq!(none.kept_rows(), 0);
         // Warming reads ended buckets ahead of any board (not the others), until full.
-        let warmed = BoardMemory::new(100);
+        let warmed = BoardMemory::new(100, std::time::Duration::ZERO);
         assert_eq!(warmed.warm(&mut conn, &days, "", on_the_6th).unwrap(), 1);
         assert_eq!(warmed.kept_rows(), 2);
         assert_eq!(warmed.warm(&mut conn, &days, "", today).unwrap(), 3);
         assert_eq!(warmed.kept_rows(), 6);
         let after_warming = warmed.parts(&mut conn, &days, "", today).unwrap();
         assert_eq!(shape(&after_warming), (4, vec![2, 2, 2], vec![], 3));
-        assert!(same(
-            &after_warming.ended,
-            &warmed.parts(&mut conn, &days, "", today).unwrap().ended
-        ));
+        let again = warmed.parts(&mut conn, &days, "", today).unwrap();
+        assert!(same(&after_warming.ended, &again.ended));
         assert_eq!(warmed.kept_rows(), 6, "the days were there");
-        // Buckets that have not ended are read from the database every time: a change
-        // behind the memory's back (another instance's write) shows on the next read.
-        let received = |parts: &Parts| -> i32 { parts.fresh.iter().flatten().map(|r| r.received).sum() };
-        assert_eq!(received(&open.parts(&mut conn, &days, "", on_the_6th).unwrap()), 2);
+        // Buckets that have not ended are checked once past half their age (1 s here), by
+        // the first read to find them so (the copy serves the others meanwhile), and read again
+        // only when a row of theirs changed (another instance's write).
+        let timed = BoardMemory::new(100, std::time::Duration::from_millis(1000));
+        let mut fresh = |m: &BoardMemory| m.parts(&mut conn, &days, "", on_the_6th).unwrap().fresh;
+        let received = |rows: &Rows| -> i32 { rows.iter().flat_map(|r| r.iter()).map(|r| r.received).sum() };
+        let first = fresh(&timed);
+        assert_eq!(received(&first), 2);
+        let half = std::time::Duration::from_millis(600);
+        std::thread::sleep(half);
+        assert!(
+            same(&first, &fresh(&timed)),
+            "past half its age and unchanged: the copy"
+        );
         diesel::RunQueryDsl::execute(
             diesel::sql_query(
-                "UPDATE board_totals SET received = received + 1 WHERE period = 'd:2026-10-06' AND behaviour = ''",
+                "UPDATE board_totals SET received = received + 1, revision = revision + 1 \
+                 WHERE period = 'd:2026-10-06' AND behaviour = ''",
             ),
             &mut conn2,
         )
         .unwrap();
-        assert_eq!(received(&open.parts(&mut conn, &days, "", on_the_6th).unwrap()), 4);
-        let full = BoardMemory::new(4);
+        assert!(
+            same(&first, &fresh(&timed)),
+            "just checked: the copy, for up to its age"
+        );
+        std::thread::sleep(half);
+        let renewed = fresh(&timed);
+        assert!(!same(&first, &renewed), "changed: read again");
+        assert_eq!(received(&renewed), 4, "with the change");
+        let full = BoardMemory::new(4, std::time::Duration::ZERO);
         let sixty_days = champion::domain::buckets::ended_within(today, 60, chrono::Weekday::Mon);
         assert!(full.warm(&mut conn, &sixty_days, "", today).unwrap() < sixty_days.len());
         assert!(full.kept_rows() <= 4);

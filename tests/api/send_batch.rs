@@ -70,7 +70,7 @@ async fn one_batch_decides_like_sends_in_turn(app: TestApp) {
         ];
         let at = champion::domain::clock::now();
         let before = count_postcards(&mut conn);
-        let answers = send_many(&mut conn, &jobs, &rules, at).unwrap();
+        let answers = send_many(&mut conn, &jobs, &rules, at, None).unwrap();
         let stored = count_postcards(&mut conn) - before;
         (answers.iter().map(outcome).collect::<Vec<_>>(), stored)
     })
@@ -151,7 +151,7 @@ async fn a_failed_batch_is_retried_send_by_send(app: TestApp) {
         bad.input.message = "poison".into();
         let jobs = [job(&mut conn, &cat_id, &[&bob_id], "small-win"), bad];
         let at = NaiveDateTime::parse_from_str("2026-11-20 12:00", "%Y-%m-%d %H:%M").unwrap();
-        let result = send_many(&mut conn, &jobs, &rules, at);
+        let result = send_many(&mut conn, &jobs, &rules, at, None);
         (result.is_err(), count_postcards(&mut conn) == 0)
     })
     .await

@@ -1,1 +1,0 @@
-ALTER TABLE board_totals ADD COLUMN revision BIGINT NOT NULL DEFAULT 0;
