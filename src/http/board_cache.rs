@@ -19,19 +19,20 @@ pub struct Cached {
     pub body: Bytes,
 }
 
-/// An answer, the board version it was computed at, and when.
-type Entry = (u64, Instant, Arc<Cached>);
-
-/// Small lookups made on every board read (who is this token?), kept under the same
-/// version and lifetime as the answers.
+/// Values by key, each with the board version it was computed at and when: valid while the
+/// version stands and for `ttl`. Answers, and small lookups made on every board read (who is
+/// this token?).
 pub struct Memo<V> {
     entries: Mutex<HashMap<String, (u64, Instant, V)>>,
+    /// Entries kept at most: when full, the invalid ones go, and then all if none was.
+    capacity: usize,
 }
 
 impl<V: Clone> Memo<V> {
-    fn new() -> Self {
+    fn new(capacity: usize) -> Self {
         Memo {
             entries: Mutex::new(HashMap::new()),
+            capacity,
         }
     }
 
@@ -41,10 +42,13 @@ impl<V: Clone> Memo<V> {
         (*v == version && at.elapsed() < ttl).then(|| value.clone())
     }
 
-    fn put(&self, key: &str, version: u64, value: V) {
+    fn put(&self, key: &str, version: u64, ttl: Duration, value: V) {
         if let Ok(mut entries) = self.entries.lock() {
-            if entries.len() >= MEMO_ENTRIES {
-                entries.clear();
+            if entries.len() >= self.capacity {
+                entries.retain(|_, (v, at, _)| *v == version && at.elapsed() < ttl);
+                if entries.len() >= self.capacity {
+                    entries.clear();
+                }
             }
             entries.insert(key.to_string(), (version, Instant::now(), value));
         }
@@ -59,7 +63,7 @@ pub struct BoardCache {
     ttl: Duration,
     /// `server.answer_cache_entries`: answers kept at most (0: none).
     capacity: usize,
-    entries: Mutex<HashMap<String, Entry>>,
+    answers: Memo<Arc<Cached>>,
     /// Employees by email, for employee tokens reading boards.
     pub readers: Memo<Option<crate::store::employees::EmployeeRow>>,
     /// Live widget token ids by token hash.
@@ -76,9 +80,9 @@ impl BoardCache {
             version: AtomicU64::new(0),
             ttl,
             capacity,
-            entries: Mutex::new(HashMap::new()),
-            readers: Memo::new(),
-            widgets: Memo::new(),
+            answers: Memo::new(capacity),
+            readers: Memo::new(MEMO_ENTRIES),
+            widgets: Memo::new(MEMO_ENTRIES),
             computing: Mutex::new(HashMap::new()),
         }
     }
@@ -91,7 +95,7 @@ impl BoardCache {
     /// Remembers a lookup made while the version was `version`.
     pub fn remember<V: Clone>(&self, memo: &Memo<V>, key: &str, version: u64, value: V) {
         if !self.ttl.is_zero() {
-            memo.put(key, version, value);
+            memo.put(key, version, self.ttl, value);
         }
     }
 
@@ -124,9 +128,7 @@ impl BoardCache {
     }
 
     pub fn get(&self, key: &str) -> Option<Arc<Cached>> {
-        let entries = self.entries.lock().ok()?;
-        let (version, at, cached) = entries.get(key)?;
-        (*version == self.version() && at.elapsed() < self.ttl).then(|| cached.clone())
+        self.recall(&self.answers, key)
     }
 
     /// Stores an answer computed while the version was `version` (a write in between makes
@@ -136,17 +138,8 @@ impl BoardCache {
             etag: etag_of(&body),
             body,
         });
-        if !self.keeps_answers() {
-            return cached;
-        }
-        if let Ok(mut entries) = self.entries.lock() {
-            if entries.len() >= self.capacity {
-                entries.retain(|_, (v, at, _)| *v == version && at.elapsed() < self.ttl);
-                if entries.len() >= self.capacity {
-                    entries.clear();
-                }
-            }
-            entries.insert(key, (version, Instant::now(), cached.clone()));
+        if self.keeps_answers() {
+            self.answers.put(&key, version, self.ttl, cached.clone());
         }
         cached
     }
