@@ -34,31 +34,9 @@ use crate::store::board_read::{self, BucketRow};
 use crate::store::DbConnection;
 
 use super::lru::{At, Lru};
+use super::names::Names;
 use super::senders::SenderMemory;
 pub use super::sums::Row;
-
-/// Names numbered in the order first seen; numbers are never reused.
-#[derive(Default)]
-struct Names {
-    numbers: FxHashMap<String, u32>,
-    names: Vec<String>,
-}
-
-impl Names {
-    fn get(&self, name: &str) -> Option<u32> {
-        self.numbers.get(name).copied()
-    }
-
-    fn number(&mut self, name: &str) -> u32 {
-        if let Some(&n) = self.numbers.get(name) {
-            return n;
-        }
-        let n = self.names.len() as u32;
-        self.names.push(name.to_string());
-        self.numbers.insert(name.to_string(), n);
-        n
-    }
-}
 
 #[derive(Default)]
 struct Directory {
@@ -420,10 +398,7 @@ impl BoardMemory {
     /// The ids of people by number.
     pub fn person_ids(&self, numbers: &[u32]) -> Vec<String> {
         let names = self.names();
-        numbers
-            .iter()
-            .map(|&n| names.people.names.get(n as usize).cloned().unwrap_or_default())
-            .collect()
+        numbers.iter().map(|&n| names.people.name(n).to_string()).collect()
     }
 
     /// A person's number, if any row read so far is theirs.
@@ -438,7 +413,7 @@ impl BoardMemory {
 
     /// Every department name, by number.
     pub fn departments(&self) -> Vec<String> {
-        self.names().departments.names.clone()
+        self.names().departments.all().to_vec()
     }
 
     /// How many rows are kept (for tests and logs).

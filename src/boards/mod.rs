@@ -29,6 +29,7 @@ pub mod custom;
 pub mod leaderboard;
 pub mod lru;
 pub mod memory;
+pub mod names;
 pub mod recount;
 pub mod scoreboard;
 pub mod senders;

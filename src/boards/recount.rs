@@ -18,6 +18,8 @@ use crate::store::schema::{board_totals, postcard_recipients, postcards};
 use crate::store::DbConnection;
 use crate::store::{board, board_read};
 
+use super::names::Names;
+
 /// One employee's figures in one bucket, as stored or recounted.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Queryable)]
 pub struct Figures {
@@ -41,27 +43,18 @@ struct Card {
     date: NaiveDate,
 }
 
-/// The visible postcards, with ids interned to small numbers.
+/// The visible postcards, with ids numbered.
 pub struct Snapshot {
-    people: Vec<String>,
-    behaviours: Vec<String>,
+    people: Names,
+    behaviours: Names,
     cards: Vec<Card>,
 }
 
-fn intern(names: &mut Vec<String>, index: &mut HashMap<String, u32>, s: String) -> u32 {
-    if let Some(i) = index.get(&s) {
-        return *i;
-    }
-    let i = names.len() as u32;
-    names.push(s.clone());
-    index.insert(s, i);
-    i
-}
-
 pub fn snapshot(conn: &mut DbConnection, cfg: &BoardConfig) -> AppResult<Snapshot> {
-    let (mut people, mut people_ix) = (Vec::new(), HashMap::new());
+    let mut people = Names::default();
     // Behaviour 0 is "all behaviours" (the empty slug).
-    let (mut behaviours, mut behaviours_ix) = (vec![String::new()], HashMap::from([(String::new(), 0u32)]));
+    let mut behaviours = Names::default();
+    behaviours.number("");
     let rows: Vec<(String, String, String, i32, chrono::NaiveDateTime)> = postcards::table
         .filter(postcards::hidden.eq(false))
         .select((
@@ -77,9 +70,9 @@ pub fn snapshot(conn: &mut DbConnection, cfg: &BoardConfig) -> AppResult<Snapsho
     for (id, sender, behaviour, endorsements, at) in rows {
         by_id.insert(id, cards.len());
         cards.push(Card {
-            sender: intern(&mut people, &mut people_ix, sender),
+            sender: people.number(&sender),
             recipients: Vec::new(),
-            behaviour: intern(&mut behaviours, &mut behaviours_ix, behaviour),
+            behaviour: behaviours.number(&behaviour),
             endorsements,
             date: local_date(at, cfg.timezone),
         });
@@ -89,7 +82,7 @@ pub fn snapshot(conn: &mut DbConnection, cfg: &BoardConfig) -> AppResult<Snapsho
         .load(conn)?;
     for (postcard, recipient) in pairs {
         if let Some(&i) = by_id.get(&postcard) {
-            let r = intern(&mut people, &mut people_ix, recipient);
+            let r = people.number(&recipient);
             cards[i].recipients.push(r);
         }
     }
@@ -107,12 +100,12 @@ const KINDS: std::ops::Range<usize> = 0..KIND_PREFIXES.len();
 type Key = (u32, u32, u32);
 
 struct KindTotals {
-    periods: Vec<String>,
+    periods: Names,
     totals: HashMap<Key, Figures>,
 }
 
 fn totals_of_kind(s: &Snapshot, kind: usize, cfg: &BoardConfig) -> KindTotals {
-    let (mut periods, mut periods_ix) = (Vec::new(), HashMap::new());
+    let mut periods = Names::default();
     let mut totals: HashMap<Key, Figures> = HashMap::new();
     // (bucket, behaviour, recipient, sender) already counted as a unique sender.
     let mut pairs: HashSet<(u32, u32, u32, u32)> = HashSet::new();
@@ -120,10 +113,9 @@ fn totals_of_kind(s: &Snapshot, kind: usize, cfg: &BoardConfig) -> KindTotals {
     // A year of postcards falls on a few hundred dates: each date's bucket is made once.
     let mut of_date: HashMap<NaiveDate, u32> = HashMap::new();
     for c in &s.cards {
-        let p = *of_date.entry(c.date).or_insert_with(|| {
-            let key = Bucket::holding(c.date, cfg.week_starts)[kind].key();
-            intern(&mut periods, &mut periods_ix, key)
-        });
+        let p = *of_date
+            .entry(c.date)
+            .or_insert_with(|| periods.number(&Bucket::holding(c.date, cfg.week_starts)[kind].key()));
         for b in [0, c.behaviour] {
             for &r in &c.recipients {
                 let t = totals.entry((p, b, r)).or_default();
@@ -253,20 +245,15 @@ fn stale_standings(conn: &mut DbConnection) -> AppResult<Vec<String>> {
 
 fn verify_in(conn: &mut DbConnection, cfg: &BoardConfig) -> AppResult<Vec<Difference>> {
     let s = snapshot(conn, cfg)?;
-    let index = |names: &[String]| -> HashMap<String, u32> {
-        names.iter().enumerate().map(|(i, n)| (n.clone(), i as u32)).collect()
-    };
-    let (people, behaviours) = (index(&s.people), index(&s.behaviours));
     let mut diffs = Vec::new();
     for kind in KINDS {
         let mut expected = totals_of_kind(&s, kind, cfg);
-        let periods = index(&expected.periods);
         for ((period, behaviour, employee), stored) in stored_of_kind(conn, kind)? {
             let key = (|| {
                 Some((
-                    *periods.get(&period)?,
-                    *behaviours.get(&behaviour)?,
-                    *people.get(&employee)?,
+                    expected.periods.get(&period)?,
+                    s.behaviours.get(&behaviour)?,
+                    s.people.get(&employee)?,
                 ))
             })();
             let recounted = key.and_then(|k| expected.totals.remove(&k)).unwrap_or_default();
@@ -276,9 +263,9 @@ fn verify_in(conn: &mut DbConnection, cfg: &BoardConfig) -> AppResult<Vec<Differ
         }
         for ((p, b, e), t) in expected.totals {
             let key = (
-                expected.periods[p as usize].clone(),
-                s.behaviours[b as usize].clone(),
-                s.people[e as usize].clone(),
+                expected.periods.name(p).to_string(),
+                s.behaviours.name(b).to_string(),
+                s.people.name(e).to_string(),
             );
             diffs.push((key, Figures::default(), t));
         }
@@ -320,9 +307,9 @@ pub fn rebuild(
         };
         for kind in KINDS {
             let t = totals_of_kind(&s, kind, cfg);
-            let period = |p: u32| t.periods[p as usize].as_str();
-            let behaviour = |b: u32| s.behaviours[b as usize].as_str();
-            let person = |e: u32| s.people[e as usize].as_str();
+            let period = |p: u32| t.periods.name(p);
+            let behaviour = |b: u32| s.behaviours.name(b);
+            let person = |e: u32| s.people.name(e);
             // In key order, so the rows go to the end of the primary-key index.
             let mut sorted: Vec<(&Key, &Figures)> = t.totals.iter().collect();
             sorted.sort_by(|a, b| {
