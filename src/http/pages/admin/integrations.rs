@@ -7,7 +7,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
-use super::{chrome, csrf_in_forms, when, AdminViewer, Done};
+use super::{chrome, csrf_in_forms, when, AdminViewer, ButtonForm, Done, TokenLine};
 use crate::domain::clock::now;
 use crate::error::AppError;
 use crate::http::pages::{in_words, render, see_other, Chrome, PageError};
@@ -37,15 +37,9 @@ struct IntegrationsPage {
     formats: &'static [&'static str],
     /// The OpenID provider's issuer, and whether it has answered.
     oidc: Option<(String, bool)>,
-    scim_tokens: Vec<ScimTokenLine>,
+    scim_tokens: Vec<TokenLine>,
     /// A SCIM token just minted: (its name, the token), shown this once.
     minted: Option<(String, String)>,
-}
-
-struct ScimTokenLine {
-    row: crate::store::widget_tokens::WidgetTokenRow,
-    created: String,
-    revoked: Option<String>,
 }
 
 impl IntegrationsPage {
@@ -132,14 +126,7 @@ async fn show_all(
         ))
     })
     .await?;
-    let scim_tokens = tokens
-        .into_iter()
-        .map(|row| ScimTokenLine {
-            created: when(row.created_at),
-            revoked: row.revoked_at.map(when),
-            row,
-        })
-        .collect();
+    let scim_tokens = tokens.into_iter().map(TokenLine::from).collect();
     let s = &state.settings;
     render(
         status,
@@ -373,17 +360,12 @@ pub async fn mint_scim_token(
     }
 }
 
-#[derive(Deserialize)]
-pub struct RevokeForm {
-    csrf_token: String,
-}
-
 pub async fn revoke_scim_token(
     state: State,
     req: HttpRequest,
     viewer: AdminViewer,
     id: PathId,
-    form: web::Form<RevokeForm>,
+    form: web::Form<ButtonForm>,
 ) -> Result<HttpResponse, PageError> {
     viewer.0.check_csrf(&req, &form.csrf_token)?;
     let (actor, id) = (viewer.0.caller.email.to_string(), id.into_inner());

@@ -21,7 +21,31 @@ use serde::Deserialize;
 
 use super::{render, AdminViewer, Chrome, PageError};
 use crate::http::State;
+use crate::store::widget_tokens::WidgetTokenRow;
 use crate::store::{db, outbox as outbox_store};
+
+/// A form that is only a button (revoke, keep): its CSRF token.
+#[derive(Deserialize)]
+pub struct ButtonForm {
+    csrf_token: String,
+}
+
+/// A token as the token tables show it (`token_table.html`; SCIM tokens too).
+pub struct TokenLine {
+    row: WidgetTokenRow,
+    created: String,
+    revoked: Option<String>,
+}
+
+impl From<WidgetTokenRow> for TokenLine {
+    fn from(row: WidgetTokenRow) -> TokenLine {
+        TokenLine {
+            created: when(row.created_at),
+            revoked: row.revoked_at.map(when),
+            row,
+        }
+    }
+}
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/admin").route(web::get().to(overview)))

@@ -252,18 +252,13 @@ async fn change(
     }
 }
 
-#[derive(Deserialize)]
-pub struct KeepForm {
-    csrf_token: String,
-}
-
 /// A reported postcard stays up: its reports are closed (and the decision audited).
 pub async fn keep(
     state: State,
     req: HttpRequest,
     viewer: AdminViewer,
     id: PathId,
-    form: web::Form<KeepForm>,
+    form: web::Form<super::ButtonForm>,
 ) -> Result<HttpResponse, PageError> {
     viewer.0.check_csrf(&req, &form.csrf_token)?;
     let (actor, id) = (viewer.0.caller.email.to_string(), id.into_inner());

@@ -7,20 +7,13 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
-use super::{chrome, csrf_in_forms, when, AdminViewer};
+use super::{chrome, csrf_in_forms, AdminViewer, ButtonForm, TokenLine};
 use crate::error::AppError;
 use crate::http::pages::{encode, in_words, render, see_other, Chrome, PageError};
 use crate::http::path_ids::PathId;
 use crate::http::State;
-use crate::services::widget_tokens;
+use crate::services::widget_tokens::{self, TokenKind};
 use crate::store::db;
-use crate::store::widget_tokens::WidgetTokenRow;
-
-struct TokenLine {
-    row: WidgetTokenRow,
-    created: String,
-    revoked: Option<String>,
-}
 
 #[derive(Template)]
 #[template(path = "pages/admin/widgets.html")]
@@ -105,17 +98,10 @@ async fn show(
     status: StatusCode,
 ) -> Result<HttpResponse, PageError> {
     let rows = db::run(&state.pool, |conn| {
-        Ok(crate::store::widget_tokens::list(conn, "widget")?)
+        Ok(crate::store::widget_tokens::list(conn, TokenKind::Widget.as_str())?)
     })
     .await?;
-    let tokens = rows
-        .into_iter()
-        .map(|row| TokenLine {
-            created: when(row.created_at),
-            revoked: row.revoked_at.map(when),
-            row,
-        })
-        .collect();
+    let tokens = rows.into_iter().map(TokenLine::from).collect();
     render(
         status,
         &WidgetsPage {
@@ -178,17 +164,12 @@ pub async fn mint(
     }
 }
 
-#[derive(Deserialize)]
-pub struct RevokeForm {
-    csrf_token: String,
-}
-
 pub async fn revoke(
     state: State,
     req: HttpRequest,
     viewer: AdminViewer,
     id: PathId,
-    form: web::Form<RevokeForm>,
+    form: web::Form<ButtonForm>,
 ) -> Result<HttpResponse, PageError> {
     viewer.0.check_csrf(&req, &form.csrf_token)?;
     let (actor, id) = (viewer.0.caller.email.to_string(), id.into_inner());
