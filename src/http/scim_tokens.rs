@@ -1,7 +1,6 @@
 //! Admin management of SCIM tokens: mint (shown once), list, revoke. A SCIM token opens
 //! `/scim/v2` and nothing else; nothing else opens `/scim/v2`.
 
-use actix_web::http::header;
 use actix_web::web::Json as JsonOut;
 use actix_web::HttpResponse;
 
@@ -9,11 +8,10 @@ use super::auth::Caller;
 use super::json::Json;
 use super::pagination::Page;
 use super::problem::{ReadProblems, WriteProblems};
-use super::widget_tokens::NewWidgetToken as NewToken;
+use super::widget_tokens::{list_of, mint_of, revoke_of, NewWidgetToken as NewToken};
 use super::State;
 use crate::error::AppResult;
-use crate::services::widget_tokens::{self, MintedToken, TokenKind, WidgetTokenView};
-use crate::store::db;
+use crate::services::widget_tokens::{MintedToken, TokenKind, WidgetTokenView};
 
 /// Mints a SCIM token for a provisioning client (admin): `{id, name, token, created_at}`, the
 /// token shown this once.
@@ -21,33 +19,14 @@ use crate::store::db;
     request_body = NewToken,
     responses((status = 201, body = MintedToken, headers(("Location" = String))), WriteProblems))]
 pub async fn create(state: State, caller: Caller, body: Json<NewToken>) -> AppResult<HttpResponse> {
-    caller.require_admin()?;
-    let (actor, name) = (caller.email.to_string(), body.into_inner().name);
-    let minted = db::run(&state.pool, move |conn| {
-        widget_tokens::mint_kind(conn, &actor, &name, TokenKind::Scim)
-    })
-    .await?;
-    Ok(HttpResponse::Created()
-        .insert_header((
-            header::LOCATION,
-            format!("/api/v1/admin/scim-tokens/{}", minted.info.id),
-        ))
-        .json(minted))
+    mint_of(state, caller, body, TokenKind::Scim, "/api/v1/admin/scim-tokens").await
 }
 
 /// Every SCIM token, revoked ones included, newest first (admin).
 #[utoipa::path(get, operation_id = "scim_tokens_list", path = "/api/v1/admin/scim-tokens", tag = "integrations", security(("bearer" = [])),
     responses((status = 200, body = Page<WidgetTokenView>), ReadProblems))]
 pub async fn list(state: State, caller: Caller) -> AppResult<JsonOut<Page<WidgetTokenView>>> {
-    caller.require_admin()?;
-    let rows = db::run(&state.pool, |conn| {
-        Ok(crate::store::widget_tokens::list(conn, TokenKind::Scim.as_str())?)
-    })
-    .await?;
-    Ok(JsonOut(Page {
-        items: rows.into_iter().map(Into::into).collect(),
-        next_cursor: None,
-    }))
+    list_of(state, caller, TokenKind::Scim).await
 }
 
 /// Revokes a SCIM token at once (admin).
@@ -55,11 +34,5 @@ pub async fn list(state: State, caller: Caller) -> AppResult<JsonOut<Page<Widget
     params(("id" = String, Path, description = "SCIM token id")),
     responses((status = 200, body = WidgetTokenView), WriteProblems))]
 pub async fn revoke(state: State, caller: Caller, id: super::path_ids::PathId) -> AppResult<JsonOut<WidgetTokenView>> {
-    caller.require_admin()?;
-    let (actor, id) = (caller.email.to_string(), id.into_inner());
-    let view = db::run(&state.pool, move |conn| {
-        widget_tokens::revoke_kind(conn, &actor, &id, TokenKind::Scim)
-    })
-    .await?;
-    Ok(JsonOut(view))
+    revoke_of(state, caller, id, TokenKind::Scim).await
 }

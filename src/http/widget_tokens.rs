@@ -12,7 +12,7 @@ use super::pagination::Page;
 use super::problem::{ReadProblems, WriteProblems};
 use super::State;
 use crate::error::AppResult;
-use crate::services::widget_tokens::{self, MintedToken, WidgetTokenView};
+use crate::services::widget_tokens::{self, MintedToken, TokenKind, WidgetTokenView};
 use crate::store::db;
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -29,14 +29,26 @@ pub struct NewWidgetToken {
     request_body = NewWidgetToken,
     responses((status = 201, body = MintedToken, headers(("Location" = String))), WriteProblems))]
 pub async fn create(state: State, caller: Caller, body: Json<NewWidgetToken>) -> AppResult<HttpResponse> {
+    mint_of(state, caller, body, TokenKind::Widget, "/api/v1/admin/widget-tokens").await
+}
+
+/// Mints a token of `kind` (admin), answered `201` with its `Location` under `at`: widget
+/// and SCIM tokens alike.
+pub(super) async fn mint_of(
+    state: State,
+    caller: Caller,
+    body: Json<NewWidgetToken>,
+    kind: TokenKind,
+    at: &str,
+) -> AppResult<HttpResponse> {
     caller.require_admin()?;
     let (actor, name) = (caller.email.to_string(), body.into_inner().name);
-    let minted = db::run(&state.pool, move |conn| widget_tokens::mint(conn, &actor, &name)).await?;
+    let minted = db::run(&state.pool, move |conn| {
+        widget_tokens::mint_kind(conn, &actor, &name, kind)
+    })
+    .await?;
     Ok(HttpResponse::Created()
-        .insert_header((
-            header::LOCATION,
-            format!("/api/v1/admin/widget-tokens/{}", minted.info.id),
-        ))
+        .insert_header((header::LOCATION, format!("{at}/{}", minted.info.id)))
         .json(minted))
 }
 
@@ -45,9 +57,18 @@ pub async fn create(state: State, caller: Caller, body: Json<NewWidgetToken>) ->
 #[utoipa::path(get, operation_id = "widget_tokens_list", path = "/api/v1/admin/widget-tokens", tag = "leaderboards", security(("bearer" = [])),
     responses((status = 200, body = Page<WidgetTokenView>), ReadProblems))]
 pub async fn list(state: State, caller: Caller) -> AppResult<JsonOut<Page<WidgetTokenView>>> {
+    list_of(state, caller, TokenKind::Widget).await
+}
+
+/// Every token of `kind`, revoked ones included, newest first (admin).
+pub(super) async fn list_of(
+    state: State,
+    caller: Caller,
+    kind: TokenKind,
+) -> AppResult<JsonOut<Page<WidgetTokenView>>> {
     caller.require_admin()?;
-    let rows = db::run(&state.pool, |conn| {
-        Ok(crate::store::widget_tokens::list(conn, "widget")?)
+    let rows = db::run(&state.pool, move |conn| {
+        Ok(crate::store::widget_tokens::list(conn, kind.as_str())?)
     })
     .await?;
     Ok(JsonOut(Page {
@@ -61,9 +82,21 @@ pub async fn list(state: State, caller: Caller) -> AppResult<JsonOut<Page<Widget
     params(("id" = String, Path, description = "widget token id")),
     responses((status = 200, body = WidgetTokenView), WriteProblems))]
 pub async fn revoke(state: State, caller: Caller, id: super::path_ids::PathId) -> AppResult<JsonOut<WidgetTokenView>> {
+    revoke_of(state, caller, id, TokenKind::Widget).await
+}
+
+/// Revokes a token of `kind` at once (admin); revoking twice changes nothing.
+pub(super) async fn revoke_of(
+    state: State,
+    caller: Caller,
+    id: super::path_ids::PathId,
+    kind: TokenKind,
+) -> AppResult<JsonOut<WidgetTokenView>> {
     caller.require_admin()?;
     let (actor, id) = (caller.email.to_string(), id.into_inner());
-    let view = db::run(&state.pool, move |conn| widget_tokens::revoke(conn, &actor, &id)).await?;
-    // Forget remembered tokens at once.
+    let view = db::run(&state.pool, move |conn| {
+        widget_tokens::revoke_kind(conn, &actor, &id, kind)
+    })
+    .await?;
     Ok(JsonOut(view))
 }
