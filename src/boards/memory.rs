@@ -193,8 +193,7 @@ impl BoardMemory {
         })
     }
 
-    /// Reads these buckets' rows for `behaviour`, a list per bucket in the order given, each
-    /// in people's order.
+    /// Reads these buckets' rows for `behaviour`, a list per bucket in the order given.
     fn read(&self, conn: &mut DbConnection, keys: &[String], behaviour: &str) -> QueryResult<Vec<Vec<Row>>> {
         let stored = board_read::bucket_rows(conn, keys, behaviour)?;
         let rows = self.numbered(&stored);
@@ -204,9 +203,6 @@ impl BoardMemory {
             if let Some(&i) = index.get(s.period.as_str()) {
                 read[i].push(row);
             }
-        }
-        for rows in &mut read {
-            rows.sort_unstable_by_key(|r| r.person);
         }
         Ok(read)
     }
@@ -221,6 +217,9 @@ impl BoardMemory {
         keys: &[String],
         behaviour: &str,
     ) -> QueryResult<(Vec<Arc<Vec<Row>>>, i64)> {
+        if keys.is_empty() {
+            return Ok((Vec::new(), 0));
+        }
         let wanted: Vec<&str> = keys.iter().map(String::as_str).collect();
         let versions: HashMap<String, i64> = board_read::versions(conn, &wanted)?.into_iter().collect();
         let version = |key: &str| versions.get(key).copied().unwrap_or(0);
@@ -306,10 +305,8 @@ impl BoardMemory {
         }
         for (key, rows) in stale.into_iter().zip(read) {
             let at = (key, behaviour.to_string());
-            let rows = match today.copies.get(&at) {
-                Some(kept) => newest_of(&kept.rows, rows),
-                None => rows,
-            };
+            // In people's order, as `newest_of` keeps copies (ended buckets need no order).
+            let rows = newest_of(today.copies.get(&at).map_or(&[][..], |kept| &kept.rows[..]), rows);
             let rows = Arc::new(rows);
             let fresh = Fresh {
                 rows: rows.clone(),
