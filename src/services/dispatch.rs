@@ -254,15 +254,7 @@ fn slack_calls(
             if let Some(channel) = &cfg.slack_channel {
                 let mut args = card.clone();
                 args["channel"] = json!(channel);
-                out.push(delivery(
-                    format!("{}:slack:announce", event.id),
-                    event,
-                    TO_SLACK,
-                    None,
-                    SLACK_POST,
-                    args.to_string(),
-                    now,
-                ));
+                out.push(slack_call(event, "announce", SLACK_POST, &args, now));
             }
             if event.event_type == events::POSTCARD_CREATED {
                 for r in &view.recipients {
@@ -272,15 +264,7 @@ fn slack_calls(
                     let mut args = card.clone();
                     args["email"] = json!(person.email);
                     args["text"] = json!(format!("You were recognised: {}", chat_cards::headline(view)));
-                    out.push(delivery(
-                        format!("{}:slack:dm:{}", event.id, person.id),
-                        event,
-                        TO_SLACK,
-                        None,
-                        SLACK_DM,
-                        args.to_string(),
-                        now,
-                    ));
+                    out.push(slack_call(event, &format!("dm:{}", person.id), SLACK_DM, &args, now));
                 }
             }
         }
@@ -290,13 +274,11 @@ fn slack_calls(
                 let mut args = card.clone();
                 args["channel"] = json!(channel);
                 args["ts"] = json!(ts);
-                out.push(delivery(
-                    format!("{}:slack:update:{channel}", event.id),
+                out.push(slack_call(
                     event,
-                    TO_SLACK,
-                    None,
+                    &format!("update:{channel}"),
                     SLACK_UPDATE,
-                    args.to_string(),
+                    &args,
                     now,
                 ));
             }
@@ -305,13 +287,12 @@ fn slack_calls(
             // Not yet announced: it never will be. Announced: the message goes.
             deliveries::cancel_slack_for(conn, &view.id)?;
             for (channel, ts) in deliveries::slack_messages_of(conn, &view.id)? {
-                out.push(delivery(
-                    format!("{}:slack:delete:{channel}", event.id),
+                let args = json!({"channel": channel, "ts": ts});
+                out.push(slack_call(
                     event,
-                    TO_SLACK,
-                    None,
+                    &format!("delete:{channel}"),
                     SLACK_DELETE,
-                    json!({"channel": channel, "ts": ts}).to_string(),
+                    &args,
                     now,
                 ));
             }
@@ -319,6 +300,12 @@ fn slack_calls(
         _ => {}
     }
     Ok(())
+}
+
+/// A Slack Web API call an event causes; `what` tells it from the event's other calls.
+fn slack_call(event: &EventRow, what: &str, action: &str, args: &Value, now: NaiveDateTime) -> DeliveryRow {
+    let key = format!("{}:slack:{what}", event.id);
+    delivery(key, event, TO_SLACK, None, action, args.to_string(), now)
 }
 
 fn delivery(
@@ -384,15 +371,7 @@ pub fn queue_slack_call(
     now: NaiveDateTime,
 ) -> AppResult<()> {
     let event = events::event("slack.reply", about, now);
-    let row = delivery(
-        format!("{}:slack:{method}", event.id),
-        &event,
-        TO_SLACK,
-        None,
-        method,
-        args.to_string(),
-        now,
-    );
+    let row = slack_call(&event, method, method, args, now);
     write_tx(conn, |conn| Ok(deliveries::enqueue(conn, std::slice::from_ref(&row))?))?;
     Ok(())
 }
